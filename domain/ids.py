@@ -1,0 +1,43 @@
+"""Tenant and entity keys: Canvas global ids reduced to local ids, deterministic stream ids.
+
+Canvas "global" ids are shard × 10^13 + local id (`21070000000000001` is local id 1 on shard 2107).
+Keys use local ids, but only for ids on the root account's own shard (DESIGN decision 1): an id from
+another shard stays global so that two shards' local ids never collide.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+SHARD_FACTOR = 10**13
+# Fixed namespace: the same (root account, kind, local id) always maps to the same stream.
+STREAM_NAMESPACE = uuid.UUID("6b1d2f0e-3a55-4f0c-9a51-0f5e2c7d8a11")
+
+KINDS = ("outcome", "group", "link", "scale", "method", "result")
+
+
+def shard_of(global_or_local: str | None) -> int | None:
+    """The shard of a Canvas id, 0 for a plain local id, None when the id is not numeric."""
+    if global_or_local is None or not str(global_or_local).isdigit():
+        return None
+    return int(global_or_local) // SHARD_FACTOR
+
+
+def local_id(value: str | int | None, root_shard: int | None) -> str | None:
+    """Reduce a Canvas id to its local id when it lies on the root account's shard."""
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isdigit():
+        return text
+    number = int(text)
+    if number < SHARD_FACTOR:
+        return str(number)
+    if root_shard is not None and number // SHARD_FACTOR == root_shard:
+        return str(number % SHARD_FACTOR)
+    return str(number)
+
+
+def stream_id(root_account: str, kind: str, key: str) -> uuid.UUID:
+    """The event stream of one entity: uuid5 of its natural key."""
+    return uuid.uuid5(STREAM_NAMESPACE, f"{root_account}\x1f{kind}\x1f{key}")

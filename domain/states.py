@@ -1,0 +1,19 @@
+"""The fold of each entity kind, in one table: kind → (evolve, state class)."""
+
+from __future__ import annotations
+
+from domain import calculation_method, group, link, outcome, proficiency, result
+
+FOLDS = {
+    "outcome": (outcome.evolve, outcome.OutcomeState),
+    "group": (group.evolve, group.GroupState),
+    "link": (link.evolve, link.LinkState),
+    "scale": (proficiency.evolve, proficiency.ScaleState),
+    "method": (calculation_method.evolve, calculation_method.MethodState),
+    "result": (result.evolve, result.ResultState),
+}
+
+
+def evolve(event, state):
+    """Fold any stored event onto the state of its own kind."""
+    return FOLDS[event.kind][0](event, state)

@@ -1,0 +1,270 @@
+"""Recorder, mapper and schema wiring for the event store: dedup, hash chain, quarantine, immutability.
+
+The `eventsourcing` library has no hook around its insert besides the recorder, so our recorders subclass
+the library's (SQLite and PostgreSQL) and do everything one batch needs inside one write transaction:
+take the writer lock, drop events already stored (content hash), give each new event the next version of
+its stream, insert them with the library's own insert, chain their hashes, and keep unusable input in the
+quarantine (DESIGN decisions 4 and 5). Triggers make the database refuse UPDATE and DELETE of history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from domain.events import Parsed
+
+GENESIS = "0" * 64
+CHUNK = 500  # parameters per IN (...) look-up
+
+
+@dataclass(frozen=True)
+class BadItem:
+    """Input kept in the quarantine: redacted raw text, where it came from, and why."""
+
+    raw_text: str
+    source: str
+    line: int | None
+    reason: str
+
+    @property
+    def raw_hash(self) -> str:
+        return hashlib.sha256(self.raw_text.encode("utf-8", "backslashreplace")).hexdigest()
+
+
+@dataclass
+class AppendResult:
+    """What one batch did: the events appended (with their positions) and what was not appended."""
+
+    appended: list[tuple[int, Parsed]] = field(default_factory=list)
+    duplicates: int = 0
+    quarantined: list[int] = field(default_factory=list)
+
+
+def chain_hash(prev: str, position: int, stream: str, version: int, topic: str, state: bytes) -> str:
+    """The tamper-evident link: this event's identity and state, chained to the previous link."""
+    head = f"{prev}|{position}|{stream}|{version}|{topic}|".encode()
+    return hashlib.sha256(head + state).hexdigest()
+
+
+class EventMapper(Mapper):
+    """Maps our frozen pydantic events to the library's stored events and back (orjson state)."""
+
+    def __init__(self) -> None:
+        super().__init__(transcoder=None)  # type: ignore[arg-type]
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        return StoredEvent(domain_event.originator_id, domain_event.originator_version,
+                           get_topic(type(domain_event)), orjson.dumps(state))
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        state = orjson.loads(stored_event.state)
+        oid = stored_event.originator_id
+        state["originator_id"] = oid if isinstance(oid, UUID) else UUID(str(oid))
+        state["originator_version"] = stored_event.originator_version
+        return resolve_topic(stored_event.topic).model_validate(state)
+
+
+class ChainedBatchMixin:
+    """The batch append shared by both recorders; the subclasses supply SQL dialect and locking."""
+
+    ph = "?"
+
+    def _write(self) -> Any:  # context manager yielding a cursor holding the writer lock
+        raise NotImplementedError
+
+    def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
+        raise NotImplementedError
+
+    def _stream_param(self, stream: UUID) -> Any:
+        return stream
+
+    def append_batch(self, events: Sequence[Parsed], bad: Sequence[BadItem], recorded_at: datetime,
+                     sources: Sequence[str | None] | None = None) -> AppendResult:
+        """Append one batch atomically; duplicates (stored or repeated) are counted, not stored."""
+        result = AppendResult()
+        with self._write() as c:
+            fresh = self._new_events(c, events, sources or [None] * len(events), result)
+            if fresh:
+                self._insert_fresh(c, fresh, recorded_at, result)
+            self._quarantine(c, bad, recorded_at, result)
+        return result
+
+    def _new_events(self, c: Any, events: Sequence[Parsed], sources: Sequence[str | None],
+                    result: AppendResult) -> list[tuple[Parsed, str | None]]:
+        known = self._existing(c, "event_hashes", "hash", {e.content_hash for e in events})
+        fresh = []
+        for event, source in zip(events, sources, strict=True):
+            if event.content_hash in known:
+                result.duplicates += 1
+            else:
+                known.add(event.content_hash)
+                fresh.append((event, source))
+        return fresh
+
+    def _existing(self, c: Any, table: str, column: str, values: set[str]) -> set[str]:
+        found: set[str] = set()
+        ordered = sorted(values)
+        for i in range(0, len(ordered), CHUNK):
+            part = ordered[i:i + CHUNK]
+            marks = ",".join([self.ph] * len(part))
+            c.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", part)
+            found.update(row[column] for row in c.fetchall())
+        return found
+
+    def _insert_fresh(self, c: Any, fresh: list[tuple[Parsed, str | None]], recorded_at: datetime,
+                      result: AppendResult) -> None:
+        versions = self._next_versions(c, {e.stream_id for e, _ in fresh})
+        stored = []
+        for event, source in fresh:
+            version = versions[event.stream_id]
+            versions[event.stream_id] = version + 1
+            state = orjson.dumps(event.state(recorded_at, source))
+            stored.append(StoredEvent(event.stream_id, version, event.topic, state))
+        positions = self._insert_library_rows(c, stored)
+        self._chain(c, positions, stored)
+        c.executemany(f"INSERT INTO event_hashes (hash, position) VALUES ({self.ph}, {self.ph})",
+                      [(e.content_hash, p) for (e, _), p in zip(fresh, positions, strict=True)])
+        result.appended.extend(zip(positions, (e for e, _ in fresh), strict=True))
+
+    def _next_versions(self, c: Any, streams: set[UUID]) -> dict[UUID, int]:
+        versions = dict.fromkeys(streams, 1)
+        ordered = sorted(streams)
+        for i in range(0, len(ordered), CHUNK):
+            part = [self._stream_param(s) for s in ordered[i:i + CHUNK]]
+            marks = ",".join([self.ph] * len(part))
+            c.execute(f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "
+                      f"WHERE originator_id IN ({marks}) GROUP BY originator_id", part)
+            for row in c.fetchall():
+                oid = row["originator_id"]
+                versions[oid if isinstance(oid, UUID) else UUID(oid)] = row["v"] + 1
+        return versions
+
+    def _chain(self, c: Any, positions: list[int], stored: list[StoredEvent]) -> None:
+        c.execute("SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        prev = row["hash"] if row else GENESIS
+        links = []
+        for position, s in sorted(zip(positions, stored, strict=True), key=lambda p: p[0]):
+            prev = chain_hash(prev, position, s.originator_id.hex, s.originator_version, s.topic, s.state)
+            links.append((position, prev))
+        c.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({self.ph}, {self.ph})", links)
+
+    def _quarantine(self, c: Any, bad: Sequence[BadItem], recorded_at: datetime, result: AppendResult) -> None:
+        known = self._existing(c, "quarantine", "raw_hash", {b.raw_hash for b in bad})
+        for item in bad:
+            if item.raw_hash in known:
+                result.duplicates += 1
+                continue
+            known.add(item.raw_hash)
+            marks = ", ".join([self.ph] * 6)
+            c.execute("INSERT INTO quarantine (raw_hash, raw_text, source, line, reason, received_at) "
+                      f"VALUES ({marks})" + self._returning_id(),
+                      (item.raw_hash, item.raw_text, item.source, item.line, item.reason, recorded_at.isoformat()))
+            result.quarantined.append(self._inserted_id(c))
+
+    def _returning_id(self) -> str:
+        return ""
+
+    def _inserted_id(self, c: Any) -> int:
+        return c.lastrowid
+
+
+SQLITE_EXTRA = [
+    "CREATE TABLE IF NOT EXISTS event_hashes (hash TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS event_chain (position INTEGER PRIMARY KEY, hash TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, raw_hash TEXT NOT NULL UNIQUE, "
+    "raw_text TEXT NOT NULL, source TEXT, line INTEGER, reason TEXT NOT NULL, received_at TEXT NOT NULL, "
+    "status TEXT NOT NULL DEFAULT 'open', resolved_at TEXT, note TEXT)",
+    "CREATE TABLE IF NOT EXISTS store_writer (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO store_writer (id, n) VALUES (1, 0)",
+] + [
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+    f"BEGIN SELECT RAISE(ABORT, 'refused: the event history is immutable ({table})'); END"
+    for table in ("stored_events", "event_chain", "event_hashes") for op in ("UPDATE", "DELETE")
+]
+
+
+class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
+    """The library's SQLite recorder plus dedup, hash chain, quarantine and immutability."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + SQLITE_EXTRA
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as c:
+            # Write first, so the transaction holds SQLite's writer lock before it reads anything.
+            c.execute("UPDATE store_writer SET n = n + 1 WHERE id = 1")
+            yield c
+
+    def _stream_param(self, stream: UUID) -> Any:
+        return stream.hex
+
+    def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
+        return list(self._insert_events(c, stored) or [])
+
+    def _inserted_id(self, c: Any) -> int:
+        return c.lastrowid
+
+
+def _pg_extra(schema: str, events_table: str) -> list[str]:
+    s = f'"{schema}"'
+    refuse = f"{s}.mastery_refuse_change"
+    stmts = [
+        f"CREATE TABLE IF NOT EXISTS {s}.event_hashes (hash text PRIMARY KEY, position bigint NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {s}.event_chain (position bigint PRIMARY KEY, hash text NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {s}.quarantine (id bigserial PRIMARY KEY, raw_hash text NOT NULL UNIQUE, "
+        "raw_text text NOT NULL, source text, line integer, reason text NOT NULL, received_at text NOT NULL, "
+        "status text NOT NULL DEFAULT 'open', resolved_at text, note text)",
+        f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'refused: the event history is immutable (% on %)', TG_OP, TG_TABLE_NAME; END $$",
+    ]
+    for table in (events_table, "event_chain", "event_hashes"):
+        stmts.append(f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {s}.{table} "
+                     f"FOR EACH ROW EXECUTE FUNCTION {refuse}()")
+        stmts.append(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {s}.{table} "
+                     f"FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()")
+    return stmts
+
+
+class PostgresEventRecorder(ChainedBatchMixin, PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder plus dedup, hash chain, quarantine and immutability."""
+
+    ph = "%s"
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in _pg_extra(self.datastore.schema, self.events_table_name):
+                curs.execute(statement)
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as curs:
+            # The library's table lock serialises writers, so dedup and versions see every commit.
+            self._lock_table(curs)
+            curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+            yield curs
+
+    def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
+        self._insert_stored_events(c, stored)
+        return list(self._fetch_ids_after_insert_events(c, stored) or [])
+
+    def _returning_id(self) -> str:
+        return " RETURNING id"
+
+    def _inserted_id(self, c: Any) -> int:
+        return c.fetchone()["id"]
