@@ -1,0 +1,374 @@
+"""Canvas outcome rollups, computed: one student's mastery score for one outcome from its counted results.
+
+Pure calculation, no I/O, clock or database. It follows docs/canvas-rollups.md §2-§8, which mirrors
+Canvas (instructure/canvas-lms `app/models/rollup_score.rb`, `app/helpers/rollup_score_aggregator_helper.rb`,
+`app/models/outcome_calculation_method.rb`, `app/models/learning_outcome.rb`). The caller decides which
+results count (§1) and which scale and method apply (§2); this module scales each result (§3), orders them
+(§4), applies the method (§5), rounds the way Ruby does (§5), rates the score (§6), and aggregates a course
+(§7). Every score keeps the steps and arithmetic behind it, for `mastery explain`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fractions import Fraction
+
+from domain.scales import DEFAULT_SCALE, Rating, Scale, criterion_scale, id_key, proficiency_scale, rating_for
+
+__all__ = [
+    "Rating", "Scale", "Method", "ResultInput", "Step", "RollupScore", "DEFAULT_SCALE", "METHODS",
+    "ruby_round", "method_from", "criterion_scale", "proficiency_scale", "order_results", "rating_for",
+    "rollup", "course_aggregate",
+]
+
+QUIZ_ARTIFACT = "Quizzes::QuizSubmission"
+
+# outcome_calculation_method.rb VALID_CALCULATION_INTS, with learning_outcome.rb `default_calculation_int`.
+# Each entry: (lowest valid int, highest valid int, default int); None for methods that take no int.
+METHODS: dict[str, tuple[int, int, int] | None] = {
+    "highest": None,
+    "latest": None,
+    "average": None,
+    "decaying_average": (1, 99, 65),
+    "weighted_average": (1, 99, 65),
+    "standard_decaying_average": (50, 99, 65),
+    "n_mastery": (1, 10, 5),
+}
+# §3 / rollup_score_aggregator_helper.rb `scaled_score_from_result`: quiz results are grouped per asset
+# for these methods only; highest and n_mastery score each question on its own.
+GROUPED_METHODS = frozenset({"latest", "average", "decaying_average", "weighted_average",
+                             "standard_decaying_average"})
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str            # highest|latest|average|decaying_average|weighted_average|standard_decaying_average|n_mastery
+    int: int | None      # the effective int (valid given one, else the method's default); None for methods taking none
+    source: str          # human text given by the caller
+    note: str | None = None   # why a given int was ignored / why an unknown method fell back, else None
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    id: str                          # Canvas result id (numeric string normally)
+    score: float | None
+    percent: float | None
+    possible: float | None
+    assessed_at: datetime | None     # timezone-aware UTC
+    artifact_type: str | None = None
+    associated_asset_type: str | None = None
+    associated_asset_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:                           # one counted result, in calculation order, for `mastery explain`
+    result_id: str
+    assessed_at: datetime | None
+    raw_score: float | None
+    scaled_score: float | None
+    how: str                          # e.g. "percent 0.4 × 3.0 (points_possible)", "raw score"
+
+
+@dataclass(frozen=True)
+class RollupScore:
+    score: float | None               # final, Ruby-rounded to 2 decimals; None when the method yields null
+    count: int                        # number of counted results
+    submitted_at: str | None          # "YYYY-MM-DDTHH:MM:SSZ" per §6b, or None
+    rating: Rating | None
+    mastery: bool | None              # score >= scale.mastery_points; None when score (or mastery_points) is None
+    steps: tuple[Step, ...]
+    arithmetic: str                   # one human-readable line showing the method's arithmetic
+
+
+# ------------------------------------------------------------------------------------------------- rounding
+
+def _c_round(x: float) -> float:
+    # C's round(): half away from zero, sign kept. (x - floor(x) is exact for a double, so no double rounding.)
+    a = abs(x)
+    f = math.floor(a)
+    return math.copysign(float(f + 1 if a - f >= 0.5 else f), x)
+
+
+def ruby_round(x: float, digits: int = 2) -> float:
+    """Ruby's `Float#round(digits)` (§5), e.g. 3.175 -> 3.18 where Python's round gives 3.17.
+
+    Mirrors Ruby's float.c `flo_round` + `round_half_up`: round x×10^d half away from zero, then step one
+    up if the half-way point (f + 0.5)/10^d is still <= x (the step that rescues 1.005 -> 1.01).
+    """
+    if digits < 0:
+        raise ValueError("ruby_round supports digits >= 0 only")
+    x = float(x)
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    if digits == 0:
+        return _c_round(x)
+    binexp = math.frexp(x)[1]
+    # float.c `float_round_overflow` / `float_round_underflow` (C integer division truncates toward 0).
+    if digits >= 17 - (binexp // 4 if binexp > 0 else math.trunc(binexp / 3) - 1):
+        return x
+    if digits < -(binexp // 3 + 1 if binexp > 0 else math.trunc(binexp / 4)):
+        return 0.0
+    if digits > 14:  # Ruby switches to exact rationals here: 10**digits is no longer exact as a double
+        scaled = Fraction(x) * 10**digits
+        whole = math.floor(abs(scaled) + Fraction(1, 2))  # half away from zero, exactly
+        return float(Fraction(whole if x > 0 else -whole, 10**digits))
+    s = float(10**digits)
+    f = _c_round(x * s)
+    if x > 0 and (f + 0.5) / s <= x:
+        f += 1
+    elif x < 0 and (f - 0.5) / s >= x:
+        f -= 1
+    return f / s
+
+
+# --------------------------------------------------------------------------------------------------- method
+
+def _as_int(value: object) -> int | None:
+    # An int, an integral float (65.0) or digit text ("65"); anything else is not a calculation_int.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def method_from(name: str | None, int_: object, source: str) -> Method:
+    """The method and effective int to use (§2): unknown/missing name -> highest, bad int -> the default."""
+    notes = []
+    if name not in METHODS:
+        if name not in (None, ""):
+            notes.append(f"unknown calculation_method {name!r}: highest used")
+        name = "highest"
+    valid = METHODS[name]
+    number = _as_int(int_)
+    if valid is None:
+        effective = None
+        if int_ is not None:
+            notes.append(f"calculation_int {int_!r} ignored: {name} takes none")
+    else:
+        low, high, default = valid
+        effective = number if number is not None and low <= number <= high else default
+        if int_ is not None and effective != number:
+            notes.append(f"calculation_int {int_!r} ignored: {name} takes {low}-{high}; default {default} used")
+    return Method(name, effective, source, "; ".join(notes) or None)
+
+
+# ---------------------------------------------------------------------------------------------------- order
+
+def _second(moment: datetime | None) -> int | None:
+    # Whole UTC seconds, like Ruby's Time#to_i (fractions dropped); a naive time is read as UTC.
+    return None if moment is None else calendar.timegm(moment.utctimetuple())
+
+
+def _order_key(result: ResultInput) -> tuple:
+    second = _second(result.assessed_at)
+    # §4: no time = oldest; equal whole seconds keep ascending numeric id order.
+    return (second is not None, second or 0, id_key(result.id))
+
+
+def order_results(results: Sequence[ResultInput]) -> list[ResultInput]:
+    """§4: oldest first by whole-second assessed_at (no time first), ties by numeric id; last = latest."""
+    return sorted(results, key=_order_key)
+
+
+def _submitted_at(ordered: list[ResultInput]) -> str | None:
+    # §6b: the time of the first result holding the latest whole-second key (Canvas: `latest_result`).
+    timed = [r for r in ordered if r.assessed_at is not None]
+    if not timed:
+        return None
+    latest = max(_second(r.assessed_at) for r in timed)
+    first = next(r for r in timed if _second(r.assessed_at) == latest)
+    moment = first.assessed_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ----------------------------------------------------------------------------------------------- scoring §3
+
+def _scale_points(scale: Scale) -> tuple[float | None, str]:
+    # rollup_score_aggregator_helper.rb `result_score`: points_possible when > 0, else mastery_points.
+    if scale.points_possible is not None and scale.points_possible > 0:
+        return scale.points_possible, "points_possible"
+    return scale.mastery_points, "mastery_points"
+
+
+def _own_step(result: ResultInput, scale: Scale) -> Step:
+    score = float(result.score)
+    p, which = _scale_points(scale)
+    # `result.try(:percent)`: 0.0 is truthy in Ruby, so only a null percent falls back to the raw score.
+    if result.percent is None:
+        return Step(result.id, result.assessed_at, score, score, "raw score")
+    percent = float(result.percent)
+    if p is None:
+        return Step(result.id, result.assessed_at, score, score,
+                    f"raw score (percent {percent!r} but the scale has no points_possible or mastery_points)")
+    return Step(result.id, result.assessed_at, score, percent * p, f"percent {percent!r} × {p!r} ({which})")
+
+
+def _quiz_asset(result: ResultInput) -> tuple[str | None, str] | None:
+    # §3: only quiz results with `possible` (and a percent to weight) on a known asset join a group. Canvas's
+    # `is_match?` would also pull in a rubric result on the asset, and would group results with no asset at
+    # all; the doc says only quiz results join (the doc wins), and with no asset nothing is shared.
+    if (result.artifact_type != QUIZ_ARTIFACT or result.possible is None or result.percent is None
+            or result.associated_asset_id is None):
+        return None
+    return (result.associated_asset_type, str(result.associated_asset_id))
+
+
+def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[float, str]]:
+    """Each quiz asset's group value (§3) and how it was computed; groups with Σ possible 0 are left out."""
+    p, which = _scale_points(scale)
+    members: dict[tuple, list[ResultInput]] = {}
+    for r in results:
+        asset = _quiz_asset(r)
+        if asset is not None:
+            members.setdefault(asset, []).append(r)
+    groups = {}
+    for asset, rs in members.items():
+        total = math.fsum(float(r.possible) for r in rs)
+        # Canvas's `alignment_aggregate_score` returns nil for Σ possible 0; the doc keeps each result's own
+        # score instead (the doc wins). With no P at all the raw score is used (see _own_step).
+        if total == 0 or p is None:
+            continue
+        weighted = math.fsum(float(r.possible) * float(r.percent) for r in rs)
+        how = (f"quiz group {asset[0]} {asset[1]}: (Σ possible×percent / Σ possible) × {p!r} ({which})"
+               f" = ({weighted!r} / {total!r}) × {p!r}")
+        groups[asset] = ((weighted / total) * p, how)
+    return groups
+
+
+def _steps(ordered: list[ResultInput], scale: Scale, grouped: bool) -> list[Step]:
+    groups = _quiz_groups(ordered, scale) if grouped else {}
+    steps = []
+    for r in ordered:
+        group = groups.get(_quiz_asset(r))
+        if group is None:
+            steps.append(_own_step(r, scale))
+        else:
+            steps.append(Step(r.id, r.assessed_at, float(r.score), group[0], group[1]))
+    return steps
+
+
+# ---------------------------------------------------------------------------------------------- methods §5
+
+def _num(x: float) -> str:
+    return str(int(x)) if math.isfinite(x) and x == int(x) and abs(x) < 1e15 else repr(x)
+
+
+def _list(scores: Sequence[float]) -> str:
+    return ", ".join(_num(s) for s in scores)
+
+
+def _mean(scores: Sequence[float]) -> float:
+    return math.fsum(scores) / len(scores)
+
+
+def _highest(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
+    return max(scores), f"max({_list(scores)})"
+
+
+def _latest(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
+    return scores[-1], f"latest of ({_list(scores)})"
+
+
+def _average(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
+    return _mean(scores), f"mean({_list(scores)})"
+
+
+def _weighted(scores: list[float], w: int, _scale: Scale) -> tuple[float | None, str]:
+    # rollup_score.rb `decaying_average_set`: latest × 0.01w + mean(older) × 0.01(100 − w).
+    if len(scores) == 1:
+        return scores[0], f"single result {_num(scores[0])}"
+    *older, latest = scores
+    value = math.fsum([latest * (0.01 * w), _mean(older) * (0.01 * (100 - w))])
+    return value, f"{_num(latest)}×{w / 100:g} + mean({_list(older)})×{(100 - w) / 100:g}"
+
+
+def _standard_decay(scores: list[float], d: int, _scale: Scale) -> tuple[float | None, str]:
+    # rollup_score.rb `standard_decaying_average`: a = a × 0.01(100 − d) + next × 0.01d, from s1.
+    if len(scores) == 1:
+        return scores[0], f"single result {_num(scores[0])}"
+    keep, take = f"{(100 - d) / 100:g}", f"{d / 100:g}"
+    value, text = scores[0], _num(scores[0])
+    for i, s in enumerate(scores[1:]):
+        value = math.fsum([value * (0.01 * (100 - d)), s * (0.01 * d)])
+        text = f"{f'({text})' if i else text}×{keep} + {_num(s)}×{take}"
+    return value, text
+
+
+def _n_mastery(scores: list[float], n: int, scale: Scale) -> tuple[float | None, str]:
+    # rollup_score.rb `n_mastery_set`: null below n results; else the mean of ALL scores >= mastery_points.
+    if len(scores) < n:
+        return None, f"n_mastery {n}: {len(scores)} result(s), fewer than {n}"
+    if scale.mastery_points is None:  # Canvas would raise comparing with nil; no threshold, nothing kept
+        return None, f"n_mastery {n}: the scale has no mastery_points"
+    kept = [s for s in scores if s >= scale.mastery_points]
+    if len(kept) < n:
+        return None, f"n_mastery {n}: {len(kept)} of ({_list(scores)}) >= {_num(scale.mastery_points)}, fewer than {n}"
+    return _mean(kept), f"n_mastery {n}: mean of scores >= {_num(scale.mastery_points)}: mean({_list(kept)})"
+
+
+_CALCULATIONS: dict[str, Callable[[list[float], int, Scale], tuple[float | None, str]]] = {
+    "highest": _highest,
+    "latest": _latest,
+    "average": _average,
+    "decaying_average": _weighted,
+    "weighted_average": _weighted,
+    "standard_decaying_average": _standard_decay,
+    "n_mastery": _n_mastery,
+}
+
+
+def _calculation(method: Method, legacy_decay: bool) -> tuple[str, int, str]:
+    """The calculation to run, its int, and a prefix naming a legacy mapping (§5)."""
+    if method.name not in METHODS:
+        raise ValueError(f"unknown calculation method {method.name!r} (use method_from to choose one)")
+    valid = METHODS[method.name]
+    number = method.int if method.int is not None else (valid[2] if valid else 0)
+    if legacy_decay and method.name == "standard_decaying_average":
+        # Canvas with the new-decay flag off treats standard_decaying_average as the weighted formula
+        # (rollup_score.rb `adjust_calculation_method`), keeping the stored int.
+        return "weighted_average", number, "standard_decaying_average as legacy weighted_average: "
+    return method.name, number, ""
+
+
+def rollup(results: Sequence[ResultInput], scale: Scale, method: Method, *,
+           legacy_decay: bool = False) -> RollupScore:
+    """One student's rollup score for one outcome (§3-§6) from the counted results the caller passes."""
+    name, number, prefix = _calculation(method, legacy_decay)
+    # §5: count is the results with a score; a null score never counts (§1), whatever the caller passed.
+    ordered = [r for r in order_results(results) if r.score is not None]
+    steps = _steps(ordered, scale, grouped=name in GROUPED_METHODS)
+    if not steps:
+        return RollupScore(None, 0, None, None, None, (), "no results → null")
+    value, text = _CALCULATIONS[name]([s.scaled_score for s in steps], number, scale)
+    score = None if value is None else ruby_round(value)  # §5: rounded once, at the end
+    mastery = None if score is None or scale.mastery_points is None else score >= scale.mastery_points
+    arithmetic = f"{prefix}{text} {'→ null' if score is None else f'= {_num(score)}'}"
+    return RollupScore(score, len(steps), _submitted_at(ordered), rating_for(score, scale), mastery,
+                       tuple(steps), arithmetic)
+
+
+# -------------------------------------------------------------------------------------------- aggregate §7
+
+def course_aggregate(scores: Sequence[float | None], stat: str) -> tuple[float | None, int]:
+    """§7: the course mean (Ruby-rounded) or median (not rounded) of students' scores; count includes nulls."""
+    present = sorted(float(s) for s in scores if s is not None)
+    if stat not in ("mean", "median"):
+        raise ValueError(f"unknown aggregate stat {stat!r} (mean or median)")
+    if not present:
+        return None, len(scores)
+    if stat == "mean":
+        return ruby_round(_mean(present)), len(scores)
+    # rollup_score_aggregator_helper.rb `median_aggregate_score`: (lower middle + upper middle) / 2.0.
+    k = len(present)
+    return math.fsum([present[(k - 1) // 2], present[k // 2]]) / 2.0, len(scores)

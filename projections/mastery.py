@@ -1,0 +1,166 @@
+"""The mastery read model: one row per (root account, course, student, outcome), kept current.
+
+The same `compute` answers "now" (rows written here) and "as of" (computed from the history inside the
+cut), so both give the numbers Canvas would show for the events they see. Recompute triggers (issue 3):
+a result → its student's row; an outcome edit → that outcome's rows; a link → that outcome in that
+course; a scale, a method (or the auto mode flipping) → the root account's courses; a newly learned
+course → account → that course; a settings change → everything in the root account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.events import REGISTRY
+from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
+from domain.rollup import RollupScore, rollup
+from projections.views import View
+
+NAME, VERSION = "mastery", 1
+TOPICS = frozenset(REGISTRY)
+
+
+@dataclass
+class CourseContext:
+    """Per-course facts shared by every outcome of the course inside one view."""
+
+    mode: str
+    account: str | None
+    root_local: str | None
+    scales: list = field(default_factory=list)
+    methods: list = field(default_factory=list)
+    legacy_decay: bool = False
+
+
+def course_context(view: View, course: str) -> CourseContext:
+    mode = effective_mode(view.setting("mode", "auto"), view.any_event(("scale", "method")))
+    ctx = CourseContext(mode, view.course_account(course), view.root_local_id(),
+                        legacy_decay=view.setting("standard-decay", "true") == "legacy")
+    if mode == "scale":
+        ctx.scales, ctx.methods = view.states("scale"), view.states("method")
+    return ctx
+
+
+@dataclass
+class Unit:
+    """The computed mastery of one outcome in one course: rules, per-student scores, and exclusions."""
+
+    course: str
+    outcome_id: str
+    outcome: Any
+    rules: Rules
+    scores: dict[str, RollupScore]
+    counted: dict[str, list] = field(default_factory=dict)
+    excluded: dict[str, list] = field(default_factory=dict)
+
+
+def unit_rules(view: View, course: str, outcome_id: str, ctx: CourseContext) -> Unit:
+    """The outcome and the rules in force for it in the course, before any result is read."""
+    outcome = view.one("outcome", outcome_id)
+    return Unit(course, outcome_id, outcome, rules(ctx.mode, outcome_id, outcome, course, ctx.account,
+                                                   ctx.root_local, ctx.scales, ctx.methods), {})
+
+
+def compute(view: View, course: str, outcome_id: str, ctx: CourseContext | None = None,
+            user: str | None = None) -> Unit:
+    """Every student's (or one student's) mastery of one outcome in one course, inside the view."""
+    ctx = ctx or course_context(view, course)
+    unit = unit_rules(view, course, outcome_id, ctx)
+    links = view.states("link", "course = ? AND outcome = ?", (course, outcome_id))
+    where, params = "course = ? AND outcome = ?", (course, outcome_id)
+    if user is not None:
+        where, params = where + " AND user_uuid = ?", (*params, user)
+    outcome = unit.outcome
+    for result in view.states("result", where, params):
+        reason = excluded_reason(result, outcome, links)
+        bucket = unit.excluded if reason else unit.counted
+        bucket.setdefault(result.user_uuid or "", []).append((result, reason) if reason else result)
+    for student, results in unit.counted.items():
+        unit.scores[student] = rollup([as_input(r) for r in results], unit.rules.scale, unit.rules.method,
+                                      legacy_decay=ctx.legacy_decay)
+    return unit
+
+
+def rows(root: str, unit: Unit) -> list[dict[str, Any]]:
+    """The mastery table rows of a computed unit."""
+    out = []
+    for student, score in unit.scores.items():
+        r, m, s = score.rating, unit.rules.method, unit.rules.scale
+        out.append({"root": root, "course": unit.course, "user_uuid": student, "outcome": unit.outcome_id,
+                    "score": score.score, "count": score.count, "submitted_at": score.submitted_at,
+                    "rating_description": r.description if r else None, "rating_points": r.points if r else None,
+                    "rating_color": r.color if r else None, "rating_mastery": None if r is None else int(r.mastery),
+                    "mastery": None if score.mastery is None else int(score.mastery), "method": m.name,
+                    "method_int": m.int, "method_source": m.source, "scale_source": s.source,
+                    "points_possible": s.points_possible, "mastery_points": s.mastery_points, "mode": unit.rules.mode})
+    return out
+
+
+class MasteryProjection:
+    """Keeps the mastery table current from the history projection's changes."""
+
+    name, version, topics = NAME, VERSION, TOPICS
+
+    def __init__(self, suffix: str = "") -> None:
+        self.suffix = suffix
+
+    def apply(self, conn: Any, changes: list) -> None:
+        """Recompute every unit the changes of one page touch."""
+        dirty: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)
+        for change in changes:
+            for root, course, outcome, user in self._units(conn, change):
+                dirty[(root, course, outcome)].add(user)
+        contexts: dict[tuple[str, str], CourseContext] = {}
+        for (root, course, outcome), users in dirty.items():
+            view = View(conn, root, suffix=self.suffix)
+            ctx = contexts.get((root, course)) or contexts.setdefault((root, course), course_context(view, course))
+            for user in ([None] if None in users else sorted(users)):
+                self.write(conn, root, compute(view, course, outcome, ctx, user), user)
+
+    def write(self, conn: Any, root: str, unit: Unit, user: str | None) -> None:
+        where, params = "root = ? AND course = ? AND outcome = ?", [root, unit.course, unit.outcome_id]
+        if user is not None:
+            where, params = where + " AND user_uuid = ?", params + [user]
+        conn.execute(f"DELETE FROM mastery{self.suffix} WHERE {where}", params)
+        new = rows(root, unit)
+        if new:
+            cols = ", ".join(new[0])
+            conn.executemany(f"INSERT INTO mastery{self.suffix} ({cols}) VALUES ({', '.join('?' * len(new[0]))})",
+                             [list(r.values()) for r in new])
+
+    def _units(self, conn: Any, change: tuple) -> list[tuple[str, str, str, str | None]]:
+        if change[0] == "course_account":
+            return self._course_units(conn, change[1], change[2])
+        event, old, new = change
+        root, kind = event.root_account, event.kind
+        if kind == "result":
+            units = [(root, new["course"], new["outcome"], new["user_uuid"])]
+            if old is not None and (old[1], old[2]) != (new["course"], new["outcome"]):
+                units += [(root, old[1], old[2], old[3])]
+            return [u for u in units if u[1] and u[2]]
+        if kind == "outcome":
+            return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
+                                "AND kind = 'result' AND outcome = ? AND course IS NOT NULL", (root, root, event.key))
+        if kind == "link":
+            return [(root, new["course"], new["outcome"], None)] if new["course"] and new["outcome"] else []
+        if kind in ("scale", "method"):
+            return self.root_units(conn, root)
+        return []
+
+    def _course_units(self, conn: Any, root: str, course: str) -> list:
+        return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
+                            "AND kind = 'result' AND course = ?", (root, root, course))
+
+    def root_units(self, conn: Any, root: str) -> list:
+        return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
+                            "AND kind = 'result' AND course IS NOT NULL", (root, root))
+
+    def _select(self, conn: Any, sql: str, params: tuple) -> list:
+        return [tuple(r) for r in conn.execute(sql.format(s=self.suffix), params).fetchall()]
+
+    def recompute_root(self, conn: Any, root: str) -> None:
+        """Recompute every unit of a root account (settings change, new projection version)."""
+        conn.execute(f"DELETE FROM mastery{self.suffix} WHERE root = ?", (root,))
+        self.apply(conn, [("course_account", root, c) for c in {u[1] for u in self.root_units(conn, root)}])

@@ -1,0 +1,70 @@
+"""Catch-up: read the store's notifications in pages and apply them to the read models.
+
+Our own loop over `select_notifications` (the SQLite recorder has no `subscribe`; DESIGN decision 7).
+Each page is one read-model transaction holding the rows of every projection and their tracking
+positions, so a crash resumes exactly where the last committed page ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.history import HistoryProjection
+from projections.mastery import MasteryProjection
+
+PAGE = 1000
+
+
+class ProjectionVersionError(Exception):
+    """The read model was built by another version of a projection: it needs `mastery rebuild`."""
+
+
+def positions(conn: Any) -> dict[str, tuple[int, int]]:
+    rows = conn.execute("SELECT projection, version, position FROM rm_tracking").fetchall()
+    return {name: (version, position) for name, version, position in rows}
+
+
+def check_versions(conn: Any) -> list[str]:
+    """Names of projections whose stored rows were made by another version of their code."""
+    found = positions(conn)
+    return [p.name for p in (HistoryProjection, MasteryProjection)
+            if p.name in found and found[p.name][0] != p.version and found[p.name][1] > 0]
+
+
+def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", stop: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> int:
+    """Apply every stored event after the tracked position; return how many were applied."""
+    history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
+    tracked = positions(conn)
+    key = f"history{suffix}"
+    start = tracked.get(key, (history.version, 0))[1]
+    applied = 0
+    while True:
+        batch = store.notifications(start, page, stop=stop)
+        if not batch:
+            return applied
+        _apply_page(conn, history, mastery, batch, suffix)
+        start = batch[-1][0]
+        applied += len(batch)
+        if progress:
+            progress(applied, start)
+
+
+def _apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str) -> None:
+    now = datetime.now(UTC).isoformat()
+    last = batch[-1][0]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        changes: list = []
+        for position, event in batch:
+            history.handle(conn, position, event, changes)
+        mastery.apply(conn, changes)
+        for projection in (history, mastery):
+            conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "
+                         "VALUES (?, ?, ?, ?)", (projection.name + suffix, projection.version, last, now))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

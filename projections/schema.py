@@ -1,0 +1,71 @@
+"""The read model's SQLite database: connection settings and the idempotent `ensure_schema`.
+
+One file holds every read model (the event store's own file by default). Tables are made with
+sqlite-utils so that running `ensure_schema` again changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open the read model (WAL, bounded wait on a busy writer) with its schema in place."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db = sqlite_utils.Database(conn)
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database, suffix: str = "") -> None:
+    """Create every read-model table and index that is missing (suffix: a rebuild's side tables)."""
+    _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str},
+           pk="projection")
+    entity_cols = {"position": int, "root": str, "kind": str, "key": str, "fold_key": str, "event_time": str,
+                   "recorded_at": str, "event_name": str, "course": str, "outcome": str, "user_uuid": str,
+                   "state": str}
+    _table(db, f"entity_versions{suffix}", entity_cols, pk="position")
+    _table(db, f"entity_current{suffix}", entity_cols, pk=("root", "kind", "key"))
+    _table(db, f"course_accounts{suffix}", {"position": int, "root": str, "course": str, "account": str,
+                                            "event_time": str, "recorded_at": str}, pk="position")
+    _table(db, f"roots{suffix}", {"root": str, "local_id": str, "shard": int}, pk="root")
+    _table(db, f"mastery{suffix}", MASTERY_COLUMNS, pk=("root", "course", "user_uuid", "outcome"))
+    _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
+    _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
+    _indexes(db, suffix)
+
+
+MASTERY_COLUMNS = {
+    "root": str, "course": str, "user_uuid": str, "outcome": str, "score": float, "count": int,
+    "submitted_at": str, "rating_description": str, "rating_points": float, "rating_color": str,
+    "rating_mastery": int, "mastery": int, "method": str, "method_int": int, "method_source": str,
+    "scale_source": str, "points_possible": float, "mastery_points": float, "mode": str,
+}
+
+
+def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple) -> None:
+    if not db[name].exists():
+        db[name].create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))
+
+
+def _indexes(db: sqlite_utils.Database, suffix: str) -> None:
+    wanted = {
+        f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome"),
+                                     ("root", "kind", "outcome"), ("root", "event_time")],
+        f"entity_current{suffix}": [("root", "kind", "course", "outcome"), ("root", "kind", "outcome")],
+        f"course_accounts{suffix}": [("root", "course", "event_time")],
+        f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],
+    }
+    for table, indexes in wanted.items():
+        existing = {tuple(i.columns) for i in db[table].indexes}
+        for columns in indexes:
+            if columns not in existing:
+                db[table].create_index(list(columns), if_not_exists=True)

@@ -1,0 +1,89 @@
+"""Reading entity states from the history read model, now or inside an as-of / known-at cut.
+
+`View(db, root)` reads the current tables; `View(db, root, as_of=…, known_at=…)` reads the versions
+table and keeps, per entity, the greatest fold key inside the cut. Both return the same folded state
+objects, so every query and the mastery calculation run the same code for "now" and "as of".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.canvas import iso
+from domain.states import FOLDS
+
+
+@dataclass
+class View:
+    """The states of one root account's entities, now (no cut) or as of a cut."""
+
+    conn: Any
+    root: str
+    as_of: datetime | None = None
+    known_at: datetime | None = None
+    suffix: str = ""
+
+    @property
+    def is_cut(self) -> bool:
+        return self.as_of is not None or self.known_at is not None
+
+    def states(self, kind: str, where: str = "", params: tuple = ()) -> list[Any]:
+        """States of one kind matching an extra SQL condition on course / outcome / user_uuid / key."""
+        cond = f" AND {where}" if where else ""
+        if not self.is_cut:
+            rows = self.conn.execute(f"SELECT state FROM entity_current{self.suffix} WHERE root = ? AND kind = ?"
+                                     f"{cond}", (self.root, kind, *params)).fetchall()
+            return [_load(kind, r[0]) for r in rows]
+        cut, cut_params = self._cut()
+        rows = self.conn.execute(
+            f"SELECT key, fold_key, state FROM entity_versions{self.suffix} WHERE root = ? AND kind = ?{cond}{cut}",
+            (self.root, kind, *params, *cut_params)).fetchall()
+        best: dict[str, tuple[str, str]] = {}
+        for key, fold_key, state in rows:
+            if key not in best or best[key][0] < fold_key:
+                best[key] = (fold_key, state)
+        return [_load(kind, state) for _, state in best.values()]
+
+    def _cut(self) -> tuple[str, tuple]:
+        sql, params = "", []
+        if self.as_of is not None:
+            sql += " AND event_time <= ?"
+            params.append(iso(self.as_of))
+        if self.known_at is not None:
+            sql += " AND recorded_at <= ?"
+            params.append(iso(self.known_at))
+        return sql, tuple(params)
+
+    def one(self, kind: str, key: str) -> Any:
+        found = self.states(kind, "key = ?", (key,))
+        return found[0] if found else None
+
+    def any_event(self, kinds: tuple[str, ...]) -> bool:
+        """Whether the cut holds any event of these kinds for this root account."""
+        marks = ",".join("?" * len(kinds))
+        cut, params = self._cut()
+        row = self.conn.execute(f"SELECT 1 FROM entity_versions{self.suffix} WHERE root = ? AND kind IN ({marks})"
+                                f"{cut} LIMIT 1", (self.root, *kinds, *params)).fetchone()
+        return row is not None
+
+    def course_account(self, course: str) -> str | None:
+        """The course's account, as last learned inside the cut."""
+        cut, params = self._cut()
+        row = self.conn.execute(f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ?"
+                                f"{cut} ORDER BY event_time DESC, position DESC LIMIT 1",
+                                (self.root, course, *params)).fetchone()
+        return row[0] if row else None
+
+    def root_local_id(self) -> str | None:
+        row = self.conn.execute(f"SELECT local_id FROM roots{self.suffix} WHERE root = ?", (self.root,)).fetchone()
+        return row[0] if row else None
+
+    def setting(self, key: str, default: str) -> str:
+        row = self.conn.execute("SELECT value FROM settings WHERE root = ? AND key = ?", (self.root, key)).fetchone()
+        return row[0] if row else default
+
+
+def _load(kind: str, state: str) -> Any:
+    return FOLDS[kind][1].model_validate_json(state)

@@ -1,0 +1,81 @@
+"""The quarantine: input we could not use, kept with its reason, where an operator can see and retry it.
+
+Rows are never deleted. A retry re-reads the kept raw text with today's parser: what is now usable is
+appended (as a duplicate if it was stored meanwhile) and its row is marked `retried`; the rest stays open
+with the current reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from domain.events import Ignored, InvalidEvent, parse
+from store.application import EventStore
+
+COLUMNS = "id, source, line, reason, received_at, status, resolved_at, note"
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return dict(row)
+
+
+def list_items(store: EventStore, status: str | None = "open", limit: int = 1000) -> list[dict[str, Any]]:
+    """Quarantined items (open ones by default), oldest first."""
+    ph = "%s" if store.is_postgres else "?"
+    where, params = ("WHERE status = " + ph, [status]) if status else ("", [])
+    rows = store.query(f"SELECT {COLUMNS} FROM quarantine {where} ORDER BY id LIMIT {int(limit)}", params)
+    return [_row(r) for r in rows]
+
+
+def show(store: EventStore, item_id: int) -> dict[str, Any] | None:
+    """One quarantined item with its raw text."""
+    ph = "%s" if store.is_postgres else "?"
+    rows = store.query(f"SELECT {COLUMNS}, raw_text FROM quarantine WHERE id = {ph}", [item_id])
+    return _row(rows[0]) if rows else None
+
+
+def counts(store: EventStore) -> dict[str, int]:
+    rows = store.query("SELECT status, COUNT(*) AS n FROM quarantine GROUP BY status")
+    return {r["status"]: r["n"] for r in rows}
+
+
+def retry(store: EventStore, item_ids: list[int] | None = None) -> dict[str, Any]:
+    """Re-parse open items; append the usable ones and mark them retried."""
+    items = [show(store, i) for i in item_ids] if item_ids else [
+        show(store, r["id"]) for r in list_items(store, "open", limit=100_000)]
+    report: dict[str, Any] = {"retried": 0, "appended": 0, "duplicates": 0, "ignored": 0, "still_bad": []}
+    for item in filter(None, items):
+        if item["status"] != "open":
+            continue
+        outcome = _retry_one(store, item)
+        report["retried"] += 1
+        if outcome in ("appended", "duplicates", "ignored"):
+            report[outcome] += 1
+        else:
+            report["still_bad"].append({"id": item["id"], "reason": outcome})
+    return report
+
+
+def _retry_one(store: EventStore, item: dict[str, Any]) -> str:
+    try:
+        parsed = parse(orjson.loads(item["raw_text"]))
+    except (orjson.JSONDecodeError, InvalidEvent) as error:
+        reason = f"invalid JSON: {error}" if isinstance(error, orjson.JSONDecodeError) else str(error)
+        _mark(store, item["id"], "open", reason)
+        return reason
+    if isinstance(parsed, Ignored):
+        _mark(store, item["id"], "retried", f"a {parsed.event_name} event: not kept")
+        return "ignored"
+    result = store.append([parsed], [], [f"quarantine #{item['id']}"])
+    _mark(store, item["id"], "retried", "appended" if result.appended else "already stored")
+    return "appended" if result.appended else "duplicates"
+
+
+def _mark(store: EventStore, item_id: int, status: str, note: str) -> None:
+    ph = "%s" if store.is_postgres else "?"
+    resolved = datetime.now(UTC).isoformat() if status != "open" else None
+    store.query(f"UPDATE quarantine SET status = {ph}, resolved_at = {ph}, note = {ph} WHERE id = {ph}",
+                [status, resolved, note, item_id], commit=True)
