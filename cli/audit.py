@@ -1,0 +1,76 @@
+"""Rendering of `mastery audit` (entity trail or actor trail), and its --redact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.context import Context, DomainError
+from cli.render import console
+
+REDACT = ("user_login", "client_ip", "user_agent")
+
+
+def by_entity(app: Context, kind: str, entity_id: str) -> dict[str, Any]:
+    from projections.audit import by_entity as query
+    conn = app.caught_up()
+    root = app.root(conn)
+    key = app.local(entity_id, conn, root)
+    answer = query(app.store, conn, root, kind, key)
+    if not answer["entries"]:
+        raise DomainError(f"no events for {kind} {entity_id} in root account {root}")
+    return answer
+
+
+def by_actor(app: Context, who: str, since: str | None, until: str | None) -> dict[str, Any]:
+    from projections.audit import by_actor as query
+    conn = app.caught_up()
+    return query(app.store, conn, app.root(conn), who, app.parse_time(since, "--since"),
+                 app.parse_time(until, "--until"))
+
+
+def redact_entries(entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
+        for part in ("actor", "request"):
+            for key in REDACT:
+                if entry[part].get(key) is not None:
+                    entry[part][key] = "[REDACTED]"
+
+
+def _who(actor: dict[str, Any]) -> str:
+    parts = []
+    if actor.get("user_login") or actor.get("user_id"):
+        parts.append(f"{actor.get('user_login') or ''} (user {actor.get('user_id')})".strip())
+    if actor.get("real_user_id"):
+        parts.append(f"masquerading admin {actor['real_user_id']}")
+    if actor.get("developer_key_id"):
+        parts.append(f"developer key {actor['developer_key_id']}")
+    if actor.get("job_tag"):
+        parts.append(f"job {actor['job_tag']}")
+    return ", ".join(parts) or "unknown actor"
+
+
+def render(answer: dict[str, Any]) -> None:
+    from rich.markup import escape
+    out = console()
+    title = f"{answer['kind']} {answer['id']}" if "kind" in answer else f"actor {answer['actor']}"
+    out.print(f"[bold]audit of {escape(title)}[/bold] — {len(answer['entries'])} event(s), fold order")
+    for e in answer["entries"]:
+        what = f"{e['kind']} {e['id']} " if "kind" in e and "kind" not in answer else ""
+        out.print(f"\n[bold]{e['event_time']}[/bold] {what}{e['event_name']} by {escape(_who(e['actor']))}"
+                  f" (recorded {e['recorded_at']}, position {e['position']})")
+        req = e["request"]
+        if req.get("request_id") or req.get("url"):
+            out.print(f"  request {req.get('request_id') or '–'} {req.get('http_method') or ''} "
+                      f"{escape(req.get('url') or '')} from {req.get('client_ip') or '–'}")
+        for c in e["changes"]:
+            out.print(f"  {escape(c['field'])}: {escape(_short(c['before']))} → {escape(_short(c['after']))}")
+        for note in e["notes"]:
+            out.print(f"  [yellow]note: {escape(note)}[/yellow]")
+    click.echo()
+
+
+def _short(value: Any) -> str:
+    text = "null" if value is None else str(value)
+    return text if len(text) <= 80 else text[:77] + "…"

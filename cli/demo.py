@@ -1,0 +1,69 @@
+"""`mastery demo`: a realistic synthetic stream ingested into a fresh store, then the main answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.context import Context, InputOutputError, Settings
+
+
+def run(ctx: click.Context, store_path: str, events: int) -> None:
+    """Generate → ingest → courses → rollups of the busiest course → an audit → verify."""
+    from cli.main import ingest, verify
+    from cli.operations import generate
+    from cli.queries import audit, courses, rollups, scale
+    folder = Path(store_path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputOutputError(f"cannot create {str(folder)!r}: {error.strerror}") from None
+    stream = folder / f"live-events-{events}.jsonl"
+    if not stream.exists():
+        click.secho(f"\n== generating {events:,} realistic Canvas Live Events → {stream}", bold=True)
+        ctx.invoke(generate, events=events, seed=7, output=str(stream))
+    app = Context(Settings(store_path, None, None, "UTC"))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    click.secho(f"\n== mastery --store {store_path} ingest {stream}  (run it twice: nothing is stored twice)", bold=True)
+    ctx.invoke(ingest, paths=(str(stream),), as_json=False, batch=2000)
+    app.settings.account = _main_account(app)
+    click.secho("\n== mastery courses", bold=True)
+    ctx.invoke(courses, as_json=False)
+    course = _busiest_course(app)
+    click.secho(f"\n== mastery rollups --course {course}", bold=True)
+    ctx.invoke(rollups, course=course, aggregate=None, users=(), outcomes=(), as_csv=False, as_of=None,
+               known_at=None, as_json=False)
+    click.secho(f"\n== mastery rollups --course {course} --as-of 2025-10-01", bold=True)
+    ctx.invoke(rollups, course=course, aggregate=None, users=(), outcomes=(), as_csv=False, as_of="2025-10-01",
+               known_at=None, as_json=False)
+    click.secho(f"\n== mastery scale --course {course}", bold=True)
+    ctx.invoke(scale, course=course, as_of=None, known_at=None, as_json=False)
+    outcome = _edited_outcome(app)
+    if outcome:
+        click.secho(f"\n== mastery audit outcome {outcome}", bold=True)
+        ctx.invoke(audit, kind="outcome", entity_id=outcome, actor=None, since=None, until=None, redact=False,
+                   as_json=False)
+    click.secho("\n== mastery verify", bold=True)
+    ctx.invoke(verify, as_json=False)
+
+
+def _main_account(app: Context) -> str:
+    conn = app.caught_up()
+    row = conn.execute("SELECT root, COUNT(*) AS n FROM entity_current GROUP BY root ORDER BY n DESC LIMIT 1").fetchone()
+    return row[0]
+
+
+def _busiest_course(app: Context) -> str:
+    conn = app.caught_up()
+    row = conn.execute("SELECT course, COUNT(*) AS n FROM mastery WHERE root = ? GROUP BY course ORDER BY n DESC, "
+                       "course LIMIT 1", (app.settings.account,)).fetchone()
+    return row[0] if row else "1"
+
+
+def _edited_outcome(app: Context) -> str | None:
+    conn = app.caught_up()
+    row = conn.execute("SELECT key, COUNT(*) AS n FROM entity_versions WHERE root = ? AND kind = 'outcome' "
+                       "GROUP BY key ORDER BY n DESC, key LIMIT 1", (app.settings.account,)).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,150 @@
+"""The `mastery` command: the click group, its global options, exit codes, and the operations commands.
+
+Commands parse, call the layers below, and render; the query commands live in `cli/queries.py`.
+Exit codes (DESIGN): 0 ok (also with quarantined input), 1 not found or domain error, 2 usage,
+3 input/output error, 4 `verify` found a broken history. No traceback ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import click
+
+from cli.context import Context, InputOutputError, Settings
+from cli.render import emit_json, say, table
+
+
+def _version() -> str:
+    try:
+        return version("outcome-mastery")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(_version(), prog_name="mastery")
+@click.option("--store", "store_url", envvar="MASTERY_STORE", default="mastery.db", show_default=True,
+              help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.")
+@click.option("--read-db", envvar="MASTERY_READ_DB", default=None,
+              help="Read-model SQLite file (default: the store file; mastery-read.db for PostgreSQL).")
+@click.option("--account", envvar="MASTERY_ACCOUNT", default=None,
+              help="Root account uuid (implied when the store holds only one).")
+@click.option("--tz", envvar="MASTERY_TZ", default="UTC", show_default=True,
+              help="Time zone for --as-of/--known-at/--since values given without an offset.")
+@click.pass_context
+def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | None, tz: str) -> None:
+    """Canvas outcome mastery from Live Events: every event kept, state as of any moment, who changed what."""
+    app = Context(Settings(store_url, read_db, account, tz))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=str)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.option("--batch", default=2000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Events per store transaction.")
+@click.pass_obj
+def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int) -> None:
+    """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once."""
+    from store.ingest import ingest as run
+    from store.sources import SourceError, read_sources
+    items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer)
+    try:
+        with _progress(not as_json, "ingesting") as bar:
+            counts = run(app.store, items, batch_size=batch, on_batch=lambda c: bar(c.read))
+        with _progress(not as_json, "projecting") as bar:
+            app.caught_up(progress=lambda n, _pos: bar(n))
+    except SourceError as error:
+        raise InputOutputError(str(error)) from None
+    if as_json:
+        emit_json(counts.as_json())
+        return
+    _ingest_summary(counts)
+
+
+def _ingest_summary(counts: Any) -> None:
+    rows = [(k, v) for k, v in counts.as_json().items()]
+    table("ingest", ["", "events"], rows)
+    if counts.ignored_by_name:
+        names = ", ".join(f"{n} {c}" for n, c in counts.ignored_by_name.most_common(8))
+        say(f"ignored (types not kept): {names}")
+    if counts.quarantined:
+        say(f"{counts.quarantined} item(s) quarantined: see `mastery quarantine list`")
+
+
+class _progress:
+    """A rich progress bar on a terminal (stderr), silent otherwise."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
+        self._progress: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed:,} events"),
+                                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._progress.start()
+        task = self._progress.add_task(self.label, total=None, rate="")
+
+        def update(n: int) -> None:
+            speed = self._progress.tasks[0].speed
+            self._progress.update(task, completed=n, rate=f"{speed:,.0f}/s" if speed else "")
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def verify(app: Context, as_json: bool) -> None:
+    """Recompute the hash chain of the whole history; exit 4 naming the first position that fails."""
+    checked, position, why = app.store.verify()
+    report = {"ok": position is None, "checked": checked, "first_bad_position": position, "reason": why}
+    if as_json:
+        emit_json(report)
+    elif position is None:
+        click.echo(f"ok: {checked} events, hash chain intact")
+    else:
+        click.echo(f"BROKEN at position {position}: {why} ({checked} events verified before it)")
+    if position is not None:
+        sys.exit(4)
+
+
+def main() -> None:
+    """Entry point: run the group and turn every failure into a message and an exit code."""
+    from cli import operations, queries  # noqa: F401  (they register their commands)
+    try:
+        cli.main(standalone_mode=False, prog_name="mastery")
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        say("aborted")
+        sys.exit(1)
+    except (BrokenPipeError, KeyboardInterrupt):
+        sys.exit(1)
+    except sqlite3.OperationalError as error:
+        say(f"Error: the database is busy or unreadable ({error}); try again when the other writer is done")
+        sys.exit(3)
+    except OSError as error:
+        say(f"Error: {error}")
+        sys.exit(3)
+    except Exception as error:  # no traceback for users; the message says what failed
+        say(f"Error: {type(error).__name__}: {error}")
+        sys.exit(1)
+

@@ -1,0 +1,203 @@
+"""Operations commands: quarantine, export, generate, demo, config, roster."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from cli.context import Context, DomainError, InputOutputError, ensure_parent
+from cli.main import cli
+from cli.render import emit_json, kv, say, table
+
+REDACT_FIELDS = ("user_login", "client_ip", "user_agent")
+
+
+@cli.group()
+def quarantine() -> None:
+    """Input that could not be used: list it, show it, retry it."""
+
+
+@quarantine.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include items already retried.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def quarantine_list(app: Context, show_all: bool, as_json: bool) -> None:
+    """List quarantined items with their reasons (open ones by default)."""
+    from store import quarantine as q
+    items = q.list_items(app.store, None if show_all else "open")
+    if as_json:
+        emit_json({"items": items})
+        return
+    table("quarantine", ["id", "status", "source", "line", "reason", "received"],
+          [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
+          caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again")
+
+
+@quarantine.command("show")
+@click.argument("item_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def quarantine_show(app: Context, item_id: int, as_json: bool) -> None:
+    """Show one quarantined item, its reason and its raw text (tokens redacted)."""
+    from store import quarantine as q
+    item = q.show(app.store, item_id)
+    if item is None:
+        raise DomainError(f"no quarantined item {item_id}: `mastery quarantine list --all` lists them")
+    if as_json:
+        emit_json(item)
+        return
+    kv(f"quarantined item {item_id}", [(k, v) for k, v in item.items() if k != "raw_text"])
+    click.echo(item["raw_text"])
+
+
+@quarantine.command("retry")
+@click.argument("item_ids", type=int, nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def quarantine_retry(app: Context, item_ids: tuple[int, ...], as_json: bool) -> None:
+    """Parse open items again (all, or the ids given); append what is now usable."""
+    from store import quarantine as q
+    report = q.retry(app.store, list(item_ids) or None)
+    app.caught_up()
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(f"retried {report['retried']}: appended {report['appended']}, already stored "
+               f"{report['duplicates']}, ignored {report['ignored']}, still unusable {len(report['still_bad'])}")
+    for bad in report["still_bad"][:20]:
+        click.echo(f"  #{bad['id']}: {bad['reason']}")
+
+
+@cli.command()
+@click.option("--since", default=None, help="Only events recorded (arrived) at or after this time.")
+@click.option("--redact", is_flag=True, help="Hide user_login, client_ip and user_agent.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
+@click.pass_obj
+def export(app: Context, since: str | None, redact: bool, output: str | None) -> None:
+    """Write stored events as JSON Lines, in arrival order (re-ingestible)."""
+    since_time = app.parse_time(since, "--since")
+    out = _open_out(output)
+    try:
+        for _position, event in app.store.iter_all():
+            if since_time is not None and event.recorded_at < since_time:
+                continue
+            out.write(orjson.dumps(redacted(event.event) if redact else event.event) + b"\n")
+    finally:
+        if output:
+            out.close()
+
+
+def redacted(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with personal request fields hidden (--redact)."""
+    meta = {k: ("[REDACTED]" if k in REDACT_FIELDS and v is not None else v)
+            for k, v in event.get("metadata", {}).items()}
+    return {**event, "metadata": meta}
+
+
+def _open_out(output: str | None) -> Any:
+    if output is None:
+        return sys.stdout.buffer
+    ensure_parent(output)
+    try:
+        return open(output, "wb")  # noqa: SIM115
+    except OSError as error:
+        raise InputOutputError(f"cannot write {output!r}: {error.strerror}") from None
+
+
+@cli.command()
+@click.option("--events", default=10_000, show_default=True, type=click.IntRange(1), help="How many events.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same stream.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
+def generate(events: int, seed: int, output: str | None) -> None:
+    """Write a realistic synthetic Live Events stream (JSON Lines) for demos and benchmarks."""
+    from domain.synthetic import generate as make, to_jsonl
+    out = _open_out(output)
+    try:
+        for line in to_jsonl(make(events, seed)):
+            out.write(line)
+    finally:
+        if output:
+            out.close()
+
+
+@cli.command()
+@click.option("--store", "store_path", default="demo/mastery.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Where to build the demo store (a new SQLite file).")
+@click.option("--events", default=30_000, show_default=True, type=click.IntRange(100), help="Stream size.")
+@click.pass_context
+def demo(ctx: click.Context, store_path: str, events: int) -> None:
+    """Generate a realistic stream, ingest it, and show what the tool answers."""
+    from cli.demo import run
+    run(ctx, store_path, events)
+
+
+@cli.group()
+def config() -> None:
+    """Per root account settings: the rules mode and the standard-decay flag."""
+
+
+SETTINGS = {"mode": ("auto", "outcome", "scale"), "standard-decay": ("true", "legacy")}
+
+
+@config.command("set")
+@click.argument("key", type=click.Choice(sorted(SETTINGS)))
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print what moved as JSON.")
+@click.pass_obj
+def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
+    """Set a setting; mastery is recomputed and what moved is printed."""
+    from projections.settings import change_setting
+    if value not in SETTINGS[key]:
+        raise click.BadParameter(f"{key} takes one of: {', '.join(SETTINGS[key])}", param_hint="VALUE")
+    conn = app.caught_up()
+    moved = change_setting(conn, app.root(conn), key, value)
+    if as_json:
+        emit_json(moved)
+        return
+    click.echo(f"{key} = {value}: {moved['changed']} row(s) changed, {moved['added']} added, "
+               f"{moved['removed']} removed")
+    for ex in moved["examples"][:10]:
+        click.echo(f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: "
+                   f"{ex['before']} → {ex['after']}")
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def config_show(app: Context, as_json: bool) -> None:
+    """Show the settings of the root account and the mode in force now."""
+    from projections.settings import show_settings
+    conn = app.caught_up()
+    shown = show_settings(conn, app.root(conn))
+    if as_json:
+        emit_json(shown)
+        return
+    kv("settings", shown.items())
+
+
+@cli.group()
+def roster() -> None:
+    """Student names (a side table, not events): shown wherever students are."""
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_obj
+def roster_import(app: Context, file: str) -> None:
+    """Import a CSV with columns user_uuid, name, sis_id."""
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as error:
+        raise InputOutputError(f"cannot read {file!r}: {error.strerror}") from None
+    if rows and "user_uuid" not in rows[0]:
+        raise DomainError(f"{file}: the header must name user_uuid (and name, sis_id); found {', '.join(rows[0])}")
+    clean = [{"user_uuid": r["user_uuid"].strip(), "name": (r.get("name") or "").strip() or None,
+              "sis_id": (r.get("sis_id") or "").strip() or None} for r in rows if (r.get("user_uuid") or "").strip()]
+    app.db["roster"].upsert_all(clean, pk="user_uuid")
+    say(f"roster: {len(clean)} student(s) imported from {Path(file).name}")

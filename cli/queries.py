@@ -1,0 +1,252 @@
+"""Query commands: rollups, student, courses, outcome, tree, scale, audit. Parse, call, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.context import Context, DomainError
+from cli.main import cli
+from cli.render import emit_csv, emit_json, kv, rating_cell, table
+
+KINDS = ("outcome", "group", "link", "scale", "method", "result")
+
+
+def cut_options(func: Any) -> Any:
+    func = click.option("--known-at", default=None, help="Only events recorded by this time (what we knew then).")(func)
+    return click.option("--as-of", default=None, help="State as of this time (a date means the end of that day).")(func)
+
+
+def json_option(func: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
+    from projections.views import View
+    conn = app.caught_up()
+    return View(conn, app.root(conn), app.parse_time(as_of, "--as-of"), app.parse_time(known_at, "--known-at"))
+
+
+def _names(conn: Any) -> dict[str, tuple[str | None, str | None]]:
+    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
+
+
+@cli.command()
+@click.option("--course", required=True, help="Canvas course id (local or global).")
+@click.option("--aggregate", type=click.Choice(["mean", "median"]), default=None, help="One course rollup.")
+@click.option("--user", "users", multiple=True, help="Only these students (user_uuid); repeatable.")
+@click.option("--outcome", "outcomes", multiple=True, help="Only these outcomes; repeatable.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: student, name, sis_id, score and rating per outcome.")
+@cut_options
+@json_option
+@click.pass_obj
+def rollups(app: Context, course: str, aggregate: str | None, users: tuple, outcomes: tuple, as_csv: bool,
+            as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it."""
+    from projections.rollups import rollups as query
+    view = _view(app, as_of, known_at)
+    course_id = app.local(course, view.conn, view.root)
+    answer = query(view.conn, view.root, course_id, as_of=view.as_of, known_at=view.known_at, aggregate=aggregate,
+                   user_ids=list(users) or None, outcome_ids=[app.local(o, view.conn, view.root) for o in outcomes] or None)
+    if not answer["linked"]["outcomes"]:
+        raise DomainError(f"course {course} has no outcomes or results in the store"
+                          + (" at that time" if view.is_cut else "") + ": `mastery courses` lists the courses")
+    if as_json:
+        emit_json(answer)
+    elif as_csv:
+        _rollups_csv(answer, _names(view.conn))
+    else:
+        _rollups_table(answer, _names(view.conn), course_id)
+
+
+def _rollups_csv(answer: dict, names: dict) -> None:
+    outcomes = [o["id"] for o in answer["linked"]["outcomes"]]
+    header = ["student", "name", "sis_id"] + [f"{col} {o}" for o in outcomes for col in ("score", "rating")]
+    rows = []
+    for rollup in answer["rollups"]:
+        student = rollup["links"].get("user", "course")
+        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
+        cells = []
+        for o in outcomes:
+            s = by.get(o)
+            cells += [s["score"] if s else None, (s["rating"] or {}).get("description") if s else None]
+        rows.append([student, *names.get(student, (None, None)), *cells])
+    emit_csv(header, rows)
+
+
+def _rollups_table(answer: dict, names: dict, course: str) -> None:
+    outcomes = answer["linked"]["outcomes"]
+    columns = ["student"] + [f"{o['id']} {(o['title'] or '')[:18]}".strip() for o in outcomes]
+    rows = []
+    for rollup in answer["rollups"]:
+        student = rollup["links"].get("user")
+        label = names.get(student, (None,))[0] or (student[:12] + "…" if student else "course")
+        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
+        rows.append([label] + [_score_cell(by.get(o["id"])) for o in outcomes])
+    meta = answer["meta"]
+    when = f" as of {meta['as_of']}" if meta["as_of"] else ""
+    table(f"course {course} mastery{when} ({meta['mode']} mode)", columns, rows,
+          caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s)")
+
+
+def _score_cell(score: dict | None) -> Any:
+    if score is None:
+        return None
+    rating = score["rating"] or {}
+    return rating_cell(score["score"], rating.get("description"), rating.get("color"))
+
+
+@cli.command()
+@click.argument("user_uuid")
+@click.option("--course", default=None, help="Only this course.")
+@cut_options
+@json_option
+@click.pass_obj
+def student(app: Context, user_uuid: str, course: str | None, as_of: str | None, known_at: str | None,
+            as_json: bool) -> None:
+    """One student's mastery across courses and outcomes."""
+    from projections.rollups import rollups as query
+    view = _view(app, as_of, known_at)
+    courses = [app.local(course, view.conn, view.root)] if course else [
+        r[0] for r in view.conn.execute("SELECT DISTINCT course FROM entity_versions WHERE root = ? AND kind = "
+                                        "'result' AND user_uuid = ? AND course IS NOT NULL", (view.root, user_uuid))]
+    found = []
+    for c in sorted(courses):
+        answer = query(view.conn, view.root, c, as_of=view.as_of, known_at=view.known_at, user_ids=[user_uuid])
+        titles = {o["id"]: o["title"] for o in answer["linked"]["outcomes"]}
+        for rollup in answer["rollups"]:
+            found += [{"course": c, "outcome": s["links"]["outcome"], "title": titles.get(s["links"]["outcome"]),
+                       **{k: s[k] for k in ("score", "count", "mastery", "submitted_at", "rating")}}
+                      for s in rollup["scores"]]
+    if not found:
+        raise DomainError(f"no counted results for student {user_uuid}" + (f" in course {course}" if course else ""))
+    name = _names(view.conn).get(user_uuid, (None, None))
+    if as_json:
+        emit_json({"user_uuid": user_uuid, "name": name[0], "sis_id": name[1], "scores": found})
+        return
+    table(f"{name[0] or user_uuid}", ["course", "outcome", "title", "score", "count", "mastery", "latest"],
+          [(f["course"], f["outcome"], f["title"], _score_cell(f), f["count"], f["mastery"], f["submitted_at"])
+           for f in found])
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+def courses(app: Context, as_json: bool) -> None:
+    """Courses in the store, with their account and counts."""
+    from projections.catalog import courses as query
+    view = _view(app, None, None)
+    found = query(view)
+    if as_json:
+        emit_json({"courses": found})
+        return
+    table("courses", ["course", "account", "students", "outcomes", "results"],
+          [(c["course"], c["account"], c["students"], c["outcomes"], c["results"]) for c in found])
+
+
+@cli.command()
+@click.argument("outcome_id")
+@cut_options
+@json_option
+@click.pass_obj
+def outcome(app: Context, outcome_id: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """An outcome's folded Canvas fields, now or as of a time (rebuilt from its events)."""
+    from domain.fold import projector
+    from domain.outcome import evolve
+    view = _view(app, as_of, known_at)
+    key = app.local(outcome_id, view.conn, view.root)
+    state = app.store.fold(view.root, "outcome", key, projector(evolve, view.as_of, view.known_at))
+    if state is None:
+        raise DomainError(f"outcome {outcome_id} has no events" + (" by that time" if view.is_cut else ""))
+    data = state.model_dump(mode="json")
+    if as_json:
+        emit_json(data)
+        return
+    criterion = data.pop("rubric_criterion") or {}
+    kv(f"outcome {key}", [(k, v) for k, v in data.items()] +
+       [("mastery_points", criterion.get("mastery_points")), ("points_possible", criterion.get("points_possible"))])
+    table("ratings", ["points", "description"], [(r.get("points"), r.get("description"))
+                                                 for r in criterion.get("ratings") or []])
+
+
+@cli.command()
+@click.option("--course", default=None, help="Only this course's groups.")
+@cut_options
+@json_option
+@click.pass_obj
+def tree(app: Context, course: str | None, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """The outcome group tree with the outcomes linked in each group; orphans and cycles flagged."""
+    from rich.tree import Tree
+    from cli.render import console
+    from projections.catalog import outcome_tree
+    view = _view(app, as_of, known_at)
+    answer = outcome_tree(view, app.local(course, view.conn, view.root) if course else None)
+    if as_json:
+        emit_json(answer)
+        return
+    top = Tree(f"outcome groups{' of course ' + course if course else ''}")
+    for node in answer["roots"]:
+        _branch(top, node)
+    for node in answer["orphans"]:
+        _branch(top, node, "(orphan: parent never seen) ")
+    for gid in answer["cycles"]:
+        top.add(f"[red]group {gid}: in a parent cycle[/red]")
+    console().print(top)
+
+
+def _branch(parent: Any, node: dict, prefix: str = "") -> None:
+    from rich.markup import escape
+    here = parent.add(f"{prefix}[bold]{escape(node['title'] or 'group ' + node['id'])}[/bold] ({node['id']})")
+    for o in node["outcomes"]:
+        here.add(f"outcome {o['id']}: {escape(o['title'] or '')}")
+    for child in node["children"]:
+        _branch(here, child)
+
+
+@cli.command()
+@click.option("--course", required=True, help="Canvas course id.")
+@cut_options
+@json_option
+@click.pass_obj
+def scale(app: Context, course: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """The mode, mastery scale and calculation method in force in a course, and where they come from."""
+    from projections.catalog import course_rules
+    view = _view(app, as_of, known_at)
+    answer = course_rules(view, app.local(course, view.conn, view.root))
+    if as_json:
+        emit_json(answer)
+        return
+    kv(f"course {course}", [("mode", answer["mode"]), ("account", answer["account"]),
+                            ("root account id", answer["root_account_local_id"])])
+    for o in answer["outcomes"]:
+        table(f"outcome {o['outcome']} {o['title'] or ''}: {o['method']}"
+              f"{'' if o['int'] is None else ' ' + str(o['int'])} ({o['method_source']}); scale: {o['scale_source']}",
+              ["points", "rating", "colour", "mastery"],
+              [(r["points"], r["description"], rating_cell(r["points"], None, r["color"]), r["mastery"])
+               for r in o["ratings"]])
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(KINDS), required=False)
+@click.argument("entity_id", required=False)
+@click.option("--actor", default=None, help="Changes by a user id, login, SIS id, masquerader, developer key or job tag.")
+@click.option("--since", default=None, help="With --actor: events at or after this time.")
+@click.option("--until", default=None, help="With --actor: events at or before this time.")
+@click.option("--redact", is_flag=True, help="Hide user_login, client_ip and user_agent.")
+@json_option
+@click.pass_obj
+def audit(app: Context, kind: str | None, entity_id: str | None, actor: str | None, since: str | None,
+          until: str | None, redact: bool, as_json: bool) -> None:
+    """Who changed what, when: an entity's history field by field, or everything one actor did."""
+    from cli.audit import by_actor, by_entity, render
+    if actor is None and (kind is None or entity_id is None):
+        raise click.UsageError("give KIND ID (e.g. `audit outcome 12345`) or --actor WHO")
+    answer = by_actor(app, actor, since, until) if actor else by_entity(app, kind, entity_id)
+    if redact:
+        from cli.audit import redact_entries
+        redact_entries(answer["entries"])
+    if as_json:
+        emit_json(answer)
+    else:
+        render(answer)

@@ -1,0 +1,69 @@
+"""Catalog queries over the history read model: courses, the outcome group tree, a course's rules.
+
+Plain dicts out; the CLI and web render them. Every query takes a View, so it answers now or as of.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.canvas import display_time
+from domain.group import path, tree as group_tree
+from domain.scales import id_key
+from projections.mastery import course_context, unit_rules
+from projections.rollups import course_outcomes, rating_json
+from projections.views import View
+
+
+def courses(view: View) -> list[dict[str, Any]]:
+    """Every course seen (results, links, groups, outcomes, or an editor standing in it)."""
+    rows = view.conn.execute(
+        f"SELECT course, COUNT(DISTINCT CASE WHEN kind = 'result' THEN user_uuid END), "
+        f"COUNT(DISTINCT CASE WHEN kind IN ('result', 'link') THEN outcome END), "
+        f"SUM(kind = 'result') FROM entity_current{view.suffix} WHERE root = ? AND course IS NOT NULL "
+        f"GROUP BY course", (view.root,)).fetchall()
+    seen = {r[0]: {"course": r[0], "students": r[1], "outcomes": r[2], "results": r[3] or 0} for r in rows}
+    for (course,) in view.conn.execute(f"SELECT DISTINCT course FROM course_accounts{view.suffix} WHERE root = ?",
+                                       (view.root,)).fetchall():
+        seen.setdefault(course, {"course": course, "students": 0, "outcomes": 0, "results": 0})
+    for item in seen.values():
+        item["account"] = view.course_account(item["course"])
+    return [seen[c] for c in sorted(seen, key=id_key)]
+
+
+def outcome_tree(view: View, course: str | None = None) -> dict[str, Any]:
+    """Groups (with their outcomes through links) as a tree; orphans and cycles reported."""
+    where, params = ("course = ?", (course,)) if course else ("", ())
+    groups = {g.id: g for g in view.states("group", where, params)}
+    links = [link for link in view.states("link", where, params) if link.workflow_state != "deleted"]
+    outcomes = {o.id: o for o in view.states("outcome")}
+    shape = group_tree(groups.values())
+    by_group: dict[str | None, list[dict]] = {}
+    for link in sorted(links, key=lambda li: id_key(li.outcome_id)):
+        title = outcomes[link.outcome_id].title if link.outcome_id in outcomes else None
+        by_group.setdefault(link.group_id, []).append({"id": link.outcome_id, "title": title, "link": link.id})
+
+    def node(gid: str, trail: frozenset) -> dict[str, Any]:
+        g = groups[gid]
+        kids = [] if gid in trail else [node(c, trail | {gid}) for c in shape["children"].get(gid, [])]
+        return {"id": gid, "title": g.title, "workflow_state": g.workflow_state, "path": path(gid, groups),
+                "outcomes": by_group.get(gid, []), "children": kids}
+
+    return {"course": course, "roots": [node(r, frozenset()) for r in shape["roots"]],
+            "orphans": [node(o, frozenset()) for o in shape["orphans"]], "cycles": shape["cycles"],
+            "ungrouped": [o for gid, items in by_group.items() if gid not in groups for o in items]}
+
+
+def course_rules(view: View, course: str) -> dict[str, Any]:
+    """The mode, scale and methods in force in a course, and where they come from."""
+    ctx = course_context(view, course)
+    outcomes = []
+    for outcome_id in course_outcomes(view, course):
+        unit = unit_rules(view, course, outcome_id, ctx)
+        s, m = unit.rules.scale, unit.rules.method
+        outcomes.append({"outcome": outcome_id, "title": unit.outcome.title if unit.outcome else None,
+                         "method": m.name, "int": m.int, "method_source": m.source, "method_note": m.note,
+                         "scale_source": s.source, "points_possible": s.points_possible,
+                         "mastery_points": s.mastery_points, "ratings": [rating_json(r) for r in s.ratings]})
+    return {"course": course, "mode": ctx.mode, "account": ctx.account, "root_account_local_id": ctx.root_local,
+            "as_of": display_time(view.as_of), "known_at": display_time(view.known_at), "outcomes": outcomes}

@@ -1,0 +1,64 @@
+"""Per root account settings (not history): the rules mode and the standard-decay flag.
+
+A change recomputes the root account's mastery rows in one transaction and reports what moved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.policy import effective_mode
+from projections.mastery import MasteryProjection
+from projections.views import View
+
+DEFAULTS = {"mode": "auto", "standard-decay": "true"}
+KEY_COLUMNS = ("course", "user_uuid", "outcome")
+
+
+def snapshot(conn: Any, root: str, suffix: str = "") -> dict[tuple, dict[str, Any]]:
+    """Mastery rows of a root account by (course, student, outcome)."""
+    cur = conn.execute(f"SELECT * FROM mastery{suffix} WHERE root = ?", (root,))
+    names = [d[0] for d in cur.description]
+    return {tuple(r[names.index(k)] for k in KEY_COLUMNS): dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+
+
+def mastery_diff(before: dict[tuple, dict], after: dict[tuple, dict], limit: int = 20) -> dict[str, Any]:
+    """Rows whose score or rating differ, rows added, rows removed; a few examples of each."""
+    changed = [k for k in before.keys() & after.keys() if _level(before[k]) != _level(after[k])]
+    added, removed = after.keys() - before.keys(), before.keys() - after.keys()
+    examples = []
+    for key in sorted(changed)[:limit]:
+        examples.append({**dict(zip(KEY_COLUMNS, key, strict=True)), "before": _label(before[key]),
+                         "after": _label(after[key])})
+    return {"changed": len(changed), "added": len(added), "removed": len(removed), "examples": examples}
+
+
+def _level(row: dict[str, Any]) -> tuple:
+    return row["score"], row["rating_description"], row["rating_points"]
+
+
+def _label(row: dict[str, Any]) -> str:
+    score = "null" if row["score"] is None else f"{row['score']:g}"
+    return f"{score} {row['rating_description'] or ''}".strip()
+
+
+def change_setting(conn: Any, root: str, key: str, value: str) -> dict[str, Any]:
+    """Store a setting, recompute the root account, and report what moved."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        before = snapshot(conn, root)
+        conn.execute("INSERT OR REPLACE INTO settings (root, key, value) VALUES (?, ?, ?)", (root, key, value))
+        MasteryProjection().recompute_root(conn, root)
+        moved = mastery_diff(before, snapshot(conn, root))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return moved
+
+
+def show_settings(conn: Any, root: str) -> dict[str, Any]:
+    view = View(conn, root)
+    shown = {k: view.setting(k, v) for k, v in DEFAULTS.items()}
+    shown["mode_in_force"] = effective_mode(shown["mode"], view.any_event(("scale", "method")))
+    return {"root_account": root, **shown}
