@@ -83,7 +83,8 @@ class EventStore(Application):
                 if link is None:
                     return checked, position, "the event has no chain link"
                 oid = sid.hex if isinstance(sid, UUID) else str(sid).replace("-", "")
-                prev = chain_hash(prev, position, oid, version, topic, bytes(state))
+                raw = state.encode() if isinstance(state, str) else bytes(state)
+                prev = chain_hash(prev, position, oid, version, topic, raw)
                 if prev != link:
                     return checked, position, "the event or its link was changed"
                 checked += 1

@@ -1,0 +1,115 @@
+"""The event store on a real SQLite file and on the real PostgreSQL server: exactly once, immutable, chained."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.events import parse
+from domain.fold import projector
+from domain.outcome import evolve
+from store.application import open_store
+from store.persistence import BadItem
+from tests.conftest import SEED_ROOT, seed_events
+
+
+@pytest.fixture
+def store(store_url):
+    s = open_store(store_url)
+    yield s
+    s.close()
+
+
+def parsed_seeds(generation: str = "current"):
+    return [parse(e) for e in seed_events(generation)]
+
+
+def test_same_canvas_event_twice_is_recorded_once(store):
+    first = store.append(parsed_seeds())
+    again = store.append(parsed_seeds())
+    assert (len(first.appended), first.duplicates) == (10, 0)
+    assert (len(again.appended), again.duplicates) == (0, 10)
+    assert store.head() == 10
+
+
+def test_repeats_inside_one_batch_are_duplicates(store):
+    events = parsed_seeds()
+    result = store.append(events + events[:3])
+    assert (len(result.appended), result.duplicates) == (10, 3)
+
+
+def test_one_stream_per_entity_with_versions_in_arrival_order(store):
+    store.append(parsed_seeds()[7:8])  # learning_outcome_updated
+    store.append(parsed_seeds()[0:1])  # learning_outcome_created arrives later
+    events = store.stream(SEED_ROOT, "outcome", "12345")
+    assert [(e.originator_version, e.canvas_name) for e in events] == [
+        (1, "learning_outcome_updated"), (2, "learning_outcome_created")]
+
+
+def test_fold_through_the_library_repository_uses_event_time_order(store):
+    store.append(parsed_seeds())
+    now = store.fold(SEED_ROOT, "outcome", "12345", projector(evolve))
+    then = store.fold(SEED_ROOT, "outcome", "12345", projector(evolve, as_of=datetime(2019, 11, 2, tzinfo=UTC)))
+    assert now.rubric_criterion["mastery_points"] == 2
+    assert then.rubric_criterion["mastery_points"] == 3
+    assert store.fold(SEED_ROOT, "outcome", "nope", projector(evolve)) is None
+
+
+def test_quarantine_keeps_bad_input_once_in_the_same_transaction(store):
+    bad = [BadItem("{oops", "dump.jsonl", 3, "invalid JSON")]
+    first = store.append(parsed_seeds()[:2], bad)
+    again = store.append([], bad)
+    assert len(first.quarantined) == 1 and first.duplicates == 0
+    assert again.quarantined == [] and again.duplicates == 1
+    rows = store.query("SELECT raw_text, source, line, reason, status FROM quarantine")
+    assert [tuple(dict(r).values()) for r in rows] == [("{oops", "dump.jsonl", 3, "invalid JSON", "open")]
+
+
+def test_the_database_refuses_update_and_delete_of_stored_events(store):
+    store.append(parsed_seeds())
+    table = store.recorder.events_table_name
+    for sql in (f"UPDATE {table} SET topic = 'x'", f"DELETE FROM {table}", "DELETE FROM event_chain",
+                "UPDATE event_hashes SET position = 0"):
+        with pytest.raises(Exception, match="immutable"):
+            store.query(sql, commit=True)
+    assert store.head() == 10
+    assert store.verify() == (10, None, None)
+
+
+def test_verify_names_the_first_position_whose_bytes_changed(tmp_path):
+    path = str(tmp_path / "s.db")
+    store = open_store(path)
+    store.append(parsed_seeds())
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER stored_events_no_update")  # an attacker with file access removes the guard
+    conn.execute("UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8")
+    conn.commit()
+    conn.close()
+    store = open_store(path)
+    checked, position, why = store.verify()
+    assert (checked, position) == (7, 8)
+    assert "changed" in why
+
+
+def test_verify_finds_a_removed_event(tmp_path):
+    path = str(tmp_path / "s.db")
+    store = open_store(path)
+    store.append(parsed_seeds())
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER stored_events_no_delete")
+    conn.execute("DELETE FROM stored_events WHERE rowid = 10")
+    conn.commit()
+    conn.close()
+    assert open_store(path).verify() == (9, 10, "a chain link has no event (an event was removed)")
+
+
+def test_notifications_page_through_the_whole_history(store):
+    store.append(parsed_seeds())
+    store.append(parsed_seeds("legacy"))
+    seen = [p for p, _ in store.iter_all(page=3)]
+    assert seen == list(range(1, store.head() + 1))
+    assert store.head() == 14
