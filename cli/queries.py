@@ -8,7 +8,7 @@ import click
 
 from cli.context import Context, DomainError
 from cli.main import cli
-from cli.render import emit_csv, emit_json, kv, rating_cell, table
+from cli.render import emit_csv, emit_json, kv, rating_cell, swatch, table
 
 KINDS = ("outcome", "group", "link", "scale", "method", "result")
 
@@ -77,7 +77,7 @@ def _rollups_csv(answer: dict, names: dict) -> None:
 
 def _rollups_table(answer: dict, names: dict, course: str) -> None:
     outcomes = answer["linked"]["outcomes"]
-    columns = ["student"] + [f"{o['id']} {(o['title'] or '')[:18]}".strip() for o in outcomes]
+    columns = ["student"] + [o["id"] for o in outcomes]
     rows = []
     for rollup in answer["rollups"]:
         student = rollup["links"].get("user")
@@ -86,15 +86,16 @@ def _rollups_table(answer: dict, names: dict, course: str) -> None:
         rows.append([label] + [_score_cell(by.get(o["id"])) for o in outcomes])
     meta = answer["meta"]
     when = f" as of {meta['as_of']}" if meta["as_of"] else ""
+    legend = "; ".join(f"{o['id']}: {o['title'] or '(untitled)'}" for o in outcomes)
     table(f"course {course} mastery{when} ({meta['mode']} mode)", columns, rows,
-          caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s)")
+          caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s) — {legend}")
 
 
 def _score_cell(score: dict | None) -> Any:
     if score is None:
         return None
     rating = score["rating"] or {}
-    return rating_cell(score["score"], rating.get("description"), rating.get("color"))
+    return rating_cell(score["score"], None, rating.get("color"))
 
 
 @cli.command()
@@ -223,7 +224,7 @@ def scale(app: Context, course: str, as_of: str | None, known_at: str | None, as
         table(f"outcome {o['outcome']} {o['title'] or ''}: {o['method']}"
               f"{'' if o['int'] is None else ' ' + str(o['int'])} ({o['method_source']}); scale: {o['scale_source']}",
               ["points", "rating", "colour", "mastery"],
-              [(r["points"], r["description"], rating_cell(r["points"], None, r["color"]), r["mastery"])
+              [(r["points"], r["description"], swatch(r["color"]), r["mastery"])
                for r in o["ratings"]])
 
 

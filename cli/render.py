@@ -65,6 +65,14 @@ def rating_cell(score: float | None, description: str | None, color: str | None)
     return Text(label)
 
 
+def swatch(color: str | None) -> Any:
+    """A colour shown as its hex code on its own background."""
+    from rich.text import Text
+    if not color or len(color) != 6:
+        return Text("none", style="dim")
+    return Text(color, style=f"black on #{color.lower()}")
+
+
 def say(message: str) -> None:
     click.echo(message, err=True)
 

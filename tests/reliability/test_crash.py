@@ -1,0 +1,79 @@
+"""A machine that dies mid-ingest loses nothing: kill -9 a real ingest, run it again, get one clean run's state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from domain.synthetic import generate, to_jsonl
+from tests.conftest import ROOT, mastery
+
+pytestmark = pytest.mark.slow
+
+
+def stream_with_bad_lines(path: Path, events: int) -> Path:
+    with path.open("wb") as out:
+        for i, line in enumerate(to_jsonl(generate(events, seed=21))):
+            out.write(line)
+            if i % 2500 == 17:
+                out.write(b'{"metadata": {"event_name": "learning_outcome_created"}, "body": broken\n')
+    return path
+
+
+def state_of(db: Path) -> dict:
+    """What must equal one clean run: folded states, read-model rows, stored events, quarantine (no times)."""
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "current": sorted(conn.execute("SELECT root, kind, key, fold_key, state FROM entity_current")),
+            "mastery": sorted(conn.execute("SELECT * FROM mastery"), key=repr),
+            "events": sorted(conn.execute("SELECT originator_id, topic, hash FROM stored_events "
+                                          "JOIN event_hashes ON position = stored_events.rowid")),
+            "quarantine": sorted(conn.execute("SELECT raw_hash, source, line, reason, status FROM quarantine")),
+            "versions": conn.execute("SELECT COUNT(*) FROM entity_versions").fetchone(),
+        }
+    finally:
+        conn.close()
+
+
+def stored_count(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+    except sqlite3.OperationalError:  # killed before the tables existed
+        return 0
+    finally:
+        conn.close()
+
+
+def start_ingest(store: Path, source: Path) -> subprocess.Popen:
+    code = "from cli.main import main; main()"
+    return subprocess.Popen([sys.executable, "-c", code, "--store", str(store), "ingest", str(source), "--json"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path):
+    source = stream_with_bad_lines(tmp_path / "in.jsonl", 12_000)
+    clean = tmp_path / "clean.db"
+    assert mastery("--store", str(clean), "ingest", str(source), "--json").returncode == 0
+    expected = state_of(clean)
+    assert expected["quarantine"] and expected["mastery"]
+
+    for attempt, delay in enumerate((0.8, 1.6, 2.6)):
+        crashed = tmp_path / f"crashed{attempt}.db"
+        process = start_ingest(crashed, source)
+        time.sleep(delay)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert stored_count(crashed) < len(expected["events"]), "the kill came after the ingest had finished"
+        rerun = mastery("--store", str(crashed), "ingest", str(source), "--json")
+        assert rerun.returncode == 0, rerun.stderr
+        assert state_of(crashed) == expected
+        assert mastery("--store", str(crashed), "verify").returncode == 0
