@@ -220,12 +220,17 @@ def scale(app: Context, course: str, as_of: str | None, known_at: str | None, as
         return
     kv(f"course {course}", [("mode", answer["mode"]), ("account", answer["account"]),
                             ("root account id", answer["root_account_local_id"])])
+    table("calculation per outcome", ["outcome", "title", "method", "int", "method from", "scale from"],
+          [(o["outcome"], o["title"], o["method"], o["int"], o["method_source"], o["scale_source"])
+           for o in answer["outcomes"]])
+    shown = set()
     for o in answer["outcomes"]:
-        table(f"outcome {o['outcome']} {o['title'] or ''}: {o['method']}"
-              f"{'' if o['int'] is None else ' ' + str(o['int'])} ({o['method_source']}); scale: {o['scale_source']}",
+        if o["scale_source"] in shown:
+            continue
+        shown.add(o["scale_source"])
+        table(f"{o['scale_source']} (possible {o['points_possible']}, mastery {o['mastery_points']})",
               ["points", "rating", "colour", "mastery"],
-              [(r["points"], r["description"], swatch(r["color"]), r["mastery"])
-               for r in o["ratings"]])
+              [(r["points"], r["description"], swatch(r["color"]), r["mastery"]) for r in o["ratings"]])
 
 
 @cli.command()
