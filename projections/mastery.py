@@ -10,6 +10,7 @@ course → account → that course; a settings change → everything in the root
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,18 +57,19 @@ class Unit:
     excluded: dict[str, list] = field(default_factory=dict)
 
 
-def unit_rules(view: View, course: str, outcome_id: str, ctx: CourseContext) -> Unit:
-    """The outcome and the rules in force for it in the course, before any result is read."""
+def unit_rules(view: View, course: str, outcome_id: str, ctx: CourseContext,
+               override: Callable[[Rules], Rules] | None = None) -> Unit:
+    """The outcome and the rules in force for it in the course (or a what-if's), before any result is read."""
     outcome = view.one("outcome", outcome_id)
-    return Unit(course, outcome_id, outcome, rules(ctx.mode, outcome_id, outcome, course, ctx.account,
-                                                   ctx.root_local, ctx.scales, ctx.methods), {})
+    found = rules(ctx.mode, outcome_id, outcome, course, ctx.account, ctx.root_local, ctx.scales, ctx.methods)
+    return Unit(course, outcome_id, outcome, override(found) if override else found, {})
 
 
 def compute(view: View, course: str, outcome_id: str, ctx: CourseContext | None = None,
-            user: str | None = None) -> Unit:
+            user: str | None = None, override: Callable[[Rules], Rules] | None = None) -> Unit:
     """Every student's (or one student's) mastery of one outcome in one course, inside the view."""
     ctx = ctx or course_context(view, course)
-    unit = unit_rules(view, course, outcome_id, ctx)
+    unit = unit_rules(view, course, outcome_id, ctx, override)
     links = view.states("link", "course = ? AND outcome = ?", (course, outcome_id))
     where, params = "course = ? AND outcome = ?", (course, outcome_id)
     if user is not None:

@@ -2,12 +2,14 @@
 
 Our own loop over `select_notifications` (the SQLite recorder has no `subscribe`; DESIGN decision 7).
 Each page is one read-model transaction holding the rows of every projection and their tracking
-positions, so a crash resumes exactly where the last committed page ended.
+positions, so a crash resumes exactly where the last committed page ended. The history projection runs
+first; the mastery projection recomputes what the history's changes touched, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from projections.history import HistoryProjection
 from projections.mastery import MasteryProjection
 
 PAGE = 1000
+PROJECTIONS = (HistoryProjection, MasteryProjection)
 
 
 class ProjectionVersionError(Exception):
@@ -29,42 +32,50 @@ def positions(conn: Any) -> dict[str, tuple[int, int]]:
 def check_versions(conn: Any) -> list[str]:
     """Names of projections whose stored rows were made by another version of their code."""
     found = positions(conn)
-    return [p.name for p in (HistoryProjection, MasteryProjection)
-            if p.name in found and found[p.name][0] != p.version and found[p.name][1] > 0]
+    return [p.name for p in PROJECTIONS if p.name in found and found[p.name][0] != p.version and found[p.name][1] > 0]
 
 
-def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", stop: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> int:
-    """Apply every stored event after the tracked position; return how many were applied."""
-    history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
-    tracked = positions(conn)
-    key = f"history{suffix}"
-    start = tracked.get(key, (history.version, 0))[1]
-    applied = 0
-    while True:
-        batch = store.notifications(start, page, stop=stop)
-        if not batch:
-            return applied
-        _apply_page(conn, history, mastery, batch, suffix)
-        start = batch[-1][0]
-        applied += len(batch)
-        if progress:
-            progress(applied, start)
-
-
-def _apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str) -> None:
-    now = datetime.now(UTC).isoformat()
-    last = batch[-1][0]
+@contextmanager
+def write_transaction(conn: Any) -> Iterator[Any]:
+    """One SQLite write transaction (the writer lock is taken at once, waiting up to the busy timeout)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        changes: list = []
-        for position, event in batch:
-            history.handle(conn, position, event, changes)
-        mastery.apply(conn, changes)
-        for projection in (history, mastery):
-            conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "
-                         "VALUES (?, ?, ?, ?)", (projection.name + suffix, projection.version, last, now))
+        yield conn
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_transaction: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> int:
+    """Apply every stored event after the tracked position; return how many were applied."""
+    history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
+    start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
+    applied = 0
+    while batch := store.notifications(start, page):
+        if in_transaction:
+            apply_page(conn, history, mastery, batch, suffix)
+        else:
+            with write_transaction(conn):
+                if positions(conn).get(f"history{suffix}", (0, 0))[1] >= batch[-1][0]:
+                    start = batch[-1][0]  # another process applied this page meanwhile
+                    continue
+                apply_page(conn, history, mastery, batch, suffix)
+        start = batch[-1][0]
+        applied += len(batch)
+        if progress:
+            progress(applied, start)
+    return applied
+
+
+def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str) -> None:
+    """Apply one page to both projections and move their tracking positions (caller holds the transaction)."""
+    changes: list = []
+    for position, event in batch:
+        history.handle(conn, position, event, changes)
+    mastery.apply(conn, changes)
+    now = datetime.now(UTC).isoformat()
+    for projection in (history, mastery):
+        conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "
+                     "VALUES (?, ?, ?, ?)", (projection.name + suffix, projection.version, batch[-1][0], now))

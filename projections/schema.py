@@ -25,8 +25,12 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def ensure_schema(db: sqlite_utils.Database, suffix: str = "") -> None:
-    """Create every read-model table and index that is missing (suffix: a rebuild's side tables)."""
+def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = "") -> None:
+    """Create every read-model table and index that is missing (suffix: a rebuild's side tables).
+
+    Indexes are found by their columns, not their names: a rebuilt table keeps its tagged index names
+    after the swap renames it, and a later rebuild tags its own afresh.
+    """
     _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str},
            pk="projection")
     entity_cols = {"position": int, "root": str, "kind": str, "key": str, "fold_key": str, "event_time": str,
@@ -40,7 +44,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "") -> None:
     _table(db, f"mastery{suffix}", MASTERY_COLUMNS, pk=("root", "course", "user_uuid", "outcome"))
     _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
     _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
-    _indexes(db, suffix)
+    _indexes(db, suffix, index_tag)
 
 
 MASTERY_COLUMNS = {
@@ -56,7 +60,7 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple)
         db[name].create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))
 
 
-def _indexes(db: sqlite_utils.Database, suffix: str) -> None:
+def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
     wanted = {
         f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome"),
                                      ("root", "kind", "outcome"), ("root", "event_time")],
@@ -68,4 +72,5 @@ def _indexes(db: sqlite_utils.Database, suffix: str) -> None:
         existing = {tuple(i.columns) for i in db[table].indexes}
         for columns in indexes:
             if columns not in existing:
-                db[table].create_index(list(columns), if_not_exists=True)
+                name = f"idx_{table.removesuffix(suffix)}_{'_'.join(columns)}" + (f"_{tag}" if tag else "")
+                db[table].create_index(list(columns), index_name=name, if_not_exists=True)

@@ -1,0 +1,142 @@
+"""History commands: explain a score, rebuild the read models side by side, what-if another method."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import orjson
+
+from cli.context import Context, DomainError, InputOutputError
+from cli.main import cli
+from cli.queries import _view, cut_options, json_option
+from cli.render import emit_json, kv, table
+
+NAMES = ("history", "mastery")
+
+
+@cli.command()
+@click.argument("user_uuid")
+@click.option("--course", required=True, help="Canvas course id.")
+@click.option("--outcome", "outcome_id", required=True, help="Canvas outcome id.")
+@cut_options
+@json_option
+@click.pass_obj
+def explain(app: Context, user_uuid: str, course: str, outcome_id: str, as_of: str | None, known_at: str | None,
+            as_json: bool) -> None:
+    """How a student's score came about: results counted and not, order, scaling, rules, arithmetic."""
+    from projections.explain import explain as query
+    view = _view(app, as_of, known_at)
+    answer = query(view, app.local(course, view.conn, view.root), app.local(outcome_id, view.conn, view.root),
+                   user_uuid)
+    if not answer["counted"] and not answer["excluded"]:
+        raise DomainError(f"student {user_uuid} has no results for outcome {outcome_id} in course {course}")
+    if as_json:
+        emit_json(answer)
+        return
+    m, s = answer["method"], answer["scale"]
+    kv(f"{user_uuid} · course {answer['course']} · outcome {answer['outcome']} {answer['outcome_title'] or ''}", [
+        ("mode", answer["mode"]), ("method", f"{m['name']} {m['int'] or ''} — {m['source']}"),
+        ("method note", m["note"]), ("scale", f"{s['source']} (possible {s['points_possible']}, "
+                                              f"mastery {s['mastery_points']})"),
+        ("score", answer["score"]), ("rating", (answer["rating"] or {}).get("description")),
+        ("mastery", answer["mastery"]), ("arithmetic", answer["arithmetic"])])
+    table("counted, in calculation order", ["result", "assessed_at", "raw", "scaled", "how"],
+          [(c["result"], c["assessed_at"], c["raw_score"], c["scaled_score"], c["how"]) for c in answer["counted"]])
+    if answer["excluded"]:
+        table("not counted", ["result", "score", "why"],
+              [(x["result"], x["score"], x["reason"]) for x in answer["excluded"]])
+
+
+@cli.command()
+@click.argument("name", required=False, type=click.Choice(NAMES))
+@click.option("--dry-run", is_flag=True, help="Build and compare, then throw the new tables away.")
+@json_option
+@click.pass_obj
+def rebuild(app: Context, name: str | None, dry_run: bool, as_json: bool) -> None:
+    """Replay the history into new read-model tables beside the live ones, swap, and report what moved."""
+    from projections.rebuild import rebuild as run
+    head = app.store.head()
+    with _bar(not as_json, head) as bar:
+        report = run(app.store, app.conn, dry_run=dry_run, progress=lambda n, pos: bar(pos))
+    report["rebuilt"] = list(NAMES) if name is None else ([name] if name == "mastery" else list(NAMES))
+    if as_json:
+        emit_json(report)
+        return
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{'dry run: ' if dry_run else ''}mastery rows {verb}: {report['changed']}, added {report['added']}, "
+               f"removed {report['removed']}; history entities changed {report['read_models']['history']['changed']}")
+    for ex in report["examples"][:10]:
+        click.echo(f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: "
+                   f"{ex['before']} → {ex['after']}")
+
+
+class _bar:
+    """Progress with events/s and time left, on a terminal only."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled, self.total, self.progress = enabled and sys.stderr.isatty(), total, None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+        self.progress = Progress(TextColumn("rebuilding"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                                 TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                                 console=Console(stderr=True), transient=True)
+        self.progress.start()
+        task = self.progress.add_task("rebuild", total=self.total, rate="")
+
+        def update(n: int) -> None:
+            speed = self.progress.tasks[0].speed
+            self.progress.update(task, completed=n, rate=f"{speed:,.0f} ev/s" if speed else "")
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@cli.command("what-if")
+@click.option("--course", required=True, help="Canvas course id.")
+@click.option("--method", type=click.Choice(["highest", "latest", "average", "decaying_average", "weighted_average",
+                                             "standard_decaying_average", "n_mastery"]), default=None,
+              help="The calculation method to try.")
+@click.option("--int", "int_", type=int, default=None, help="The method's parameter (weight, N).")
+@click.option("--scale", "scale_file", type=click.Path(dir_okay=False), default=None,
+              help="A JSON file with a mastery scale: a list of ratings {description, points, mastery, color}.")
+@cut_options
+@json_option
+@click.pass_obj
+def what_if(app: Context, course: str, method: str | None, int_: int | None, scale_file: str | None,
+            as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """How each student's level would move under another method or scale; writes nothing."""
+    from projections.explain import what_if as query
+    if method is None and scale_file is None:
+        raise click.UsageError("give --method (and --int) and/or --scale FILE.json")
+    view = _view(app, as_of, known_at)
+    answer = query(view, app.local(course, view.conn, view.root), method, int_, _ratings(scale_file))
+    if as_json:
+        emit_json(answer)
+        return
+    click.echo(f"{answer['moved']} student-outcome score(s) would move, {answer['unchanged']} would not")
+    table("what would move", ["student", "outcome", "now", "then", "rating now", "rating then"],
+          [(c["student"], c["outcome"], c["before"], c["after"], c["before_rating"], c["after_rating"])
+           for c in answer["changes"][:200]])
+
+
+def _ratings(path: str | None) -> list[dict] | None:
+    if path is None:
+        return None
+    try:
+        data = orjson.loads(open(path, "rb").read())
+    except OSError as error:
+        raise InputOutputError(f"cannot read {path!r}: {error.strerror}") from None
+    except orjson.JSONDecodeError as error:
+        raise DomainError(f"{path}: not JSON ({error})") from None
+    ratings = data.get("outcome_proficiency_ratings", data.get("ratings")) if isinstance(data, dict) else data
+    if not isinstance(ratings, list) or not all(isinstance(r, dict) and "points" in r for r in ratings):
+        raise DomainError(f"{path}: expected a list of ratings with points (or an object with `ratings`)")
+    return ratings
