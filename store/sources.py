@@ -9,17 +9,24 @@ buffer, so a multi-GB dump never sits in memory:
 * Anything else is a sequence of JSON values: JSON Lines, pretty-printed multi-line values, or
   values concatenated on a line. One value per line is the fast path (`orjson.loads` on the line).
 
-Every character read ends up in exactly one item (blank lines and the whitespace and commas
-between values aside). Input that is not JSON becomes an error item holding the raw text and a
-reason a person can act on, and reading resumes at the next line:
+Every character read ends up in exactly one item (except the whitespace, brackets and commas
+between values, and a BOM). Input that is not JSON becomes an error item holding the raw text and
+a reason a person can act on, and reading resumes at the next line:
 
-* a broken value in a sequence: its start up to the end of the line where it went wrong;
+* a broken value in a sequence: its start up to the end of the line where it went wrong (also
+  when a value is followed on its line by something that cannot start one, e.g. `"c": 3`);
 * a broken array element: the same, then the next line is tried as the next element;
 * an array cut short: its unparsed tail, "array not closed" (text "" if the cut fell between elements);
 * a value that is still open when a line starting with `{` or `[` arrives (a JSON Lines line cut
   short): that value's lines, so that one truncated line cannot swallow the lines after it;
 * bytes that are not UTF-8: the item holding them, its text made printable with backslash escapes;
-* `NaN`, `Infinity` and `-Infinity`, which are not JSON: the value holding them.
+* `NaN`, `Infinity`, `-Infinity` and numbers beyond a float (`1e400`), which are not JSON: the
+  value holding them;
+* broken gzip data: the lines before the break are items, then an error item with text "".
+
+Leniencies, as nothing is ambiguous: a comma before `]`, and a line break instead of the comma
+between array elements. On the JSON Lines fast path an integer beyond 64 bits parses as a float,
+as orjson does (the item's text keeps every digit); elsewhere as an int.
 """
 
 from __future__ import annotations
@@ -46,8 +53,9 @@ __all__ = ["RawItem", "SourceError", "STDIN", "STDIN_SOURCE", "MAX_ITEM_CHARS",
 
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
-# A value or bad stretch longer than this is cut into pieces (all error items), so that one
-# corrupt, never-closing line cannot make the reader hold a whole multi-GB input.
+# The longest item held (in characters; in bytes for a value spread over lines): so that one
+# corrupt, never-closing value cannot make the reader hold a whole multi-GB input. A longer bad
+# stretch becomes several error items of this size; a longer open value, an error item.
 MAX_ITEM_CHARS = 64 << 20
 
 _BUFFER = 1 << 16        # read buffer of each input (larger measured no faster)
@@ -324,7 +332,8 @@ class _Lines:
         self.size += len(raw)
         self._text = None
         grown = self.size - self.tried
-        return (grown >= self.tried and grown >= 4096) or (raw[:1] not in _BYTES_WS and 4 * grown >= self.tried)
+        doubled = grown >= self.tried and grown >= 4096
+        return doubled or (raw[:1] not in _BYTES_WS and 4 * grown >= self.tried)
 
     @property
     def text(self) -> str:
@@ -359,7 +368,8 @@ class _Spread:
         self.source = source
         self.decoder = _Decoder()
 
-    def read(self, raw: bytes, n: int, lines: Iterator[bytes]) -> Generator[RawItem, None, tuple[list[bytes], int]]:
+    def read(self, raw: bytes, n: int,
+             lines: Iterator[bytes]) -> Generator[RawItem, None, tuple[list[bytes], int]]:
         """Items from line n (`raw`, refused by orjson) on, reading more lines while a value is open.
         Returns the lines read but not used, and the number of the line before them."""
         if not raw.strip(_BYTES_WS):
@@ -369,14 +379,14 @@ class _Spread:
         while done is None:
             more = next(lines, None)
             if more is None:
-                done = yield from self._drain(held, "the input ended")
+                done = yield from self._drain(held, "the input ended before it was closed")
             elif more[:1] in (b"{", b"["):  # a new top-level value: the open one was cut short
                 line = held.first + len(held.raws)
-                done = yield from self._drain(held, f"line {line} starts a new value")
+                done = yield from self._drain(held, f"line {line} starts a new value before it was closed")
                 return held.raws[done:] + [more], held.first + done - 1
             elif held.add(more):
                 if held.size > MAX_ITEM_CHARS:
-                    done = yield from self._drain(held, f"longer than {MAX_ITEM_CHARS} bytes")
+                    done = yield from self._drain(held, f"still not closed after {MAX_ITEM_CHARS} bytes")
                 else:
                     done = yield from self._drain(held, None)
         return held.raws[done:], held.first + done - 1
@@ -401,7 +411,8 @@ class _Spread:
             after = _skip_ws(text, end)
             if after < len(text) and text[after] not in _VALUE_START and text.find("\n", end, after) == -1:
                 # e.g. the `"c"` of a line `"c": 3` left over from a broken pretty-printed object
-                return (yield from self._broken(held, pos, after, f"unexpected {text[after]!r} after a value", None))
+                why = f"unexpected {text[after]!r} after a value"
+                return (yield from self._broken(held, pos, after, why, None))
             line = held.first + held.index(pos)
             yield _item(self.source, line, text[pos:end], value, self.decoder.rejection(line), held.tainted)
             pos = after
@@ -414,7 +425,7 @@ class _Spread:
         line = held.first + held.index(pos)
         if final is not None and _skip_ws(text, at) == len(text):  # ran out of input mid-value
             stretch, after = _without_blank_tail(text[pos:]), len(held.raws)
-            reason = f"incomplete JSON value starting at line {line}: {final} before it was closed"
+            reason = f"incomplete JSON value starting at line {line}: {final}"
         else:
             after, stop = held.index(at) + 1, text.find("\n", at)
             stretch = text[pos:stop if stop != -1 else len(text)]
@@ -504,7 +515,8 @@ class _Array:
             return False, False
 
     def _more_may_help(self, at: int) -> bool:
-        """Read more if a failure at buf[at] may only mean the rest is not read yet (its line is)."""
+        """Read more, if a failure at buf[at] may only mean that what follows is not read yet:
+        no line break follows it in buf (a JSON token never spans one)."""
         if self.eof or self.buf.find("\n", at) != -1 or at - self.pos > MAX_ITEM_CHARS:
             return False
         return self._fill()
@@ -523,7 +535,8 @@ class _Array:
         if self.eof and (line_end == -1 or _skip_ws(self.buf, line_end) == len(self.buf)):
             self.unclosed_told = True  # the element runs to the end of the input
             ran_out = _skip_ws(self.buf, at) == len(self.buf)
-            reason = "array not closed: the input ended inside this element" + ("" if ran_out else f" ({detail})")
+            reason = "array not closed: the input ended inside this element"
+            reason += "" if ran_out else f" ({detail})"
         elif line_end == -1:
             reason = f"array element longer than {MAX_ITEM_CHARS} characters"
         else:
@@ -542,7 +555,8 @@ class _Array:
                 line, reason = line + piece.text.count("\n"), _continued(reason)
             if end != -1 or self.eof:
                 text = self.buf[self.pos:stop]
-                yield self._error(stop, line, reason, _without_blank_tail(text) if end == -1 else text.rstrip("\r"))
+                text = _without_blank_tail(text) if end == -1 else text.rstrip("\r")
+                yield self._error(stop, line, reason, text)
                 return
             offset = len(self.buf) - self.pos  # the line goes on: look for its end in what comes next
             self._fill()
@@ -556,7 +570,7 @@ class _Array:
     def _unclosed(self) -> RawItem:
         line = self._where(self.pos)[0]
         return RawItem(self.source, line, self.buf[self.pos:].strip(_WS), None,
-                       f"array not closed: the input ended at line {line} before its ']'")
+                       "array not closed: the input ended before its ']'")
 
     def _rest(self) -> tuple[bytes, int]:
         """The input read after the array (given back exactly, bad bytes too) and its line number."""
