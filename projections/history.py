@@ -20,6 +20,8 @@ from domain.ids import local_id, shard_of
 from domain.states import FOLDS
 
 NAME, VERSION = "history", 1
+COLUMNS = ("position", "root", "kind", "key", "fold_key", "event_time", "recorded_at", "event_name", "course",
+           "outcome", "user_uuid", "state")
 TOPICS = frozenset(REGISTRY)
 
 
@@ -52,29 +54,49 @@ class HistoryProjection:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
 
-    def handle(self, conn: Any, position: int, event: CanvasEvent, changes: list) -> None:
-        """Record one event (every kept event type is handled the same way: a new version)."""
-        row = version_row(position, event)
+    def handle_page(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list) -> None:
+        """Record a page of events (every kept event type the same way: a new version), in few statements."""
         s = self.suffix
-        cols = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        conn.execute(f"INSERT OR IGNORE INTO entity_versions{s} ({cols}) VALUES ({marks})", list(row.values()))
-        current = conn.execute(f"SELECT fold_key, course, outcome, user_uuid FROM entity_current{s} "
-                               "WHERE root = ? AND kind = ? AND key = ?", (row["root"], row["kind"], row["key"])).fetchone()
-        if current is None or current[0] < row["fold_key"]:
-            conn.execute(f"INSERT OR REPLACE INTO entity_current{s} ({cols}) VALUES ({marks})", list(row.values()))
-            changes.append((event, current, row))
-        self._learn(conn, position, event, changes)
+        rows = [version_row(position, event) for position, event in batch]
+        cols, marks = ", ".join(COLUMNS), ", ".join("?" * len(COLUMNS))
+        conn.executemany(f"INSERT OR IGNORE INTO entity_versions{s} ({cols}) VALUES ({marks})",
+                         [[r[c] for c in COLUMNS] for r in rows])
+        current = self._current(conn, {(r["root"], r["kind"], r["key"]) for r in rows})
+        winners: dict[tuple, tuple[CanvasEvent, dict]] = {}
+        for (_, event), row in zip(batch, rows, strict=True):
+            key = (row["root"], row["kind"], row["key"])
+            best = winners[key][1]["fold_key"] if key in winners else (current[key][0] if key in current else "")
+            if row["fold_key"] > best:
+                winners[key] = (event, row)
+        conn.executemany(f"INSERT OR REPLACE INTO entity_current{s} ({cols}) VALUES ({marks})",
+                         [[row[c] for c in COLUMNS] for _, row in winners.values()])
+        changes.extend((event, current.get(key), row) for key, (event, row) in winners.items())
+        self._learn(conn, batch, changes)
 
-    def _learn(self, conn: Any, position: int, event: CanvasEvent, changes: list) -> None:
+    def _current(self, conn: Any, keys: set[tuple]) -> dict[tuple, tuple]:
+        found: dict[tuple, tuple] = {}
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 300):
+            part = ordered[i:i + 300]
+            cond = " OR ".join(["(root = ? AND kind = ? AND key = ?)"] * len(part))
+            for r in conn.execute(f"SELECT root, kind, key, fold_key, course, outcome, user_uuid "
+                                  f"FROM entity_current{self.suffix} WHERE {cond}", [v for k in part for v in k]):
+                found[tuple(r[:3])] = tuple(r[3:])
+        return found
+
+    def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list) -> None:
         s = self.suffix
-        root_id = event.metadata.get("root_account_id")
-        if root_id is not None:
-            conn.execute(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)",
-                         (event.root_account, local_id(root_id, shard_of(str(root_id))), shard_of(str(root_id))))
-        pair = event.course_account
-        if pair and pair[0] and pair[1]:
-            conn.execute(f"INSERT OR IGNORE INTO course_accounts{s} (position, root, course, account, event_time, "
-                         "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                         (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at)))
-            changes.append(("course_account", event.root_account, pair[0]))
+        roots, pairs = {}, []
+        for position, event in batch:
+            root_id = event.metadata.get("root_account_id")
+            if root_id is not None and event.root_account not in roots:
+                shard = shard_of(str(root_id))
+                roots[event.root_account] = (event.root_account, local_id(root_id, shard), shard)
+            pair = event.course_account
+            if pair and pair[0] and pair[1]:
+                pairs.append((position, event.root_account, pair[0], pair[1], iso(event.event_time),
+                              iso(event.recorded_at)))
+        conn.executemany(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", roots.values())
+        conn.executemany(f"INSERT OR IGNORE INTO course_accounts{s} (position, root, course, account, event_time, "
+                         "recorded_at) VALUES (?, ?, ?, ?, ?, ?)", pairs)
+        changes.extend(("course_account", root, course) for root, course in {(p[1], p[2]) for p in pairs})

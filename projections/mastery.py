@@ -101,24 +101,44 @@ def rows(root: str, unit: Unit) -> list[dict[str, Any]]:
 
 
 class MasteryProjection:
-    """Keeps the mastery table current from the history projection's changes."""
+    """Keeps the mastery table current from the history projection's changes.
+
+    A page of events only queues the units it touches (`mastery_dirty`, in the page's transaction);
+    `drain` recomputes them afterwards, so a unit touched by many pages of a bulk ingest (or every unit,
+    when a root account's scale changes) is computed once, and a crash leaves the queue to finish.
+    """
 
     name, version, topics = NAME, VERSION, TOPICS
 
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
 
-    def apply(self, conn: Any, changes: list) -> None:
-        """Recompute every unit the changes of one page touch."""
+    def mark(self, conn: Any, changes: list) -> None:
+        """Queue every unit the changes of one page touch (in the page's transaction); `drain` computes them."""
+        units = {u for change in changes for u in self._units(conn, change)}
+        conn.executemany(f"INSERT OR IGNORE INTO mastery_dirty{self.suffix} (root, course, outcome, user_uuid) "
+                         "VALUES (?, ?, ?, ?)", [(r, c, o, u or "") for r, c, o, u in units])
+
+    def drain(self, conn: Any, limit: int = -1) -> int:
+        """Recompute up to `limit` queued units, write their rows and clear them; return how many."""
+        queued = conn.execute(f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
+                              "ORDER BY root, course, outcome LIMIT ?", (limit,)).fetchall()
         dirty: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)
-        for change in changes:
-            for root, course, outcome, user in self._units(conn, change):
-                dirty[(root, course, outcome)].add(user)
+        for root, course, outcome, user in queued:
+            dirty[(root, course, outcome)].add(user or None)
+        self.recompute(conn, dirty)
+        conn.executemany(f"DELETE FROM mastery_dirty{self.suffix} WHERE root = ? AND course = ? AND outcome = ? "
+                         "AND user_uuid = ?", queued)
+        return len(queued)
+
+    def recompute(self, conn: Any, dirty: dict[tuple[str, str, str], set[str | None]]) -> None:
+        """Compute and write the rows of the given units (a whole unit when many of its students changed)."""
         contexts: dict[tuple[str, str], CourseContext] = {}
         for (root, course, outcome), users in dirty.items():
             view = View(conn, root, suffix=self.suffix)
             ctx = contexts.get((root, course)) or contexts.setdefault((root, course), course_context(view, course))
-            for user in ([None] if None in users else sorted(users)):
+            whole = None in users or len(users) > 3
+            for user in ([None] if whole else sorted(users)):
                 self.write(conn, root, compute(view, course, outcome, ctx, user), user)
 
     def write(self, conn: Any, root: str, unit: Unit, user: str | None) -> None:
@@ -163,6 +183,6 @@ class MasteryProjection:
         return [tuple(r) for r in conn.execute(sql.format(s=self.suffix), params).fetchall()]
 
     def recompute_root(self, conn: Any, root: str) -> None:
-        """Recompute every unit of a root account (settings change, new projection version)."""
+        """Recompute every unit of a root account (a settings change), in the caller's transaction."""
         conn.execute(f"DELETE FROM mastery{self.suffix} WHERE root = ?", (root,))
-        self.apply(conn, [("course_account", root, c) for c in {u[1] for u in self.root_units(conn, root)}])
+        self.recompute(conn, {(r, c, o): {None} for r, c, o, _ in self.root_units(conn, root)})

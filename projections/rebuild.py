@@ -17,7 +17,7 @@ from projections.schema import ensure_schema
 from projections.settings import mastery_diff
 
 SIDE = "_rebuild"
-TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery")
+TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery", "mastery_dirty")
 
 
 def drop_side_tables(conn: Any) -> None:

@@ -66,15 +66,26 @@ def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_tr
         applied += len(batch)
         if progress:
             progress(applied, start)
+    drain(conn, mastery, in_transaction)
     return applied
+
+
+def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, chunk: int = 2000) -> None:
+    """Recompute the queued mastery units, a chunk per transaction."""
+    if in_transaction:
+        mastery.drain(conn)
+        return
+    while True:
+        with write_transaction(conn):
+            if mastery.drain(conn, chunk) == 0:
+                return
 
 
 def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str) -> None:
     """Apply one page to both projections and move their tracking positions (caller holds the transaction)."""
     changes: list = []
-    for position, event in batch:
-        history.handle(conn, position, event, changes)
-    mastery.apply(conn, changes)
+    history.handle_page(conn, batch, changes)
+    mastery.mark(conn, changes)
     now = datetime.now(UTC).isoformat()
     for projection in (history, mastery):
         conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "

@@ -42,6 +42,8 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
                                             "event_time": str, "recorded_at": str}, pk="position")
     _table(db, f"roots{suffix}", {"root": str, "local_id": str, "shard": int}, pk="root")
     _table(db, f"mastery{suffix}", MASTERY_COLUMNS, pk=("root", "course", "user_uuid", "outcome"))
+    _table(db, f"mastery_dirty{suffix}", {"root": str, "course": str, "outcome": str, "user_uuid": str},
+           pk=("root", "course", "outcome", "user_uuid"))
     _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
     _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
     _indexes(db, suffix, index_tag)

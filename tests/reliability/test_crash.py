@@ -43,15 +43,16 @@ def state_of(db: Path) -> dict:
         conn.close()
 
 
-def progress(db: Path) -> tuple[int, int]:
-    """(events stored, position the read model reached) of an interrupted run."""
+def progress(db: Path) -> tuple[int, int, int]:
+    """(events stored, position the read model reached, mastery units still queued) of an interrupted run."""
     conn = sqlite3.connect(db)
     try:
         stored = conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
         tracked = conn.execute("SELECT MIN(position) FROM rm_tracking").fetchone()[0] or 0
-        return stored, tracked
+        queued = conn.execute("SELECT COUNT(*) FROM mastery_dirty").fetchone()[0]
+        return stored, tracked, queued
     except sqlite3.OperationalError:  # killed before the tables existed
-        return 0, 0
+        return 0, 0, 0
     finally:
         conn.close()
 
@@ -63,19 +64,19 @@ def start_ingest(store: Path, source: Path) -> subprocess.Popen:
 
 
 def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path):
-    source = stream_with_bad_lines(tmp_path / "in.jsonl", 12_000)
+    source = stream_with_bad_lines(tmp_path / "in.jsonl", 20_000)
     clean = tmp_path / "clean.db"
     assert mastery("--store", str(clean), "ingest", str(source), "--json").returncode == 0
     expected = state_of(clean)
     assert expected["quarantine"] and expected["mastery"]
 
-    for attempt, delay in enumerate((0.8, 1.6, 2.6)):
+    for attempt, delay in enumerate((0.7, 1.5, 2.3)):
         crashed = tmp_path / f"crashed{attempt}.db"
         process = start_ingest(crashed, source)
         time.sleep(delay)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        assert progress(crashed) < (len(expected["events"]),) * 2, "the kill came after the ingest had finished"
+        assert progress(crashed) != (len(expected["events"]),) * 2 + (0,), "the kill came after the ingest finished"
         rerun = mastery("--store", str(crashed), "ingest", str(source), "--json")
         assert rerun.returncode == 0, rerun.stderr
         assert state_of(crashed) == expected
