@@ -25,11 +25,17 @@ dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/mastery demo --store demo/mastery.db
 
-test: $(VENV)/.installed-dev
+# The browser test drives Debian's chromium (Playwright's own browser builds cannot be fetched here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(or $(BENCH_ARGS),--postgres)
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info .pytest_cache
