@@ -246,10 +246,17 @@ class PostgresEventRecorder(ChainedBatchMixin, PostgresApplicationRecorder):
     ph = "%s"
 
     def create_table(self) -> None:
-        super().create_table()
-        with self.datastore.transaction(commit=True) as curs:
-            for statement in _pg_extra(self.datastore.schema, self.events_table_name):
-                curs.execute(statement)
+        # Several processes may open a new store at once: PostgreSQL's DDL is not safe against that
+        # ("tuple concurrently updated"), so schema creation is serialised by a session advisory lock.
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(74110519)")
+            try:
+                super().create_table()
+                with self.datastore.transaction(commit=True) as curs:
+                    for statement in _pg_extra(self.datastore.schema, self.events_table_name):
+                        curs.execute(statement)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(74110519)")
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
