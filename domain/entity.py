@@ -30,6 +30,11 @@ class EntityState(BaseModel):
     events: int
     created_seen: bool
 
+    @classmethod
+    def of(cls, **fields: Any) -> EntityState:
+        """Build from a Canvas body its event already validated (no second validation on the hot path)."""
+        return cls.model_construct(**fields)
+
     @property
     def deleted(self) -> bool:
         return getattr(self, "workflow_state", None) == "deleted"

@@ -31,7 +31,7 @@ def evolve(event: CanvasEvent, state: GroupState | None) -> GroupState | None:
 def _snapshot(event: CanvasEvent, state: GroupState | None) -> GroupState:
     b = event.body
     guid = b.model_extra.get("vendor_guid")
-    return GroupState(
+    return GroupState.of(
         **bookkeeping(event, state), title=b.title, description=b.model_extra.get("description"),
         vendor_guid=None if guid is None else str(guid), parent_id=event.local(b.parent_outcome_group_id),
         context_type=b.context_type, context_id=event.local(b.context_id),

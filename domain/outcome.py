@@ -35,7 +35,7 @@ def evolve(event: CanvasEvent, state: OutcomeState | None) -> OutcomeState | Non
 def _snapshot(event: CanvasEvent, state: OutcomeState | None) -> OutcomeState:
     b = event.body
     criterion = event.raw_body.get("rubric_criterion")
-    return OutcomeState(
+    return OutcomeState.of(
         **bookkeeping(event, state), title=b.title, display_name=b.model_extra.get("display_name"),
         short_description=b.model_extra.get("short_description"), description=b.model_extra.get("description"),
         vendor_guid=_text(b.model_extra.get("vendor_guid")), context_type=b.context_type,

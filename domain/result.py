@@ -39,7 +39,7 @@ def evolve(event: CanvasEvent, state: ResultState | None) -> ResultState | None:
 @evolve.register(LearningOutcomeResultUpdated)
 def _snapshot(event: CanvasEvent, state: ResultState | None) -> ResultState:
     b = event.body
-    return ResultState(
+    return ResultState.of(
         **bookkeeping(event, state), attributable=event.attributable, user_uuid=b.user_uuid,
         outcome_id=event.local(b.learning_outcome_id) or "", context_type=b.result_context_type,
         context_id=event.local(b.result_context_id), score=b.score, possible=b.possible, percent=b.percent,

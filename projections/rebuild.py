@@ -14,7 +14,6 @@ from typing import Any
 
 from projections.runner import PROJECTIONS, catch_up, write_transaction
 from projections.schema import ensure_schema
-from projections.settings import mastery_diff
 
 SIDE = "_rebuild"
 TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery", "mastery_dirty")
@@ -48,27 +47,37 @@ def rebuild(store: Any, conn: Any, *, dry_run: bool = False,
 
 
 def _compare(conn: Any) -> dict[str, Any]:
-    before, after = _mastery(conn, ""), _mastery(conn, SIDE)
-    report = mastery_diff(before, after)
-    report["read_models"] = {"mastery": {k: report[k] for k in ("changed", "added", "removed")},
-                             "history": _history_diff(conn)}
-    return report
+    """What moved between the live and the rebuilt tables, computed in SQL (bounded memory)."""
+    mastery = _diff(conn, "mastery", ("root", "course", "user_uuid", "outcome"),
+                    ("score", "rating_description", "rating_points"))
+    history = _diff(conn, "entity_current", ("root", "kind", "key"),
+                    ("fold_key", "course", "outcome", "user_uuid", "state"))
+    moved = _differs(("score", "rating_description", "rating_points"))
+    examples = [{"course": r[0], "user_uuid": r[1], "outcome": r[2], "before": _label(r[3], r[4]),
+                 "after": _label(r[5], r[6])} for r in conn.execute(
+        f"SELECT a.course, a.user_uuid, a.outcome, a.score, a.rating_description, b.score, b.rating_description "
+        f"FROM mastery a JOIN mastery{SIDE} b USING (root, course, user_uuid, outcome) WHERE {moved} "
+        "ORDER BY 1, 2, 3 LIMIT 20")]
+    return {**mastery, "examples": examples, "read_models": {"mastery": mastery, "history": history}}
 
 
-def _mastery(conn: Any, suffix: str) -> dict[tuple, dict[str, Any]]:
-    cur = conn.execute(f"SELECT * FROM mastery{suffix}")
-    names = [d[0] for d in cur.description]
-    return {(r[0], r[1], r[2], r[3]): dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+def _differs(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"a.{c} IS NOT b.{c}" for c in columns)
 
 
-def _history_diff(conn: Any) -> dict[str, int]:
-    def rows(suffix: str) -> dict[tuple, tuple]:
-        cur = conn.execute(f"SELECT root, kind, key, fold_key, course, outcome, user_uuid, state "
-                           f"FROM entity_current{suffix}")
-        return {r[:3]: r[3:] for r in cur.fetchall()}
-    old, new = rows(""), rows(SIDE)
-    changed = sum(1 for k in old.keys() & new.keys() if old[k] != new[k])
-    return {"changed": changed, "added": len(new.keys() - old.keys()), "removed": len(old.keys() - new.keys())}
+def _diff(conn: Any, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, int]:
+    using = ", ".join(key)
+    changed = conn.execute(f"SELECT COUNT(*) FROM {table} a JOIN {table}{SIDE} b USING ({using}) "
+                           f"WHERE {_differs(columns)}").fetchone()[0]
+    added = conn.execute(f"SELECT COUNT(*) FROM {table}{SIDE} b LEFT JOIN {table} a USING ({using}) "
+                         f"WHERE a.{key[-1]} IS NULL").fetchone()[0]
+    removed = conn.execute(f"SELECT COUNT(*) FROM {table} a LEFT JOIN {table}{SIDE} b USING ({using}) "
+                           f"WHERE b.{key[-1]} IS NULL").fetchone()[0]
+    return {"changed": changed, "added": added, "removed": removed}
+
+
+def _label(score: float | None, rating: str | None) -> str:
+    return f"{'null' if score is None else f'{score:g}'} {rating or ''}".strip()
 
 
 def _swap(conn: Any) -> None:

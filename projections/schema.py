@@ -64,8 +64,7 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple)
 
 def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
     wanted = {
-        f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome"),
-                                     ("root", "kind", "outcome"), ("root", "event_time")],
+        f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
         f"entity_current{suffix}": [("root", "kind", "course", "outcome"), ("root", "kind", "outcome")],
         f"course_accounts{suffix}": [("root", "course", "event_time")],
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],

@@ -112,3 +112,18 @@ def test_audit_by_actor_matches_any_form_of_the_user_id_and_job_tag_prefixes(tmp
     redacted = mastery_json(*store, "audit", "--actor", "1", "--redact")["entries"]
     assert all(e["actor"]["user_login"] in (None, "[REDACTED]") for e in redacted)
     assert all(e["request"]["client_ip"] in (None, "[REDACTED]") for e in redacted)
+
+
+def test_rebuild_reports_rows_the_new_logic_moves(tmp_path):
+    store = ("--store", str(tmp_path / "s.db"))
+    events = [b.outcome("1", 0), b.result("1", S, 3, 1), b.result("1", "other", 4, 1)]
+    mastery_json(*store, "ingest", str(write_jsonl(tmp_path / "e.jsonl", events)))
+    conn = sqlite3.connect(tmp_path / "s.db")
+    with conn:  # what an older version of the logic had left in the read model
+        conn.execute("UPDATE mastery SET score = 9.99, rating_description = 'Old' WHERE user_uuid = ?", (S,))
+    report = mastery_json(*store, "rebuild", "--dry-run")
+    assert (report["changed"], report["added"], report["removed"]) == (1, 0, 0)
+    assert report["examples"] == [{"course": "5", "user_uuid": S, "outcome": "1", "before": "9.99 Old",
+                                   "after": "3 Meets"}]
+    assert mastery_json(*store, "rebuild")["changed"] == 1
+    assert mastery_json(*store, "rebuild", "--dry-run")["changed"] == 0

@@ -1,0 +1,76 @@
+"""The read API of a real `mastery serve`: the same JSON as the CLI, Canvas's parameters, the read token."""
+
+from __future__ import annotations
+
+import base64
+
+from tests.conftest import STUDENT, mastery_json, seed_events
+from tests.web.conftest import READ_TOKEN, TOKEN
+from tests.web.test_ingest_http import body
+
+
+def test_rollups_answer_exactly_what_the_cli_prints(seeded):
+    store = ("--store", seeded.store)
+    pairs = [("", ()), ("?as_of=2019-12-01", ("--as-of", "2019-12-01")),
+             ("?aggregate=course&aggregate_stat=median", ("--aggregate", "median")),
+             (f"?user_ids[]={STUDENT}&outcome_ids[]=1&include[]=outcomes", ("--user", STUDENT, "--outcome", "1"))]
+    for query, options in pairs:
+        over_http = seeded.get(f"/api/v1/courses/1/outcome_rollups{query}")
+        assert over_http.status_code == 200 and over_http.headers["content-type"] == "application/json"
+        assert over_http.json() == mastery_json(*store, "rollups", "--course", "1", *options), query
+
+
+def test_a_global_course_id_is_reduced_like_on_the_command_line(seeded):
+    local = seeded.get("/api/v1/courses/1/outcome_rollups").json()
+    assert seeded.get("/api/v1/courses/21070000000000001/outcome_rollups").json() == local
+
+
+def test_an_outcome_is_folded_now_or_as_of_a_time(seeded):
+    now = seeded.get("/api/v1/outcomes/12345").json()
+    then = seeded.get("/api/v1/outcomes/12345", params={"as_of": "2019-11-02T00:00:00Z"}).json()
+    assert now["rubric_criterion"]["mastery_points"] == 2 and now["last_event_name"] == "learning_outcome_created"
+    assert then["rubric_criterion"]["mastery_points"] == 3 and len(then["rubric_criterion"]["ratings"]) == 6
+    assert now == mastery_json("--store", seeded.store, "outcome", "12345")
+
+
+def test_an_outcomes_audit_names_who_changed_it(seeded):
+    trail = seeded.get("/api/v1/outcomes/12345/audit").json()["entries"]
+    assert [(e["event_name"], e["actor"]["user_login"]) for e in trail] == [
+        ("learning_outcome_updated", "oxana@example.com"), ("learning_outcome_created", None)]
+
+
+def test_errors_are_json_with_a_status_and_no_trace(seeded):
+    cases = [("/api/v1/courses/1/outcome_rollups?as_of=someday", 400, "as_of"),
+             ("/api/v1/courses/1/outcome_rollups?aggregate=course&aggregate_stat=mode", 400, "aggregate_stat"),
+             ("/api/v1/courses/424242/outcome_rollups", 404, "424242"),
+             ("/api/v1/outcomes/424242", 404, "424242"),
+             ("/api/v1/outcomes/424242/audit", 404, "424242"),
+             ("/api/v1/courses/1/outcome_rollups?account=nope", 404, "nope"),
+             ("/api/v1/nothing", 404, "Not Found")]
+    for path, status, word in cases:
+        answer = seeded.get(path)
+        assert answer.status_code == status, path
+        assert list(answer.json()) == ["error"] and word in answer.json()["error"], path
+        assert "Traceback" not in answer.text
+
+
+def test_openapi_documents_the_api_at_docs(seeded):
+    assert seeded.get("/docs").status_code == 200
+    paths = seeded.get("/openapi.json").json()["paths"]
+    assert {"/events", "/api/v1/courses/{course_id}/outcome_rollups", "/api/v1/outcomes/{outcome_id}",
+            "/api/v1/outcomes/{outcome_id}/audit"} <= set(paths)
+
+
+def test_reads_need_the_read_token_when_one_is_set(serve):
+    server = serve({"MASTERY_INGEST_TOKEN": TOKEN, "MASTERY_READ_TOKEN": READ_TOKEN})
+    for event in seed_events("current"):
+        assert server.post(body(event)).status_code == 200
+    path = "/api/v1/courses/1/outcome_rollups"
+    assert server.get(path).status_code == 401
+    assert server.get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 401
+    assert server.get(path, headers={"Authorization": f"Bearer {READ_TOKEN}"}).json()["rollups"]
+    page = server.get("/courses/1")
+    assert page.status_code == 401 and page.headers["www-authenticate"].startswith("Basic")
+    basic = base64.b64encode(f"teacher:{READ_TOKEN}".encode()).decode()
+    assert server.get("/courses/1", headers={"Authorization": f"Basic {basic}"}).status_code == 200
+    assert server.post(body(seed_events("current")[0]), token=READ_TOKEN).status_code == 401

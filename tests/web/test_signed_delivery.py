@@ -1,0 +1,104 @@
+"""Canvas's signed payloads: RS256 JWTs checked against a JWKS (file or URL) made here, matched by kid."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.conftest import mastery, mastery_json, seed_events
+from tests.web.conftest import TOKEN
+
+
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks(*keys: tuple[str, rsa.RSAPrivateKey]) -> str:
+    entries = []
+    for kid, key in keys:
+        entry = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+        entries.append(entry | {"kid": kid, "use": "sig", "alg": "RS256"})
+    return json.dumps({"keys": entries})
+
+
+def signed(event: dict, key: rsa.RSAPrivateKey, kid: str, **claims) -> bytes:
+    now = int(time.time())
+    payload = {"iat": now, "exp": now + 300} | claims | event
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid}).encode()
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[str, rsa.RSAPrivateKey]:
+    return {"current": rsa_key(), "next": rsa_key(), "stranger": rsa_key()}
+
+
+@pytest.fixture
+def signed_server(serve, tmp_path, keys):
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks(("k-current", keys["current"]), ("k-next", keys["next"])))
+    return serve({"MASTERY_JWKS": str(path)})
+
+
+def test_a_signed_event_is_kept_without_any_token(signed_server, keys):
+    event = seed_events("current")[0]
+    answer = signed_server.post(signed(event, keys["current"], "k-current"), token=None,
+                                headers={"Content-Type": "application/jwt"})
+    assert answer.status_code == 200 and answer.json()["appended"] == 1
+    again = signed_server.post(signed(event, keys["next"], "k-next", iat=int(time.time()) - 5, jti="other"),
+                               token=None)
+    assert again.json()["duplicates"] == 1, "a re-signed delivery of the same event is a duplicate"
+
+
+def test_expired_forged_or_unknown_signatures_are_refused_and_nothing_kept(signed_server, keys):
+    event = seed_events("current")[1]
+    past = int(time.time()) - 3600
+    refused = {
+        "expired": signed(event, keys["current"], "k-current", iat=past - 60, exp=past),
+        "signed by a key not in the set": signed(event, keys["stranger"], "k-current"),
+        "unknown kid": signed(event, keys["stranger"], "k-stranger"),
+        "not RS256": jwt.encode(event, "a-shared-secret-of-32-bytes-or-more", algorithm="HS256",
+                                headers={"kid": "k-current"}).encode(),
+        "tampered": signed(event, keys["current"], "k-current")[:-6] + b"AAAAAA",
+    }
+    for why, token in refused.items():
+        answer = signed_server.post(token, token=None)
+        assert answer.status_code == 401, why
+        assert list(answer.json()) == ["error"], why
+    assert signed_server.post(json.dumps(event), token=None).status_code == 401, "no ingest token is set"
+    assert signed_server.post(json.dumps(event), token=TOKEN).status_code == 401, "no ingest token is set"
+    assert mastery_json("--store", signed_server.store, "verify")["checked"] == 0, "nothing was kept"
+
+
+def test_keys_can_come_from_a_jwks_url(serve, keys):
+    document = jwks(("k-current", keys["current"])).encode()
+
+    class JWKS(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    keyserver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), JWKS)
+    threading.Thread(target=keyserver.serve_forever, daemon=True).start()
+    try:
+        server = serve({"MASTERY_JWKS": f"http://127.0.0.1:{keyserver.server_port}/jwks"})
+        event = seed_events("current")[2]
+        assert server.post(signed(event, keys["current"], "k-current"), token=None).json()["appended"] == 1
+    finally:
+        keyserver.shutdown()
+
+
+def test_serve_refuses_to_start_when_the_jwks_cannot_be_read(tmp_path):
+    refused = mastery("--store", str(tmp_path / "s.db"), "serve", "--port", "1",
+                      env={"MASTERY_JWKS": str(tmp_path / "missing.json")})
+    assert refused.returncode == 1 and b"MASTERY_JWKS" in refused.stderr and b"Traceback" not in refused.stderr
