@@ -51,11 +51,13 @@ def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | 
 @click.pass_obj
 def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int) -> None:
     """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once."""
+    from projections.follower import Follower
     from store.ingest import ingest as run
     from store.sources import SourceError, read_sources
     items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer)
+    follow = _large(paths)
     try:
-        with _progress(not as_json, "ingesting") as bar:
+        with _progress(not as_json, "ingesting") as bar, Follower(app.settings.store_url, app.read_path, follow):
             counts = run(app.store, items, batch_size=batch, on_batch=lambda c: bar(c.read))
         with _progress(not as_json, "projecting") as bar:
             app.caught_up(progress=lambda n, _pos: bar(n))
@@ -65,6 +67,16 @@ def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int) -> N
         emit_json(counts.as_json())
         return
     _ingest_summary(counts)
+
+
+def _large(paths: tuple[str, ...]) -> bool:
+    """Whether the input is big enough for a projecting process beside the ingest to pay off."""
+    import os
+    from store.sources import SourceError, iter_paths
+    try:
+        return sum(os.path.getsize(p) for p in iter_paths(list(paths)) if p != "-") > 8_000_000 or "-" in paths
+    except (OSError, SourceError):
+        return False  # the reader reports the missing path
 
 
 def _ingest_summary(counts: Any) -> None:
@@ -125,7 +137,7 @@ def verify(app: Context, as_json: bool) -> None:
 
 def main() -> None:
     """Entry point: run the group and turn every failure into a message and an exit code."""
-    from cli import history, operations, queries  # noqa: F401  (they register their commands)
+    from cli import history, operations, queries, web  # noqa: F401  (they register their commands)
     try:
         cli.main(standalone_mode=False, prog_name="mastery")
     except click.exceptions.Exit as done:

@@ -48,7 +48,7 @@ def write_transaction(conn: Any) -> Iterator[Any]:
 
 
 def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_transaction: bool = False,
-             progress: Callable[[int, int], None] | None = None) -> int:
+             drain_queue: bool = True, progress: Callable[[int, int], None] | None = None) -> int:
     """Apply every stored event after the tracked position; return how many were applied."""
     history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
@@ -66,7 +66,8 @@ def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_tr
         applied += len(batch)
         if progress:
             progress(applied, start)
-    drain(conn, mastery, in_transaction)
+    if drain_queue:
+        drain(conn, mastery, in_transaction)
     return applied
 
 

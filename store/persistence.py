@@ -203,6 +203,20 @@ class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + SQLITE_EXTRA
 
+    def create_table(self) -> None:
+        # BEGIN IMMEDIATE: the library's deferred BEGIN would fail at once ("database is locked") when
+        # another process writes between its schema read and the first write; this waits its turn.
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in self.create_table_statements:
+                    cursor.execute(statement)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
     @contextmanager
     def _write(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=True) as c:

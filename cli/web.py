@@ -1,0 +1,78 @@
+"""The web commands: `serve` (Canvas's HTTPS delivery in; the API and the mastery grid out) and `report`
+(the grid as one static HTML file). Parse, call `web`, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.context import Context, DomainError, InputOutputError, ensure_parent
+from cli.main import cli
+from cli.render import say
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--max-body", type=click.IntRange(1024), default=None,
+              help="Largest POST /events body in bytes (env MASTERY_MAX_BODY; default 1 MiB).")
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Serve HTTPS with this certificate (PEM); otherwise HTTP, e.g. behind a TLS proxy.")
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The certificate's private key (PEM).")
+@click.pass_obj
+def serve(app: Context, host: str, port: int, max_body: int | None, ssl_certfile: str | None,
+          ssl_keyfile: str | None) -> None:
+    """Receive Canvas Live Events over HTTPS and serve the outcome_rollups API and the mastery grid."""
+    import uvicorn
+
+    from web.app import create_app
+    from web.config import ServeConfig
+    config = ServeConfig.from_env(app.settings, host, max_body=max_body)
+    problems = config.problems()
+    if bool(ssl_certfile) != bool(ssl_keyfile):
+        problems.append("HTTPS needs both --ssl-certfile and --ssl-keyfile")
+    if problems:
+        raise click.UsageError("; ".join(problems))
+    asgi = create_app(config, _keys(config.jwks))
+    asgi.state.service.context.caught_up()  # a bad --store fails here, before anything listens
+    scheme = "https" if ssl_certfile else "http"
+    say(f"mastery serve: {scheme}://{host}:{port}/ (ingest POST /events, API /api/v1, docs /docs)")
+    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, server_header=False,
+                ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+
+
+def _keys(source: str | None) -> object:
+    if source is None:
+        return None
+    from web.signing import KeySet, KeysUnavailable
+    try:
+        return KeySet(source).load()
+    except KeysUnavailable as error:
+        raise DomainError(str(error)) from None
+
+
+@cli.command()
+@click.option("--course", required=True, help="Canvas course id (local or global).")
+@click.option("--html", "html_path", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--as-of", default=None, help="The grid as of this time (a date means the end of that day).")
+@click.option("--known-at", default=None, help="Only events recorded by this time.")
+@click.pass_obj
+def report(app: Context, course: str, html_path: str, as_of: str | None, known_at: str | None) -> None:
+    """Write a course's mastery grid as one self-contained HTML file."""
+    from web.grid import course_grid
+    from web.render import report as render
+    conn = app.caught_up()
+    root = app.root(conn)
+    grid = course_grid(conn, root, app.local(course, conn, root), app.parse_time(as_of, "--as-of"),
+                       app.parse_time(known_at, "--known-at"))
+    if grid is None:
+        raise DomainError(f"course {course} has no outcomes or results in the store"
+                          + (" at that time" if as_of or known_at else "") + ": `mastery courses` lists the courses")
+    ensure_parent(html_path)
+    try:
+        Path(html_path).write_text(render(grid), encoding="utf-8")
+    except OSError as error:
+        raise InputOutputError(f"cannot write {html_path!r}: {error.strerror}") from None
+    say(f"wrote {html_path}: {len(grid['rows'])} student(s) × {len(grid['columns'])} outcome(s)")
