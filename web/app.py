@@ -1,0 +1,42 @@
+"""The ASGI application of `mastery serve`: ingest, the read API, the pages, and OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from web import api, errors, ingest, pages
+from web.config import ServeConfig
+from web.service import Service
+from web.signing import KeySet
+
+
+def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
+    """The app for one configuration; `keys` are the signing keys when MASTERY_JWKS is set."""
+    service = Service(config.settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.follow()
+        yield
+        service.close()
+
+    app = FastAPI(title="outcome-mastery", version=_version(), lifespan=lifespan, redoc_url=None,
+                  description="Canvas Live Events in (HTTPS delivery); Canvas-compatible outcome rollups, "
+                              "outcomes and their history out, now or as of any time.")
+    app.state.config, app.state.service, app.state.keys = config, service, keys
+    app.include_router(ingest.router)
+    app.include_router(api.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    errors.install(app)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("outcome-mastery")
+    except PackageNotFoundError:
+        return "0+unknown"

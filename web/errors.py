@@ -1,0 +1,73 @@
+"""Every failure as `{"error": "..."}` with the status it deserves (a small HTML page for pages); never a trace.
+
+Canvas resends a delivery answered with anything but 2xx, so a failure to store answers 5xx, never 2xx.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import click
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from cli.context import DomainError, InputOutputError
+from web.auth import Unauthorized
+
+
+class Problem(Exception):
+    """A request the server cannot answer as asked, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/events", "/docs", "/openapi"))
+
+
+def answer(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    if is_page(request):
+        from web.render import page
+        return page("error.html", status=status, headers=headers, message=message, code=status)
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn exceptions into answers."""
+
+    @app.exception_handler(Problem)
+    async def problem(request: Request, error: Problem) -> Response:
+        return answer(request, error.status, str(error))
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, error: Unauthorized) -> Response:
+        challenge = 'Basic realm="mastery"' if error.browser else "Bearer"
+        return answer(request, 401, str(error), {"WWW-Authenticate": challenge})
+
+    @app.exception_handler(click.ClickException)
+    async def domain(request: Request, error: click.ClickException) -> Response:
+        status = 404 if isinstance(error, DomainError) else 503 if isinstance(error, InputOutputError) else 400
+        return answer(request, status, error.format_message())
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        parts = [f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+                 for e in error.errors()]
+        return answer(request, 400, "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, error: HTTPException) -> Response:
+        return answer(request, error.status_code, str(error.detail), getattr(error, "headers", None))
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def busy(request: Request, error: sqlite3.OperationalError) -> Response:
+        return answer(request, 503, f"the database is busy or unreadable ({error}); try again")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # The server logs the traceback; the client gets a message (a delivery is resent: nothing was kept).
+        return answer(request, 500, f"internal error ({type(error).__name__}); try again")

@@ -1,0 +1,112 @@
+"""The state one server process shares between requests: the store, the read model, and their locks.
+
+The event store's own connection pool is safe across threads; appends still go one at a time (SQLite
+has one writer, and PostgreSQL's table lock serialises them anyway), so a waiting request queues here
+instead of spinning on the database's busy handler. The read model is one SQLite connection: every read
+holds `read_lock` while it catches the model up and queries it. Reads run on a few threads of their own,
+so a burst of page views never takes the threads deliveries need. While no delivery has arrived for a
+second, a background thread catches the read model up, so the next read finds it current.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import anyio
+
+from cli.context import Context, Settings
+
+IDLE = 1.0       # seconds without a delivery before the background catch-up runs
+READERS = 4      # threads for reads
+log = logging.getLogger("mastery.serve")
+
+
+class Service:
+    """One server's store, read model and locks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.context = Context(settings)
+        self.append_lock = threading.Lock()
+        self.read_lock = threading.RLock()
+        self._last_append = time.monotonic()
+        self._stop = threading.Event()
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._follower: threading.Thread | None = None
+
+    @property
+    def store(self) -> Any:
+        return self.context.store
+
+    def ingest(self, items: list[Any]) -> Any:
+        """Append one request's items in one transaction; the counts once it is committed."""
+        from store.ingest import ingest
+        with self.append_lock:
+            try:
+                return ingest(self.store, items, batch_size=len(items) + 1)
+            finally:
+                self._last_append = time.monotonic()
+
+    async def read(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run a blocking read on the readers' threads."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(READERS)
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
+
+    @contextmanager
+    def reading(self, account: str | None) -> Iterator[Reader]:
+        """The read model, caught up, for one request (held alone until the block ends)."""
+        with self.read_lock:
+            conn = self.context.caught_up()
+            scoped = Context(replace(self.context.settings, account=account or self.context.settings.account))
+            yield Reader(self, conn, scoped.root(conn), scoped)
+
+    def follow(self) -> None:
+        """Start catching the read model up in the background whenever deliveries pause."""
+        self._follower = threading.Thread(target=self._follow, name="mastery-catch-up", daemon=True)
+        self._follower.start()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(IDLE / 2):
+            if time.monotonic() - self._last_append < IDLE:
+                continue
+            try:
+                with self.read_lock:
+                    self.context.caught_up()
+            except Exception as error:  # reads report it; this thread only must not die
+                log.warning("background catch-up failed: %s", error)
+                self._stop.wait(30)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=60)
+        with self.read_lock, self.append_lock:
+            self.context.close()
+
+
+class Reader:
+    """What one read request uses: the connection, its root account, id and time parsing."""
+
+    def __init__(self, service: Service, conn: Any, root: str, scoped: Context) -> None:
+        self.service, self.conn, self.root, self._scoped = service, conn, root, scoped
+
+    @property
+    def store(self) -> Any:
+        return self.service.store
+
+    def local(self, value: str) -> str:
+        return self._scoped.local(value, self.conn, self.root)
+
+    def time(self, text: str | None, name: str) -> datetime | None:
+        return self._scoped.parse_time(text or None, name)
+
+    def view(self, as_of: datetime | None = None, known_at: datetime | None = None) -> Any:
+        from projections.views import View
+        return View(self.conn, self.root, as_of, known_at)
