@@ -101,7 +101,8 @@ class Context:
             return roots[0]
         if not roots:
             raise DomainError("the store holds no events yet: run `mastery ingest FILE` first")
-        raise DomainError("the store holds several root accounts; choose one with --account: " + ", ".join(roots))
+        raise DomainError("the store holds several root accounts; choose one (--account, or ?account= over HTTP): "
+                          + ", ".join(roots))
 
     def local(self, value: str, conn: Any, root: str) -> str:
         """An id given by the user, reduced like the keys (DESIGN decision 1)."""
