@@ -60,7 +60,9 @@ def iso(moment: datetime | None) -> str:
     """Fixed-width UTC text that sorts like the time itself; '' (sorts first) for no time."""
     if moment is None:
         return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def display_time(moment: datetime | str | None) -> str | None:

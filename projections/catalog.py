@@ -33,9 +33,9 @@ def courses(view: View) -> list[dict[str, Any]]:
 
 def outcome_tree(view: View, course: str | None = None) -> dict[str, Any]:
     """Groups (with their outcomes through links) as a tree; orphans and cycles reported."""
-    where, params = ("course = ?", (course,)) if course else ("", ())
-    groups = {g.id: g for g in view.states("group", where, params)}
-    links = [link for link in view.states("link", where, params) if link.workflow_state != "deleted"]
+    match = {"course": course} if course else {}
+    groups = {g.id: g for g in view.states("group", **match)}
+    links = [link for link in view.states("link", **match) if link.workflow_state != "deleted"]
     outcomes = {o.id: o for o in view.states("outcome")}
     shape = group_tree(groups.values())
     by_group: dict[str | None, list[dict]] = {}

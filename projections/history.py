@@ -22,6 +22,8 @@ from domain.states import FOLDS
 NAME, VERSION = "history", 1
 COLUMNS = ("position", "root", "kind", "key", "fold_key", "event_time", "recorded_at", "event_name", "course",
            "outcome", "user_uuid", "state")
+# The current row of an entity points at its winning version instead of copying the state.
+CURRENT_COLUMNS = ("root", "kind", "key", "fold_key", "position", "course", "outcome", "user_uuid")
 TOPICS = frozenset(REGISTRY)
 
 
@@ -68,20 +70,26 @@ class HistoryProjection:
             best = winners[key][1]["fold_key"] if key in winners else (current[key][0] if key in current else "")
             if row["fold_key"] > best:
                 winners[key] = (event, row)
-        conn.executemany(f"INSERT OR REPLACE INTO entity_current{s} ({cols}) VALUES ({marks})",
-                         [[row[c] for c in COLUMNS] for _, row in winners.values()])
+        current_cols = ", ".join(CURRENT_COLUMNS)
+        conn.executemany(f"INSERT OR REPLACE INTO entity_current{s} ({current_cols}) "
+                         f"VALUES ({', '.join('?' * len(CURRENT_COLUMNS))})",
+                         [[row[c] for c in CURRENT_COLUMNS] for _, row in winners.values()])
         changes.extend((event, current.get(key), row) for key, (event, row) in winners.items())
         self._learn(conn, batch, changes)
 
     def _current(self, conn: Any, keys: set[tuple]) -> dict[tuple, tuple]:
+        """The current fold key and refs of each entity a page touches (primary-key look-ups)."""
+        by_kind: dict[tuple[str, str], list[str]] = {}
+        for root, kind, key in keys:
+            by_kind.setdefault((root, kind), []).append(key)
         found: dict[tuple, tuple] = {}
-        ordered = sorted(keys)
-        for i in range(0, len(ordered), 300):
-            part = ordered[i:i + 300]
-            cond = " OR ".join(["(root = ? AND kind = ? AND key = ?)"] * len(part))
-            for r in conn.execute(f"SELECT root, kind, key, fold_key, course, outcome, user_uuid "
-                                  f"FROM entity_current{self.suffix} WHERE {cond}", [v for k in part for v in k]):
-                found[tuple(r[:3])] = tuple(r[3:])
+        for (root, kind), names in by_kind.items():
+            for i in range(0, len(names), 500):
+                part = names[i:i + 500]
+                rows = conn.execute(f"SELECT key, fold_key, course, outcome, user_uuid FROM entity_current{self.suffix} "
+                                    f"WHERE root = ? AND kind = ? AND key IN ({','.join('?' * len(part))})",
+                                    (root, kind, *part))
+                found.update(((root, kind, r[0]), tuple(r[1:])) for r in rows)
         return found
 
     def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list) -> None:

@@ -70,12 +70,10 @@ def compute(view: View, course: str, outcome_id: str, ctx: CourseContext | None 
     """Every student's (or one student's) mastery of one outcome in one course, inside the view."""
     ctx = ctx or course_context(view, course)
     unit = unit_rules(view, course, outcome_id, ctx, override)
-    links = view.states("link", "course = ? AND outcome = ?", (course, outcome_id))
-    where, params = "course = ? AND outcome = ?", (course, outcome_id)
-    if user is not None:
-        where, params = where + " AND user_uuid = ?", (*params, user)
+    links = view.states("link", course=course, outcome=outcome_id)
+    match = {"course": course, "outcome": outcome_id} | ({} if user is None else {"user_uuid": user})
     outcome = unit.outcome
-    for result in view.states("result", where, params):
+    for result in view.states("result", **match):
         reason = excluded_reason(result, outcome, links)
         bucket = unit.excluded if reason else unit.counted
         bucket.setdefault(result.user_uuid or "", []).append((result, reason) if reason else result)

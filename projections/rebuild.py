@@ -51,7 +51,7 @@ def _compare(conn: Any) -> dict[str, Any]:
     mastery = _diff(conn, "mastery", ("root", "course", "user_uuid", "outcome"),
                     ("score", "rating_description", "rating_points"))
     history = _diff(conn, "entity_current", ("root", "kind", "key"),
-                    ("fold_key", "course", "outcome", "user_uuid", "state"))
+                    ("fold_key", "position", "course", "outcome", "user_uuid"))
     moved = _differs(("score", "rating_description", "rating_points"))
     examples = [{"course": r[0], "user_uuid": r[1], "outcome": r[2], "before": _label(r[3], r[4]),
                  "after": _label(r[5], r[6])} for r in conn.execute(

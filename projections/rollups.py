@@ -18,8 +18,8 @@ from projections.views import View
 
 def course_outcomes(view: View, course: str) -> list[str]:
     """Outcomes with results or links in the course (inside the view), by numeric id."""
-    found = {s.outcome_id for s in view.states("result", "course = ?", (course,))}
-    found |= {s.outcome_id for s in view.states("link", "course = ?", (course,)) if s.workflow_state != "deleted"}
+    found = view.outcomes_with_results(course)
+    found |= {s.outcome_id for s in view.states("link", course=course) if s.workflow_state != "deleted"}
     return sorted(found, key=id_key)
 
 

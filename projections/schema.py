@@ -37,7 +37,8 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
                    "recorded_at": str, "event_name": str, "course": str, "outcome": str, "user_uuid": str,
                    "state": str}
     _table(db, f"entity_versions{suffix}", entity_cols, pk="position")
-    _table(db, f"entity_current{suffix}", entity_cols, pk=("root", "kind", "key"))
+    _table(db, f"entity_current{suffix}", {"root": str, "kind": str, "key": str, "fold_key": str, "position": int,
+                                           "course": str, "outcome": str, "user_uuid": str}, pk=("root", "kind", "key"))
     _table(db, f"course_accounts{suffix}", {"position": int, "root": str, "course": str, "account": str,
                                             "event_time": str, "recorded_at": str}, pk="position")
     _table(db, f"roots{suffix}", {"root": str, "local_id": str, "shard": int}, pk="root")

@@ -14,6 +14,8 @@ from typing import Any
 from domain.canvas import iso
 from domain.states import FOLDS
 
+FILTERS = {"course", "outcome", "user_uuid", "key"}
+
 
 @dataclass
 class View:
@@ -29,22 +31,33 @@ class View:
     def is_cut(self) -> bool:
         return self.as_of is not None or self.known_at is not None
 
-    def states(self, kind: str, where: str = "", params: tuple = ()) -> list[Any]:
-        """States of one kind matching an extra SQL condition on course / outcome / user_uuid / key."""
-        cond = f" AND {where}" if where else ""
+    def states(self, kind: str, **match: str | None) -> list[Any]:
+        """States of one kind, matching course / outcome / user_uuid / key exactly where given."""
+        assert set(match) <= FILTERS, match
+        cond = "".join(f" AND {'c' if not self.is_cut else 'v'}.{k} = ?" for k in match)
         if not self.is_cut:
-            rows = self.conn.execute(f"SELECT state FROM entity_current{self.suffix} WHERE root = ? AND kind = ?"
-                                     f"{cond}", (self.root, kind, *params)).fetchall()
+            rows = self.conn.execute(
+                f"SELECT v.state FROM entity_current{self.suffix} c JOIN entity_versions{self.suffix} v "
+                f"ON v.position = c.position WHERE c.root = ? AND c.kind = ?{cond}",
+                (self.root, kind, *match.values())).fetchall()
             return [_load(kind, r[0]) for r in rows]
         cut, cut_params = self._cut()
         rows = self.conn.execute(
-            f"SELECT key, fold_key, state FROM entity_versions{self.suffix} WHERE root = ? AND kind = ?{cond}{cut}",
-            (self.root, kind, *params, *cut_params)).fetchall()
+            f"SELECT key, fold_key, state FROM entity_versions{self.suffix} v WHERE root = ? AND kind = ?{cond}{cut}",
+            (self.root, kind, *match.values(), *cut_params)).fetchall()
         best: dict[str, tuple[str, str]] = {}
         for key, fold_key, state in rows:
             if key not in best or best[key][0] < fold_key:
                 best[key] = (fold_key, state)
         return [_load(kind, state) for _, state in best.values()]
+
+    def outcomes_with_results(self, course: str) -> set[str]:
+        """Outcomes any result in the course (inside the cut) is for."""
+        table, alias = (f"entity_versions{self.suffix}", "v") if self.is_cut else (f"entity_current{self.suffix}", "c")
+        cut, params = self._cut() if self.is_cut else ("", ())
+        rows = self.conn.execute(f"SELECT DISTINCT outcome FROM {table} {alias} WHERE root = ? AND kind = 'result' "
+                                 f"AND course = ?{cut}", (self.root, course, *params)).fetchall()
+        return {r[0] for r in rows if r[0]}
 
     def _cut(self) -> tuple[str, tuple]:
         sql, params = "", []
@@ -57,7 +70,7 @@ class View:
         return sql, tuple(params)
 
     def one(self, kind: str, key: str) -> Any:
-        found = self.states(kind, "key = ?", (key,))
+        found = self.states(kind, key=key)
         return found[0] if found else None
 
     def any_event(self, kinds: tuple[str, ...]) -> bool:

@@ -39,7 +39,8 @@ def build(path, events: list, batch: int = 500, catch_every_batch: bool = False)
 
 
 def snapshot(conn) -> dict:
-    current = sorted(conn.execute("SELECT root, kind, key, fold_key, state FROM entity_current").fetchall())
+    current = sorted(conn.execute("SELECT c.root, c.kind, c.key, c.fold_key, v.state FROM entity_current c "
+                                          "JOIN entity_versions v ON v.position = c.position").fetchall())
     mastery_rows = sorted(conn.execute("SELECT * FROM mastery").fetchall(), key=lambda r: tuple(map(str, r)))
     return {"current": current, "mastery": mastery_rows}
 

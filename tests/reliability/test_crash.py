@@ -32,7 +32,8 @@ def state_of(db: Path) -> dict:
     conn = sqlite3.connect(db)
     try:
         return {
-            "current": sorted(conn.execute("SELECT root, kind, key, fold_key, state FROM entity_current")),
+            "current": sorted(conn.execute("SELECT c.root, c.kind, c.key, c.fold_key, v.state FROM entity_current c "
+                                          "JOIN entity_versions v ON v.position = c.position")),
             "mastery": sorted(conn.execute("SELECT * FROM mastery"), key=repr),
             "events": sorted(conn.execute("SELECT originator_id, topic, hash FROM stored_events "
                                           "JOIN event_hashes ON position = stored_events.rowid")),
