@@ -9,6 +9,7 @@ crash of either process loses nothing.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from typing import Any
 
 POLL_SECONDS = 0.2
@@ -19,11 +20,18 @@ def follow(store_url: str, read_path: str, stop: Any) -> None:
     from projections.runner import catch_up
     from projections.schema import connect
     from store.application import open_store
+    parent = os.getppid()
+
+    def orphaned(*_: Any) -> None:
+        if os.getppid() != parent:  # the ingest died (kill -9): stop now; the next run resumes
+            raise SystemExit(0)
+
     store = open_store(store_url)
     conn = connect(read_path).conn
     try:
         while not stop.wait(POLL_SECONDS):
-            catch_up(store, conn, drain_queue=False)
+            orphaned()
+            catch_up(store, conn, drain_queue=False, progress=orphaned)
         catch_up(store, conn)
     finally:
         store.close()

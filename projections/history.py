@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from domain.canvas import iso
 from domain.events import CanvasEvent, REGISTRY
 from domain.ids import local_id, shard_of
@@ -45,7 +43,7 @@ def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
     return {"position": position, "root": event.root_account, "kind": event.kind, "key": event.key,
             "fold_key": event.fold_key, "event_time": iso(event.event_time), "recorded_at": iso(event.recorded_at),
             "event_name": event.canvas_name, "course": course, "outcome": outcome, "user_uuid": user,
-            "state": orjson.dumps(state.model_dump(mode="json")).decode()}
+            "state": state.model_dump_json()}
 
 
 class HistoryProjection:

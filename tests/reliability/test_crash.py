@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -71,7 +72,8 @@ def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path):
     expected = state_of(clean)
     assert expected["quarantine"] and expected["mastery"]
 
-    for attempt, delay in enumerate((0.7, 1.5, 2.3)):
+    rng = random.Random(20261123)
+    for attempt, delay in enumerate(rng.uniform(0.4, 2.6) for _ in range(5)):
         crashed = tmp_path / f"crashed{attempt}.db"
         process = start_ingest(crashed, source)
         time.sleep(delay)
@@ -82,3 +84,17 @@ def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path):
         assert rerun.returncode == 0, rerun.stderr
         assert state_of(crashed) == expected
         assert mastery("--store", str(crashed), "verify").returncode == 0
+    assert not orphans(tmp_path), "a projecting process outlived its killed ingest"
+
+
+def orphans(folder: Path) -> list[str]:
+    """Other processes holding a file of this test open (the ingest's follower must not outlive it)."""
+    time.sleep(1.0)  # the follower polls its parent every 0.2 s
+    found = set()
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if str(folder) in os.readlink(fd) and fd.parts[2] != str(os.getpid()):
+                found.add(fd.parts[2])
+        except OSError:
+            continue
+    return sorted(found)

@@ -54,7 +54,7 @@ line = st.one_of(mutated_event(), json_values.map(json.dumps), odd,
                  st.sampled_from(SEEDS).map(json.dumps).map(lambda s: s[: len(s) // 2]))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(lines=st.lists(line, min_size=1, max_size=25))
 def test_fuzzed_input_never_raises_and_every_item_is_accounted_for(tmp_path_factory, lines):
