@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -41,16 +40,40 @@ def data(events: int) -> Path:
 
 
 def run_cli(*args: str, env: dict | None = None) -> tuple[float, int, str]:
-    """Run `mastery …` in a child; return (seconds, peak RSS in MB of that child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run `mastery …` in a child; return (seconds, peak RSS in MB of that child and its follower, stdout)."""
     start = time.perf_counter()
-    done = subprocess.run([PY, "-c", "from cli.main import main; main()", *args], cwd=ROOT, capture_output=True,
-                          env={**os.environ, **(env or {})}, check=False)
+    process = subprocess.Popen([PY, "-c", "from cli.main import main; main()", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    out, err = process.communicate()
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"mastery {' '.join(args)} failed: {done.stderr.decode()[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) // 1024, done.stdout.decode()
+    if process.returncode != 0:
+        raise SystemExit(f"mastery {' '.join(args)} failed: {err.decode()[-2000:]}")
+    # ru_maxrss of children is a running maximum over every child so far: ask for this one's own.
+    peak = _peak_rss_mb(process.pid)
+    return seconds, peak, out.decode()
+
+
+_PEAKS: dict[int, int] = {}
+
+
+def _peak_rss_mb(pid: int) -> int:
+    """Peak RSS of a finished child, from the kernel's per-child accounting (wait4), in MB."""
+    return _PEAKS.get(pid, 0)
+
+
+def _reap_with_rusage() -> None:
+    """Make Popen's wait record each child's own rusage (wait4), so peaks are per child."""
+    original = os.waitpid
+
+    def waitpid(pid: int, options: int) -> tuple[int, int]:
+        if pid <= 0:
+            return original(pid, options)
+        got, status, usage = os.wait4(pid, options)
+        if got:
+            _PEAKS[got] = usage.ru_maxrss // 1024
+        return got, status
+
+    os.waitpid = waitpid
 
 
 def raw_floor(path: Path) -> float:
@@ -58,19 +81,24 @@ def raw_floor(path: Path) -> float:
     db = OUT / "floor.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    count = 0
+
+    def rows():  # streamed into the one executemany: holding 1M lines would inflate every later child's RSS
+        nonlocal count
+        with path.open("rb") as handle:
+            for line in handle:
+                value = json.loads(line)
+                dump = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+                count += 1
+                yield hashlib.sha256(dump).hexdigest(), line
+
     start = time.perf_counter()
-    rows = []
-    with path.open("rb") as handle:
-        for line in handle:
-            value = json.loads(line)
-            digest = hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-            rows.append((digest, line))
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE events (hash TEXT UNIQUE, line BLOB)")
     with conn:
-        conn.executemany("INSERT OR IGNORE INTO events VALUES (?, ?)", rows)
+        conn.executemany("INSERT OR IGNORE INTO events VALUES (?, ?)", rows())
     conn.close()
-    return len(rows) / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start)
 
 
 def bare_read(store: str) -> float:
@@ -185,6 +213,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also benchmark the PostgreSQL store")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
+    _reap_with_rusage()
     rows = []
     for size in [args.events, *args.also]:
         rows += bench_sqlite(size)

@@ -8,6 +8,7 @@ import click
 
 from cli.context import Context, DomainError
 from cli.render import console
+from domain.audit import describe_actor
 
 REDACT = ("user_login", "client_ip", "user_agent")
 
@@ -38,19 +39,6 @@ def redact_entries(entries: list[dict[str, Any]]) -> None:
                     entry[part][key] = "[REDACTED]"
 
 
-def _who(actor: dict[str, Any]) -> str:
-    parts = []
-    if actor.get("user_login") or actor.get("user_id"):
-        parts.append(f"{actor.get('user_login') or ''} (user {actor.get('user_id')})".strip())
-    if actor.get("real_user_id"):
-        parts.append(f"masquerading admin {actor['real_user_id']}")
-    if actor.get("developer_key_id"):
-        parts.append(f"developer key {actor['developer_key_id']}")
-    if actor.get("job_tag"):
-        parts.append(f"job {actor['job_tag']}")
-    return ", ".join(parts) or "unknown actor"
-
-
 def render(answer: dict[str, Any]) -> None:
     from rich.markup import escape
     out = console()
@@ -58,7 +46,7 @@ def render(answer: dict[str, Any]) -> None:
     out.print(f"[bold]audit of {escape(title)}[/bold] — {len(answer['entries'])} event(s), fold order")
     for e in answer["entries"]:
         what = f"{e['kind']} {e['id']} " if "kind" in e and "kind" not in answer else ""
-        out.print(f"\n[bold]{e['event_time']}[/bold] {what}{e['event_name']} by {escape(_who(e['actor']))}"
+        out.print(f"\n[bold]{e['event_time']}[/bold] {what}{e['event_name']} by {escape(describe_actor(e['actor']))}"
                   f" (recorded {e['recorded_at']}, position {e['position']})")
         req = e["request"]
         if req.get("request_id") or req.get("url"):

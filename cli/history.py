@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Any
 
 import click
 import orjson
@@ -11,7 +9,7 @@ import orjson
 from cli.context import Context, DomainError, InputOutputError
 from cli.main import cli
 from cli.queries import _view, cut_options, json_option
-from cli.render import emit_json, kv, table
+from cli.render import Progress, emit_json, kv, table
 
 NAMES = ("history", "mastery")
 
@@ -58,7 +56,7 @@ def rebuild(app: Context, name: str | None, dry_run: bool, as_json: bool) -> Non
     """Replay the history into new read-model tables beside the live ones, swap, and report what moved."""
     from projections.rebuild import rebuild as run
     head = app.store.head()
-    with _bar(not as_json, head) as bar:
+    with Progress(not as_json, "rebuilding", total=head) as bar:
         report = run(app.store, app.conn, dry_run=dry_run, progress=lambda n, pos: bar(pos))
     report["rebuilt"] = list(NAMES) if name is None else ([name] if name == "mastery" else list(NAMES))
     if as_json:
@@ -70,33 +68,6 @@ def rebuild(app: Context, name: str | None, dry_run: bool, as_json: bool) -> Non
     for ex in report["examples"][:10]:
         click.echo(f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: "
                    f"{ex['before']} → {ex['after']}")
-
-
-class _bar:
-    """Progress with events/s and time left, on a terminal only."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self.progress = enabled and sys.stderr.isatty(), total, None
-
-    def __enter__(self) -> Any:
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-        self.progress = Progress(TextColumn("rebuilding"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                                 TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=True)
-        self.progress.start()
-        task = self.progress.add_task("rebuild", total=self.total, rate="")
-
-        def update(n: int) -> None:
-            speed = self.progress.tasks[0].speed
-            self.progress.update(task, completed=n, rate=f"{speed:,.0f} ev/s" if speed else "")
-        return update
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.progress is not None:
-            self.progress.stop()
 
 
 @cli.command("what-if")

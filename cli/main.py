@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from cli.context import Context, InputOutputError, Settings
-from cli.render import emit_json, say, table
+from cli.render import Progress, emit_json, say, table
 
 
 def _version() -> str:
@@ -57,9 +57,9 @@ def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int) -> N
     items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer)
     follow = _large(paths)
     try:
-        with _progress(not as_json, "ingesting") as bar, Follower(app.settings.store_url, app.read_path, follow):
+        with Progress(not as_json, "ingesting") as bar, Follower(app.settings.store_url, app.read_path, follow):
             counts = run(app.store, items, batch_size=batch, on_batch=lambda c: bar(c.read))
-        with _progress(not as_json, "projecting") as bar:
+        with Progress(not as_json, "projecting") as bar:
             app.caught_up(progress=lambda n, _pos: bar(n))
     except SourceError as error:
         raise InputOutputError(str(error)) from None
@@ -87,35 +87,6 @@ def _ingest_summary(counts: Any) -> None:
         say(f"ignored (types not kept): {names}")
     if counts.quarantined:
         say(f"{counts.quarantined} item(s) quarantined: see `mastery quarantine list`")
-
-
-class _progress:
-    """A rich progress bar on a terminal (stderr), silent otherwise."""
-
-    def __init__(self, enabled: bool, label: str) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.label = label
-        self._progress: Any = None
-
-    def __enter__(self) -> Any:
-        if not self.enabled:
-            return lambda n: None
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed:,} events"),
-                                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                                  console=Console(stderr=True), transient=True)
-        self._progress.start()
-        task = self._progress.add_task(self.label, total=None, rate="")
-
-        def update(n: int) -> None:
-            speed = self._progress.tasks[0].speed
-            self._progress.update(task, completed=n, rate=f"{speed:,.0f}/s" if speed else "")
-        return update
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 @cli.command()

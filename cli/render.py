@@ -79,3 +79,34 @@ def say(message: str) -> None:
 
 def kv(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
     table(title, ["field", "value"], [(k, v) for k, v in pairs])
+
+
+class Progress:
+    """A progress bar on stderr when it is a terminal (events/s; time left when the total is known)."""
+
+    def __init__(self, enabled: bool, label: str, total: int | None = None) -> None:
+        self.enabled, self.label, self.total = enabled and sys.stderr.isatty(), label, total
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich import progress as p
+        columns = [p.SpinnerColumn(), p.TextColumn(f"{self.label} {{task.completed:,}} events"),
+                   p.TextColumn("{task.fields[rate]}"), p.TimeElapsedColumn()]
+        if self.total:
+            columns[2:2] = [p.BarColumn(), p.TextColumn(f"of {self.total:,}")]
+            columns.append(p.TimeRemainingColumn())
+        self._bar = p.Progress(*columns, console=Console(stderr=True), transient=True)
+        self._bar.start()
+        task = self._bar.add_task(self.label, total=self.total, rate="")
+
+        def update(n: int) -> None:
+            speed = self._bar.tasks[0].speed
+            self._bar.update(task, completed=n, rate=f"{speed:,.0f} ev/s" if speed else "")
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -68,3 +68,17 @@ def entries(events: Iterable[CanvasEvent], positions: dict[str, int] | None = No
                     "notes": notes(event, previous)})
         previous = event
     return out
+
+
+def describe_actor(actor: dict[str, Any]) -> str:
+    """An audit entry's actor as one line: user (login), masquerading admin, developer key, job."""
+    parts = []
+    if actor.get("user_login") or actor.get("user_id"):
+        parts.append(f"{actor.get('user_login') or ''} (user {actor.get('user_id')})".strip())
+    if actor.get("real_user_id"):
+        parts.append(f"masquerading admin {actor['real_user_id']}")
+    if actor.get("developer_key_id"):
+        parts.append(f"developer key {actor['developer_key_id']}")
+    if actor.get("job_tag"):
+        parts.append(f"job {actor['job_tag']}")
+    return ", ".join(parts) or "unknown actor"

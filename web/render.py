@@ -11,6 +11,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from domain.audit import describe_actor
+
 HERE = Path(__file__).parent
 CSS = HERE / "static" / "mastery.css"
 # No script may run; inline style attributes paint the cells.
@@ -46,18 +48,7 @@ def report(grid: dict[str, Any]) -> str:
                 inline_css=Markup(CSS.read_text()))
 
 
-def who(actor: dict[str, Any]) -> str:
-    """An audit entry's actor as one line."""
-    parts = []
-    if actor.get("user_login") or actor.get("user_id"):
-        parts.append(f"{actor.get('user_login') or ''} (user {actor.get('user_id')})".strip())
-    if actor.get("real_user_id"):
-        parts.append(f"masquerading admin {actor['real_user_id']}")
-    if actor.get("developer_key_id"):
-        parts.append(f"developer key {actor['developer_key_id']}")
-    if actor.get("job_tag"):
-        parts.append(f"job {actor['job_tag']}")
-    return ", ".join(parts) or "unknown actor"
+who = describe_actor  # an audit entry's actor as one line
 
 
 def short(value: Any, limit: int = 120) -> str:
