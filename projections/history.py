@@ -17,7 +17,7 @@ from domain.events import CanvasEvent, REGISTRY
 from domain.ids import local_id, shard_of
 from domain.states import FOLDS
 
-NAME, VERSION = "history", 1
+NAME, VERSION = "history", 2  # 2: current rows point at their version
 COLUMNS = ("position", "root", "kind", "key", "fold_key", "event_time", "recorded_at", "event_name", "course",
            "outcome", "user_uuid", "state")
 # The current row of an entity points at its winning version instead of copying the state.
