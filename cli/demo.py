@@ -30,7 +30,7 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
     ctx.invoke(ingest, paths=(str(stream),), as_json=False, batch=2000)
     app.settings.account = _main_account(app)
     click.secho("\n== mastery courses", bold=True)
-    ctx.invoke(courses, as_json=False)
+    ctx.invoke(courses, as_of=None, known_at=None, as_json=False)
     course = _busiest_course(app)
     click.secho(f"\n== mastery rollups --course {course}", bold=True)
     ctx.invoke(rollups, course=course, aggregate=None, users=(), outcomes=(), as_csv=False, as_of=None,

@@ -132,12 +132,13 @@ def student(app: Context, user_uuid: str, course: str | None, as_of: str | None,
 
 
 @cli.command()
+@cut_options
 @json_option
 @click.pass_obj
-def courses(app: Context, as_json: bool) -> None:
-    """Courses in the store, with their account and counts."""
+def courses(app: Context, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """Courses in the store, with their account and counts (now or as of a time)."""
     from projections.catalog import courses as query
-    view = _view(app, None, None)
+    view = _view(app, as_of, known_at)
     found = query(view)
     if as_json:
         emit_json({"courses": found})

@@ -16,15 +16,20 @@ from projections.views import View
 
 
 def courses(view: View) -> list[dict[str, Any]]:
-    """Every course seen (results, links, groups, outcomes, or an editor standing in it)."""
+    """Every course seen (results, links, groups, outcomes, or an editor standing in it), now or as of a cut."""
+    cut, params = view.cut_sql()
+    # Inside a cut, each entity's latest version in it (SQLite returns the row holding the MAX).
+    entities = (f"entity_current{view.suffix}" if not view.is_cut else
+                f"(SELECT root, kind, key, course, outcome, user_uuid, MAX(fold_key) FROM entity_versions{view.suffix}"
+                f" WHERE root = ?{cut} GROUP BY kind, key)")
     rows = view.conn.execute(
         f"SELECT course, COUNT(DISTINCT CASE WHEN kind = 'result' THEN user_uuid END), "
         f"COUNT(DISTINCT CASE WHEN kind IN ('result', 'link') THEN outcome END), "
-        f"SUM(kind = 'result') FROM entity_current{view.suffix} WHERE root = ? AND course IS NOT NULL "
-        f"GROUP BY course", (view.root,)).fetchall()
+        f"SUM(kind = 'result') FROM {entities} WHERE root = ? AND course IS NOT NULL GROUP BY course",
+        ((view.root, *params) if view.is_cut else ()) + (view.root,)).fetchall()
     seen = {r[0]: {"course": r[0], "students": r[1], "outcomes": r[2], "results": r[3] or 0} for r in rows}
-    for (course,) in view.conn.execute(f"SELECT DISTINCT course FROM course_accounts{view.suffix} WHERE root = ?",
-                                       (view.root,)).fetchall():
+    for (course,) in view.conn.execute(f"SELECT DISTINCT course FROM course_accounts{view.suffix} WHERE root = ?{cut}",
+                                       (view.root, *params)).fetchall():
         seen.setdefault(course, {"course": course, "students": 0, "outcomes": 0, "results": 0})
     for item in seen.values():
         item["account"] = view.course_account(item["course"])

@@ -59,6 +59,10 @@ class View:
                                  f"AND course = ?{cut}", (self.root, course, *params)).fetchall()
         return {r[0] for r in rows if r[0]}
 
+    def cut_sql(self) -> tuple[str, tuple]:
+        """The SQL condition (and its parameters) of this view's cut on a versions-like table."""
+        return self._cut()
+
     def _cut(self) -> tuple[str, tuple]:
         sql, params = "", []
         if self.as_of is not None:

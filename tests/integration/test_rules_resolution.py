@@ -155,3 +155,14 @@ def test_known_at_answers_with_what_had_arrived(p):
     p.send(b.result("1", S, 5, 3))
     assert p.score()[0]["score"] == 5.0
     assert p.score(known_at=cutoff)[0]["score"] == 3.0
+
+
+def test_courses_are_listed_as_of_a_time_with_what_was_known_then(p):
+    from projections.catalog import courses
+    from projections.views import View
+    p.send(b.result("1", "later-student", 4, 30, course="6"), b.group("901", "6", 30, account="71"))
+    now = {c["course"]: c for c in courses(View(p.conn, b.ROOT))}
+    assert (now["5"]["students"], now["5"]["results"], now["5"]["account"]) == (1, 2, "70")
+    assert (now["6"]["students"], now["6"]["account"]) == (1, "71")
+    then = {c["course"]: c for c in courses(View(p.conn, b.ROOT, as_of=b.T0.replace(day=2, hour=12)))}
+    assert set(then) == {"5"} and (then["5"]["results"], then["5"]["account"]) == (1, "70")
