@@ -9,10 +9,19 @@ import click
 from cli.context import Context, InputOutputError, Settings
 
 
+DAMAGED = (
+    b'{"metadata": {"event_name": "learning_outcome_result_created", "event_time": "2025-12-01T10:00:00Z", "ro\n'
+    b'{"metadata": {"event_name": "learning_outcome_created", "event_time": "2025-12-01T10:00:01Z"}, '
+    b'"body": {"learning_outcome_id": "1"}}\n'
+    b'{"metadata": {"event_name": "learning_outcome_result_updated", "event_time": "yesterday", '
+    b'"root_account_uuid": "demo"}, "body": {"id": "9", "learning_outcome_id": "1", "score": "4"}}\n'
+)
+
+
 def run(ctx: click.Context, store_path: str, events: int) -> None:
     """Generate → ingest → courses → rollups of the busiest course → an audit → verify."""
     from cli.main import ingest, verify
-    from cli.operations import generate
+    from cli.operations import generate, quarantine_list
     from cli.queries import audit, courses, rollups, scale
     folder = Path(store_path).parent
     try:
@@ -23,6 +32,8 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
     if not stream.exists():
         click.secho(f"\n== generating {events:,} realistic Canvas Live Events → {stream}", bold=True)
         ctx.invoke(generate, events=events, seed=7, output=str(stream))
+        with stream.open("ab") as out:  # real dumps carry damage too: the demo shows where it goes
+            out.write(DAMAGED)
     app = Context(Settings(store_path, None, None, "UTC"))
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -45,6 +56,8 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
         click.secho(f"\n== mastery audit outcome {outcome}", bold=True)
         ctx.invoke(audit, kind="outcome", entity_id=outcome, actor=None, since=None, until=None, redact=False,
                    as_json=False)
+    click.secho("\n== mastery quarantine list", bold=True)
+    ctx.invoke(quarantine_list, show_all=False, as_json=False)
     click.secho("\n== mastery verify", bold=True)
     ctx.invoke(verify, as_json=False)
 
