@@ -32,16 +32,12 @@ from typing import Iterable, Iterator, NamedTuple
 
 import orjson
 
+from domain.events import REGISTRY
+
 __all__ = ["generate", "to_jsonl", "KEPT_EVENT_NAMES", "IGNORED_EVENT_NAMES", "CALCULATION_METHODS"]
 
-KEPT_EVENT_NAMES = (
-    "learning_outcome_created", "learning_outcome_updated",
-    "learning_outcome_group_created", "learning_outcome_group_updated",
-    "learning_outcome_link_created", "learning_outcome_link_updated",
-    "learning_outcome_result_created", "learning_outcome_result_updated",
-    "outcome_proficiency_created", "outcome_proficiency_updated",
-    "outcome_calculation_method_created", "outcome_calculation_method_updated",
-)
+# The kept names come from the stored event classes, never from a second list.
+KEPT_EVENT_NAMES = tuple(REGISTRY)
 IGNORED_EVENT_NAMES = (
     "submission_created", "submission_updated", "grade_change", "rubric_assessed", "asset_accessed", "logged_in",
 )

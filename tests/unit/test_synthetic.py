@@ -14,16 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from domain.events import REGISTRY
 from domain.synthetic import generate, to_jsonl
 
-KEPT = {
-    "learning_outcome_created", "learning_outcome_updated",
-    "learning_outcome_group_created", "learning_outcome_group_updated",
-    "learning_outcome_link_created", "learning_outcome_link_updated",
-    "learning_outcome_result_created", "learning_outcome_result_updated",
-    "outcome_proficiency_created", "outcome_proficiency_updated",
-    "outcome_calculation_method_created", "outcome_calculation_method_updated",
-}
+KEPT = set(REGISTRY)  # every stored event type
 METHODS = {"highest", "latest", "average", "decaying_average", "weighted_average", "standard_decaying_average",
            "n_mastery"}
 RESULTS = {"learning_outcome_result_created", "learning_outcome_result_updated"}
