@@ -103,6 +103,15 @@ class HistoryProjection:
                 pairs.append((position, event.root_account, pair[0], pair[1], iso(event.event_time),
                               iso(event.recorded_at)))
         conn.executemany(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", roots.values())
+        courses = {(p[1], p[2]) for p in pairs}
+        before = {c: self._latest_account(conn, *c) for c in courses}
         conn.executemany(f"INSERT OR IGNORE INTO course_accounts{s} (position, root, course, account, event_time, "
                          "recorded_at) VALUES (?, ?, ?, ?, ?, ?)", pairs)
-        changes.extend(("course_account", root, course) for root, course in {(p[1], p[2]) for p in pairs})
+        # Only a course whose account is newly learned or has changed needs its mastery recomputed.
+        changes.extend(("course_account", root, course) for root, course in courses
+                       if self._latest_account(conn, root, course) != before[(root, course)])
+
+    def _latest_account(self, conn: Any, root: str, course: str) -> str | None:
+        row = conn.execute(f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ? "
+                           "ORDER BY event_time DESC, position DESC LIMIT 1", (root, course)).fetchone()
+        return row[0] if row else None
