@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import click
 import orjson
 
@@ -102,7 +104,7 @@ def _ratings(path: str | None) -> list[dict] | None:
     if path is None:
         return None
     try:
-        data = orjson.loads(open(path, "rb").read())
+        data = orjson.loads(Path(path).read_bytes())
     except OSError as error:
         raise InputOutputError(f"cannot read {path!r}: {error.strerror}") from None
     except orjson.JSONDecodeError as error:

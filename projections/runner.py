@@ -20,10 +20,6 @@ PAGE = 1000
 PROJECTIONS = (HistoryProjection, MasteryProjection)
 
 
-class ProjectionVersionError(Exception):
-    """The read model was built by another version of a projection: it needs `mastery rebuild`."""
-
-
 def positions(conn: Any) -> dict[str, tuple[int, int]]:
     rows = conn.execute("SELECT projection, version, position FROM rm_tracking").fetchall()
     return {name: (version, position) for name, version, position in rows}
