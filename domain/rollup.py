@@ -10,7 +10,6 @@ results count (§1) and which scale and method apply (§2); this module scales e
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -165,7 +164,9 @@ def method_from(name: str | None, int_: object, source: str) -> Method:
 
 def _second(moment: datetime | None) -> int | None:
     # Whole UTC seconds, like Ruby's Time#to_i (fractions dropped); a naive time is read as UTC.
-    return None if moment is None else calendar.timegm(moment.utctimetuple())
+    if moment is None:
+        return None
+    return math.floor((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
 def _order_key(result: ResultInput) -> tuple:
