@@ -80,3 +80,31 @@ def test_both_seed_files_ingest_with_every_item_accounted_for(tmp_path):
         assert counts["read"] == counts["appended"] + counts["duplicates"] + counts["quarantined"] + counts["ignored"]
     # The two pages share six payloads verbatim; results and scale colours differ.
     assert json.loads(mastery("--store", store, "verify", "--json").stdout)["checked"] == 14
+
+
+def test_state_views_of_the_seeds_student_scale_tree_and_courses(tmp_path):
+    store = ("--store", str(tmp_path / "s.db"))
+    ingest(tmp_path, seed_events("current"))
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"user_uuid,name,sis_id\n{STUDENT},Elena Student,S-42\n")
+    mastery(*store, "roster", "import", str(roster), check=True)
+
+    student = mastery_json(*store, "student", STUDENT)
+    assert (student["name"], student["sis_id"]) == ("Elena Student", "S-42")
+    assert [(s["course"], s["outcome"], s["score"]) for s in student["scores"]] == [("1", "1", 4.0)]
+    assert mastery(*store, "student", "nobody").returncode == 1
+
+    rules = mastery_json(*store, "scale", "--course", "1")
+    assert (rules["mode"], rules["root_account_local_id"]) == ("scale", "1")
+    (only,) = rules["outcomes"]
+    assert only["scale_source"] == "root account 1 scale 1" and only["method"] == "highest"
+    assert [r["color"] for r in only["ratings"]] == ["02672D", "03893D", "FAB901", "FD5D10", "E62429"]
+    before = mastery_json(*store, "scale", "--course", "1", "--as-of", "2019-12-01")
+    assert before["mode"] == "outcome" and before["outcomes"][0]["scale_source"].startswith("Canvas default criterion")
+
+    tree = mastery_json(*store, "tree")
+    assert [o["id"] for o in tree["orphans"]] == ["75033"]  # its parent 75032 was never seen
+    assert tree["orphans"][0]["path"] == ["Official Standards for K-12 Math Education"]
+    assert {c["course"] for c in mastery_json(*store, "courses")["courses"]} >= {"1", "565"}
+    table = mastery(*store, "rollups", "--course", "1", check=True).stdout.decode()
+    assert "Elena Student" in table and "4" in table
