@@ -54,10 +54,15 @@ class HistoryProjection:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
 
-    def handle_page(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list) -> None:
+    def prepare(self, batch: list[tuple[int, CanvasEvent]]) -> list[dict[str, Any]]:
+        """The version rows of a page: pure work, done before the write lock is taken."""
+        return [version_row(position, event) for position, event in batch]
+
+    def handle_page(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list,
+                    rows: list[dict[str, Any]] | None = None) -> None:
         """Record a page of events (every kept event type the same way: a new version), in few statements."""
         s = self.suffix
-        rows = [version_row(position, event) for position, event in batch]
+        rows = rows if rows is not None else self.prepare(batch)
         cols, marks = ", ".join(COLUMNS), ", ".join("?" * len(COLUMNS))
         conn.executemany(f"INSERT OR IGNORE INTO entity_versions{s} ({cols}) VALUES ({marks})",
                          [[r[c] for c in COLUMNS] for r in rows])

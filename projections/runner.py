@@ -50,14 +50,15 @@ def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_tr
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
     applied = 0
     while batch := store.notifications(start, page):
+        rows = history.prepare(batch)  # CPU work outside the writer lock, so other writers are not held up
         if in_transaction:
-            apply_page(conn, history, mastery, batch, suffix)
+            apply_page(conn, history, mastery, batch, suffix, rows)
         else:
             with write_transaction(conn):
                 if positions(conn).get(f"history{suffix}", (0, 0))[1] >= batch[-1][0]:
                     start = batch[-1][0]  # another process applied this page meanwhile
                     continue
-                apply_page(conn, history, mastery, batch, suffix)
+                apply_page(conn, history, mastery, batch, suffix, rows)
         start = batch[-1][0]
         applied += len(batch)
         if progress:
@@ -78,10 +79,11 @@ def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, c
                 return
 
 
-def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str) -> None:
+def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str,
+               rows: list | None = None) -> None:
     """Apply one page to both projections and move their tracking positions (caller holds the transaction)."""
     changes: list = []
-    history.handle_page(conn, batch, changes)
+    history.handle_page(conn, batch, changes, rows)
     mastery.mark(conn, changes)
     now = datetime.now(UTC).isoformat()
     for projection in (history, mastery):
