@@ -118,5 +118,5 @@ class HistoryProjection:
 
     def _latest_account(self, conn: Any, root: str, course: str) -> str | None:
         row = conn.execute(f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ? "
-                           "ORDER BY event_time DESC, position DESC LIMIT 1", (root, course)).fetchone()
+                           "ORDER BY event_time DESC, account DESC LIMIT 1", (root, course)).fetchone()
         return row[0] if row else None
