@@ -86,7 +86,10 @@ class View:
         return row is not None
 
     def course_account(self, course: str) -> str | None:
-        """The course's account, as last learned inside the cut (equal times: the greater id, so arrival order never decides)."""
+        """The course's account, as last learned inside the cut.
+
+        At equal event times the greater account id wins, so arrival order never decides.
+        """
         cut, params = self._cut()
         row = self.conn.execute(f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ?"
                                 f"{cut} ORDER BY event_time DESC, account DESC LIMIT 1",
