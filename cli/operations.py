@@ -12,7 +12,7 @@ import orjson
 
 from cli.context import Context, DomainError, InputOutputError, ensure_parent
 from cli.main import cli
-from cli.render import emit_json, kv, say, table
+from cli.render import emit_json, kv, moves, say, table
 
 REDACT_FIELDS = ("user_login", "client_ip", "user_agent")
 
@@ -159,11 +159,7 @@ def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
     if as_json:
         emit_json(moved)
         return
-    click.echo(f"{key} = {value}: {moved['changed']} row(s) changed, {moved['added']} added, "
-               f"{moved['removed']} removed")
-    for ex in moved["examples"][:10]:
-        click.echo(f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: "
-                   f"{ex['before']} → {ex['after']}")
+    moves(f"{key} = {value}", moved)
 
 
 @config.command("show")

@@ -73,6 +73,14 @@ def swatch(color: str | None) -> Any:
     return Text(color, style=f"black on #{color.lower()}")
 
 
+def moves(summary: str, report: dict[str, Any], limit: int = 10) -> None:
+    """A "what moved" report (settings change, rebuild): the counts, then a few students' before → after."""
+    click.echo(f"{summary}: {report['changed']} row(s) changed, {report['added']} added, {report['removed']} removed")
+    for ex in report["examples"][:limit]:
+        click.echo(f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: "
+                   f"{ex['before']} → {ex['after']}")
+
+
 def say(message: str) -> None:
     click.echo(message, err=True)
 

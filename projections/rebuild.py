@@ -14,6 +14,7 @@ from typing import Any
 
 from projections.runner import PROJECTIONS, catch_up, write_transaction
 from projections.schema import ensure_schema
+from projections.settings import level_label
 
 SIDE = "_rebuild"
 TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery", "mastery_dirty")
@@ -53,8 +54,8 @@ def _compare(conn: Any) -> dict[str, Any]:
     history = _diff(conn, "entity_current", ("root", "kind", "key"),
                     ("fold_key", "position", "course", "outcome", "user_uuid"))
     moved = _differs(("score", "rating_description", "rating_points"))
-    examples = [{"course": r[0], "user_uuid": r[1], "outcome": r[2], "before": _label(r[3], r[4]),
-                 "after": _label(r[5], r[6])} for r in conn.execute(
+    examples = [{"course": r[0], "user_uuid": r[1], "outcome": r[2], "before": level_label(r[3], r[4]),
+                 "after": level_label(r[5], r[6])} for r in conn.execute(
         f"SELECT a.course, a.user_uuid, a.outcome, a.score, a.rating_description, b.score, b.rating_description "
         f"FROM mastery a JOIN mastery{SIDE} b USING (root, course, user_uuid, outcome) WHERE {moved} "
         "ORDER BY 1, 2, 3 LIMIT 20")]
@@ -74,10 +75,6 @@ def _diff(conn: Any, table: str, key: tuple[str, ...], columns: tuple[str, ...])
     removed = conn.execute(f"SELECT COUNT(*) FROM {table} a LEFT JOIN {table}{SIDE} b USING ({using}) "
                            f"WHERE b.{key[-1]} IS NULL").fetchone()[0]
     return {"changed": changed, "added": added, "removed": removed}
-
-
-def _label(score: float | None, rating: str | None) -> str:
-    return f"{'null' if score is None else f'{score:g}'} {rating or ''}".strip()
 
 
 def _swap(conn: Any) -> None:

@@ -28,8 +28,8 @@ def mastery_diff(before: dict[tuple, dict], after: dict[tuple, dict], limit: int
     added, removed = after.keys() - before.keys(), before.keys() - after.keys()
     examples = []
     for key in sorted(changed)[:limit]:
-        examples.append({**dict(zip(KEY_COLUMNS, key, strict=True)), "before": _label(before[key]),
-                         "after": _label(after[key])})
+        examples.append({**dict(zip(KEY_COLUMNS, key, strict=True)), "before": level_label(before[key]["score"], before[key]["rating_description"]),
+                         "after": level_label(after[key]["score"], after[key]["rating_description"])})
     return {"changed": len(changed), "added": len(added), "removed": len(removed), "examples": examples}
 
 
@@ -37,9 +37,9 @@ def _level(row: dict[str, Any]) -> tuple:
     return row["score"], row["rating_description"], row["rating_points"]
 
 
-def _label(row: dict[str, Any]) -> str:
-    score = "null" if row["score"] is None else f"{row['score']:g}"
-    return f"{score} {row['rating_description'] or ''}".strip()
+def level_label(score: float | None, rating: str | None) -> str:
+    """A student's level as shown in "what moved" reports: `3.3 Mastery`, `null`."""
+    return f"{'null' if score is None else f'{score:g}'} {rating or ''}".strip()
 
 
 def change_setting(conn: Any, root: str, key: str, value: str) -> dict[str, Any]:

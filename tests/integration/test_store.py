@@ -78,33 +78,31 @@ def test_the_database_refuses_update_and_delete_of_stored_events(store):
     assert store.verify() == (10, None, None)
 
 
-def test_verify_names_the_first_position_whose_bytes_changed(tmp_path):
+def tampered(tmp_path, *statements: str):
+    """A store of the seeds edited behind its back: an attacker with file access drops a guard and writes."""
     path = str(tmp_path / "s.db")
     store = open_store(path)
     store.append(parsed_seeds())
     store.close()
     conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER stored_events_no_update")  # an attacker with file access removes the guard
-    conn.execute("UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
-    store = open_store(path)
+    return open_store(path)
+
+
+def test_verify_names_the_first_position_whose_bytes_changed(tmp_path):
+    store = tampered(tmp_path, "DROP TRIGGER stored_events_no_update",
+                     "UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8")
     checked, position, why = store.verify()
     assert (checked, position) == (7, 8)
     assert "changed" in why
 
 
 def test_verify_finds_a_removed_event(tmp_path):
-    path = str(tmp_path / "s.db")
-    store = open_store(path)
-    store.append(parsed_seeds())
-    store.close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER stored_events_no_delete")
-    conn.execute("DELETE FROM stored_events WHERE rowid = 10")
-    conn.commit()
-    conn.close()
-    assert open_store(path).verify() == (9, 10, "a chain link has no event (an event was removed)")
+    store = tampered(tmp_path, "DROP TRIGGER stored_events_no_delete", "DELETE FROM stored_events WHERE rowid = 10")
+    assert store.verify() == (9, 10, "a chain link has no event (an event was removed)")
 
 
 def test_notifications_page_through_the_whole_history(store):
