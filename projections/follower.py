@@ -15,16 +15,20 @@ from typing import Any
 POLL_SECONDS = 0.2
 
 
-def follow(store_url: str, read_path: str, stop: Any) -> None:
-    """Catch up, again and again, until told to stop; then once more to the head."""
-    from projections.runner import catch_up
-    from projections.schema import connect
-    from store.application import open_store
-    parent = os.getppid()
+def follow(store_url: str, read_path: str, stop: Any, parent: int) -> None:
+    """Catch up, again and again, until told to stop; then once more to the head.
 
+    parent is the ingest's pid as the ingest itself gave it: read here, after start-up, it would already be
+    pid 1 if the ingest was killed meanwhile, and the follower would watch init forever."""
     def orphaned(*_: Any) -> None:
         if os.getppid() != parent:  # the ingest died (kill -9): stop now; the next run resumes
             raise SystemExit(0)
+
+    orphaned()
+    from projections.runner import catch_up
+    from projections.schema import connect
+    from store.application import open_store
+    orphaned()
 
     store = open_store(store_url)
     conn = connect(read_path).conn
@@ -49,7 +53,8 @@ class Follower:
         if self.enabled:
             ctx = multiprocessing.get_context("spawn")
             self.stop = ctx.Event()
-            self.process = ctx.Process(target=follow, args=(*self.args, self.stop), daemon=True)
+            self.process = ctx.Process(target=follow, args=(*self.args, self.stop, os.getpid()),
+                                       daemon=True)
             self.process.start()
         return self
 
