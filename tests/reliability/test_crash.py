@@ -87,14 +87,24 @@ def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path):
     assert not orphans(tmp_path), "a projecting process outlived its killed ingest"
 
 
-def orphans(folder: Path) -> list[str]:
-    """Other processes holding a file of this test open (the ingest's follower must not outlive it)."""
-    time.sleep(1.0)  # the follower polls its parent every 0.2 s
-    found = set()
-    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+def orphans(folder: Path, deadline: float = 10.0) -> list[str]:
+    """Other processes still holding a file of this test open once deadline seconds have passed (the
+    ingest's follower must not outlive it); any found are killed so that none outlives the test."""
+    end = time.monotonic() + deadline
+    while True:
+        found = set()
+        for fd in Path("/proc").glob("[0-9]*/fd/*"):
+            try:
+                if str(folder) in os.readlink(fd) and fd.parts[2] != str(os.getpid()):
+                    found.add(fd.parts[2])
+            except OSError:
+                continue
+        if not found or time.monotonic() > end:
+            break
+        time.sleep(0.05)
+    for pid in found:
         try:
-            if str(folder) in os.readlink(fd) and fd.parts[2] != str(os.getpid()):
-                found.add(fd.parts[2])
+            os.kill(int(pid), signal.SIGKILL)
         except OSError:
-            continue
+            pass
     return sorted(found)
