@@ -48,13 +48,19 @@ def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | 
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.option("--batch", default=2000, show_default=True, type=click.IntRange(1, 100_000),
               help="Events per store transaction.")
+@click.option("--max-item-bytes", envvar="MASTERY_MAX_ITEM_BYTES", default=4 << 20, show_default=True,
+              type=click.IntRange(1024), help="Longest item kept; a longer one is quarantined as its first 4 KiB.")
+@click.option("--max-file-bytes", envvar="MASTERY_MAX_FILE_BYTES", default=2 << 30, show_default=True,
+              type=click.IntRange(1), help="Most (decompressed) bytes read from one input; the rest is quarantined as skipped.")
 @click.pass_obj
-def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int) -> None:
+def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int, max_item_bytes: int,
+           max_file_bytes: int) -> None:
     """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once."""
     from projections.follower import Follower
     from store.ingest import ingest as run
     from store.sources import SourceError, read_sources
-    items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer)
+    items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer, max_item_bytes=max_item_bytes,
+                         max_file_bytes=max_file_bytes)
     follow = _large(paths)
     try:
         with Progress(not as_json, "ingesting") as bar, Follower(app.settings.store_url, app.read_path, follow):

@@ -52,20 +52,28 @@ class Batch:
         return len(self.events) + len(self.bad)
 
 
+def _bad(text: str, source: str, line: int, reason: str) -> BadItem:
+    """A quarantine row; NUL characters, which PostgreSQL text cannot hold, are kept escaped as
+    \\x00 (and the reason says so), so one such item never loses its batch."""
+    if "\x00" in text:
+        text, reason = text.replace("\x00", "\\x00"), f"{reason} (NUL characters shown as \\x00)"
+    return BadItem(redact_text(text), source, line, reason)
+
+
 def classify(item: Any, batch: Batch, counts: Counts) -> None:
     """Put one raw item in the batch (event or quarantine) or count it as ignored."""
     counts.read += 1
     where = f"{item.source}:{item.line}" if item.line else item.source
     if item.error:
-        batch.bad.append(BadItem(redact_text(item.text), item.source, item.line, item.error))
+        batch.bad.append(_bad(item.text, item.source, item.line, item.error))
         return
     try:
         parsed = parse(item.value)
     except InvalidEvent as error:
-        batch.bad.append(BadItem(redact_text(item.text), item.source, item.line, str(error)))
+        batch.bad.append(_bad(item.text, item.source, item.line, str(error)))
         return
     except Exception as error:  # a bug must not lose input: keep it, with the reason
-        batch.bad.append(BadItem(redact_text(item.text), item.source, item.line, f"could not be read: {error!r}"))
+        batch.bad.append(_bad(item.text, item.source, item.line, f"could not be read: {error!r}"))
         return
     if isinstance(parsed, Ignored):
         counts.ignored += 1

@@ -38,25 +38,33 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from typing import BinaryIO
 
 import orjson
 
-__all__ = ["RawItem", "SourceError", "STDIN", "STDIN_SOURCE", "MAX_ITEM_CHARS",
+__all__ = ["RawItem", "SourceError", "STDIN", "STDIN_SOURCE", "MAX_ITEM_CHARS", "MAX_FILE_BYTES",
            "iter_paths", "iter_items", "read_sources"]
 
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
-# The longest item held (in characters; in bytes for a value spread over lines): so that one
-# corrupt, never-closing value cannot make the reader hold a whole multi-GB input. A longer bad
-# stretch becomes several error items of this size; a longer open value, an error item.
-MAX_ITEM_CHARS = 64 << 20
+# The longest item held (in characters; in bytes for a line or a value spread over lines), the
+# default of `--max-item-bytes`: so that one corrupt, never-closing value or endless line cannot
+# make the reader hold a whole multi-GB input (Canvas events are KB). A longer line is streamed
+# past and kept as an error item of its first PREFIX_BYTES with its size; a longer bad stretch
+# in an array becomes several error items of this size; a longer open value, an error item.
+MAX_ITEM_CHARS = 4 << 20
+# The most (decompressed) bytes read from one input, the default of `--max-file-bytes`: a gzip
+# bomb or /dev/zero stops there, with an error item saying so, and the next input is read.
+MAX_FILE_BYTES = 2 << 30
+PREFIX_BYTES = 4096      # how much of an oversized item is kept
 
 _BUFFER = 1 << 16        # read buffer of each input (larger measured no faster)
 _CHUNK = 1 << 16         # bytes an array is read by; also the longest line looked at to pick the mode
@@ -117,14 +125,38 @@ def _files_under(folder: str) -> list[str]:
     return sorted(found, key=lambda path: os.path.relpath(path, folder).split(os.sep))
 
 
-def read_sources(paths: Sequence[str], stdin: BinaryIO | None = None) -> Iterator[RawItem]:
-    """Items of every input in order; "-" reads stdin (or the stream given)."""
+def read_sources(paths: Sequence[str], stdin: BinaryIO | None = None, *, max_item_bytes: int | None = None,
+                 max_file_bytes: int | None = None) -> Iterator[RawItem]:
+    """Items of every input in order; "-" reads stdin (or the stream given). A file found in a
+    folder that is not a regular file (a FIFO, a device, a socket) is not read, which could block
+    forever: it becomes an error item saying so. One named explicitly is read as a stream."""
     files = list(iter_paths(paths))  # a missing path fails before anything is read
+    named = set(paths)
+    caps = {"max_item_bytes": max_item_bytes, "max_file_bytes": max_file_bytes}
     for path in files:
         if path == STDIN:
-            yield from iter_items(path, stdin if stdin is not None else sys.stdin.buffer)
+            yield from iter_items(path, stdin if stdin is not None else sys.stdin.buffer, **caps)
+        elif path not in named and (kind := _irregular(path)):
+            yield RawItem(path, 0, "", None, f"not a regular file ({kind}) in a folder: skipped, not read")
         else:
-            yield from iter_items(path)
+            yield from iter_items(path, **caps)
+
+
+def _irregular(path: str) -> str | None:
+    """What kind of non-regular file path is (FIFO, device, socket), or None for a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # reading it reports the problem
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 # --- opening ----------------------------------------------------------------------------------
@@ -134,58 +166,75 @@ class _Reader(io.RawIOBase):
     For compressed data it turns a broken stream into the end of the input, keeping the error
     to be reported as an item."""
 
-    def __init__(self, stream: BinaryIO, catch: tuple = ()) -> None:
+    def __init__(self, stream: BinaryIO, catch: tuple = (), limit: int | None = None) -> None:
         super().__init__()
-        self.stream, self.catch = stream, catch
+        self.stream, self.catch, self.limit = stream, catch, limit
         self._read = getattr(stream, "read1", stream.read)
         self.error: str | None = None
+        self.total = 0  # bytes delivered
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
+        want = len(buffer)
+        if self.limit is not None:
+            if self.total >= self.limit:
+                if self.error is None and self._read(1):  # more than the limit: stop the input here
+                    self.error = f"the input is over the {self.limit}-byte limit: read stopped after {self.total} bytes"
+                return 0
+            want = min(want, self.limit - self.total)
         try:  # read1: data decompressed before a break in gzip data is still delivered
-            data = self._read(len(buffer))
+            data = self._read(want)
         except self.catch as error:
             self.error = f"{type(error).__name__}: {error}"
             return 0
         buffer[:len(data)] = data
+        self.total += len(data)
         return len(data)
 
 
 @contextmanager
-def _opened(path: str, stream: BinaryIO | None) -> Iterator[tuple[BinaryIO, _Reader | None]]:
-    """The input as a buffered binary stream, decompressed if gzip; and the gzip guard, if any."""
+def _opened(path: str, stream: BinaryIO | None, limit: int) -> Iterator[tuple[BinaryIO, _Reader]]:
+    """The input as a buffered binary stream, decompressed if gzip, of at most limit bytes
+    (decompressed); and its guard, which notes a broken gzip stream or the limit reached."""
     with ExitStack() as stack:
         if stream is None:
             try:
-                stream = stack.enter_context(open(path, "rb", buffering=_BUFFER))
+                stream = stack.enter_context(open(path, "rb", buffering=0))
             except OSError as error:
                 raise SourceError(f"{path}: cannot read: {error.strerror or error}") from error
-        elif not hasattr(stream, "peek"):
-            stream = io.BufferedReader(_Reader(stream), _BUFFER)
+        raw = io.BufferedReader(_Reader(stream), _BUFFER)
         # A pipe may deliver a single byte first; "\x1f" cannot start JSON, so it means gzip.
-        if stream.peek(2)[:2] in (b"\x1f\x8b", b"\x1f"):
-            guard = _Reader(stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb")), catch=_GZIP_ERRORS)
-            yield io.BufferedReader(guard, _BUFFER), guard
+        if raw.peek(2)[:2] in (b"\x1f\x8b", b"\x1f"):
+            unzipped = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+            guard = _Reader(unzipped, catch=_GZIP_ERRORS, limit=limit)
         else:
-            yield stream, None
+            guard = _Reader(raw, limit=limit)
+        yield io.BufferedReader(guard, _BUFFER), guard
 
 
-def iter_items(path: str, stream: BinaryIO | None = None) -> Iterator[RawItem]:
-    """Items of one input (a file path, or "-" / any name with the stream given for stdin)."""
+def iter_items(path: str, stream: BinaryIO | None = None, *, max_item_bytes: int | None = None,
+               max_file_bytes: int | None = None) -> Iterator[RawItem]:
+    """Items of one input (a file path, or "-" / any name with the stream given for stdin).
+    Linear in the input's size; an item over max_item_bytes and input past max_file_bytes
+    (decompressed) become error items (defaults: MAX_ITEM_CHARS, MAX_FILE_BYTES)."""
     source = STDIN_SOURCE if path == STDIN else path
+    cap = MAX_ITEM_CHARS if max_item_bytes is None else max_item_bytes
+    limit = MAX_FILE_BYTES if max_file_bytes is None else max_file_bytes
     try:
-        with _opened(path, stream) as (data, guard):
-            last_line = yield from _read_stream(source, data)
+        with _opened(path, stream, limit) as (data, guard):
+            last_line = yield from _read_stream(source, data, cap)
     except OSError as error:
         raise SourceError(f"{source}: read failed: {error.strerror or error}") from error
-    if guard is not None and guard.error:
+    if guard.error and guard.limit is not None and guard.total >= guard.limit:
+        yield RawItem(source, last_line, "", None, f"{guard.error} (line {last_line}); the rest is not read")
+    elif guard.error:
         yield RawItem(source, last_line, "", None,
                       f"compressed data broken after line {last_line} (the rest is lost): {guard.error}")
 
 
-def _read_stream(source: str, data: BinaryIO) -> Generator[RawItem, None, int]:
+def _read_stream(source: str, data: BinaryIO, cap: int) -> Generator[RawItem, None, int]:
     """Items of one decompressed input; returns the number of the last line read."""
     line, head = 1, data.readline(_CHUNK)
     if head.startswith(_BOM):
@@ -193,8 +242,8 @@ def _read_stream(source: str, data: BinaryIO) -> Generator[RawItem, None, int]:
     while True:
         head, line = _skip_blank(data, head, line)
         if not head.startswith(b"["):
-            return (yield from _iter_sequence(source, _lines(head, data), line)) if head else line
-        head, line = yield from _Array(source, data, head, line).run()  # head: what came after it
+            return (yield from _iter_sequence(source, _lines(head, data, cap), line, cap)) if head else line
+        head, line = yield from _Array(source, data, head, line, cap).run()  # head: what came after it
 
 
 def _skip_blank(data: BinaryIO, head: bytes, line: int) -> tuple[bytes, int]:
@@ -210,13 +259,49 @@ def _skip_blank(data: BinaryIO, head: bytes, line: int) -> tuple[bytes, int]:
             return b"", line
 
 
-def _lines(head: bytes, data: BinaryIO) -> Iterator[bytes]:
-    """The lines of head (input read but not used) followed by those of data."""
+class _Oversized:
+    """A line longer than the item cap, streamed past: its first bytes and its size. Not bytes,
+    so orjson refuses it and the fast path needs no test of its own."""
+
+    __slots__ = ("prefix", "size")
+
+    def __init__(self, prefix: bytes, size: int) -> None:
+        self.prefix, self.size = prefix, size
+
+
+def _lines(head: bytes, data: BinaryIO, cap: int) -> Iterator[bytes | _Oversized]:
+    """The lines of head (input read but not used) followed by those of data; a line longer
+    than cap bytes is read past in bounded pieces and given as an _Oversized."""
     parts = head.split(b"\n")
     lines = [part + b"\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1] + data.readline())  # the rest of a line cut by an earlier read
-    return chain(lines, data)
+    if parts[-1]:  # the rest of a line cut by an earlier read
+        cut = parts[-1]
+        rest = data.readline(max(cap + 1 - len(cut), 1))
+        lines.append(_bounded(cut + rest, data, cap))
+    return chain(lines, _bounded_lines(data, cap))
+
+
+def _bounded_lines(data: BinaryIO, cap: int) -> Iterator[bytes | _Oversized]:
+    for raw in iter(partial(data.readline, cap + 1), b""):
+        yield raw if len(raw) <= cap or raw[-1:] == b"\n" else _bounded(raw, data, cap)
+
+
+def _bounded(raw: bytes, data: BinaryIO, cap: int) -> bytes | _Oversized:
+    """raw, or if it is a line longer than cap not read to its end, the rest of it read past."""
+    if len(raw) <= cap or raw[-1:] == b"\n":
+        return raw
+    prefix, size = raw[:PREFIX_BYTES], len(raw)
+    while raw and raw[-1:] != b"\n":
+        raw = data.readline(_CHUNK)
+        size += len(raw)
+    return _Oversized(prefix, size)
+
+
+def _oversized_item(source: str, line: int, prefix: bytes, size: int, cap: int, what: str) -> RawItem:
+    """An error item for an item over the cap: its first PREFIX_BYTES, made printable, and its size."""
+    text = prefix[:PREFIX_BYTES].decode("utf-8", "backslashreplace").rstrip("\r\n")
+    return RawItem(source, line, text, None,
+                   f"{what} of {size} bytes is over the {cap}-byte limit (only its first {len(prefix[:PREFIX_BYTES])} bytes kept)")
 
 
 # --- shared by both readers -------------------------------------------------------------------
@@ -288,11 +373,11 @@ def _failure(error: Exception, pos: int) -> tuple[int, str]:
 
 # --- sequences of JSON values -----------------------------------------------------------------
 
-def _iter_sequence(source: str, base: Iterator[bytes], line: int) -> Generator[RawItem, None, int]:
+def _iter_sequence(source: str, base: Iterator[bytes], line: int, cap: int) -> Generator[RawItem, None, int]:
     """Items of a sequence of JSON values, lines numbered from `line`; returns the last line number."""
     lines = base
     loads, not_json = orjson.loads, orjson.JSONDecodeError
-    slow = _Spread(source)
+    slow = _Spread(source, cap)
     n = line - 1
     pending = iter(())  # lines read ahead but not used, to be read again before the rest
     while True:
@@ -322,6 +407,7 @@ class _Lines:
         self.pos = self.tried = 0  # reading position in text; size when a value was last tried
         self.tainted = False
         self._text: str | None = None
+        self._mark = (0, 0)  # a position in text and the index of its line: index() counts from it
 
     def add(self, raw: bytes) -> bool:
         """Hold one more line; say whether to try decoding again now: the line could close a
@@ -346,8 +432,13 @@ class _Lines:
         return self._text
 
     def index(self, pos: int) -> int:
-        """Index of the line holding text[pos] (every line held but the last ends with a newline)."""
-        return self.text.count("\n", 0, pos)
+        """Index of the line holding text[pos] (every line held but the last ends with a newline).
+        Counted from the position asked last, so that many values on one long line cost linear,
+        not quadratic, time."""
+        at, k = self._mark
+        k += self.text.count("\n", at, pos) if pos >= at else -self.text.count("\n", pos, at)
+        self._mark = (pos, k)
+        return k
 
     def where(self, pos: int) -> tuple[int, int]:
         """Line number and 1-based column of text[pos]."""
@@ -359,19 +450,23 @@ class _Lines:
         self.size -= sum(map(len, self.raws[:k]))
         self.first, self.raws, self.pos, self.tried = self.first + k, self.raws[k:], pos - cut, self.size
         self._text = self._text[cut:] if self._text is not None else None
+        self._mark = (0, 0)
 
 
 class _Spread:
     """The slow path of a sequence: values spread over lines, several on a line, or broken."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, source: str, cap: int) -> None:
+        self.source, self.cap = source, cap
         self.decoder = _Decoder()
 
     def read(self, raw: bytes, n: int,
              lines: Iterator[bytes]) -> Generator[RawItem, None, tuple[list[bytes], int]]:
         """Items from line n (`raw`, refused by orjson) on, reading more lines while a value is open.
         Returns the lines read but not used, and the number of the line before them."""
+        if isinstance(raw, _Oversized):
+            yield _oversized_item(self.source, n, raw.prefix, raw.size, self.cap, "line")
+            return [], n
         if not raw.strip(_BYTES_WS):
             return [], n  # a blank line
         held = _Lines(n, raw)
@@ -380,14 +475,17 @@ class _Spread:
             more = next(lines, None)
             if more is None:
                 done = yield from self._drain(held, "the input ended before it was closed")
-            elif more[:1] in (b"{", b"["):  # a new top-level value: the open one was cut short
+            elif isinstance(more, _Oversized) or more[:1] in (b"{", b"["):
+                # a new top-level value (or a line too long to be part of one): the open one was cut short
                 line = held.first + len(held.raws)
-                done = yield from self._drain(held, f"line {line} starts a new value before it was closed")
+                why = "is over the size limit" if isinstance(more, _Oversized) else "starts a new value"
+                done = yield from self._drain(held, f"line {line} {why} before it was closed")
                 return held.raws[done:] + [more], held.first + done - 1
-            elif held.add(more):
-                if held.size > MAX_ITEM_CHARS:
-                    done = yield from self._drain(held, f"still not closed after {MAX_ITEM_CHARS} bytes")
-                else:
+            else:
+                again = held.add(more)
+                if held.size > self.cap:
+                    done = yield from self._drain(held, f"still not closed after {self.cap} bytes")
+                elif again:
                     done = yield from self._drain(held, None)
         return held.raws[done:], held.first + done - 1
 
@@ -440,8 +538,8 @@ class _Spread:
 class _Array:
     """Elements of one JSON array, read in bounded chunks (the array may be huge, even one line)."""
 
-    def __init__(self, source: str, data: BinaryIO, head: bytes, line: int) -> None:
-        self.source, self.data = source, data
+    def __init__(self, source: str, data: BinaryIO, head: bytes, line: int, cap: int) -> None:
+        self.source, self.data, self.cap = source, data, cap
         self.utf8 = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         self.decoder = _Decoder()
         self.buf, self.eof, self.tainted, self.unclosed_told = "", False, False, False
@@ -517,7 +615,7 @@ class _Array:
     def _more_may_help(self, at: int) -> bool:
         """Read more, if a failure at buf[at] may only mean that what follows is not read yet:
         no line break follows it in buf (a JSON token never spans one)."""
-        if self.eof or self.buf.find("\n", at) != -1 or at - self.pos > MAX_ITEM_CHARS:
+        if self.eof or self.buf.find("\n", at) != -1 or len(self.buf) - self.pos > self.cap:
             return False
         return self._fill()
 
@@ -538,19 +636,19 @@ class _Array:
             reason = "array not closed: the input ended inside this element"
             reason += "" if ran_out else f" ({detail})"
         elif line_end == -1:
-            reason = f"array element longer than {MAX_ITEM_CHARS} characters"
+            reason = f"array element longer than {self.cap} characters"
         else:
             reason = detail
         yield from self._to_line_end(at, line, reason)
 
     def _to_line_end(self, at: int, line: int, reason: str) -> Iterator[RawItem]:
         """Yield buf[pos : end of the line holding buf[at]] as an error item, in pieces of
-        MAX_ITEM_CHARS if it is longer; pos moves to the end of that line."""
+        the item cap if it is longer; pos moves to the end of that line."""
         while True:
             end = self.buf.find("\n", at)
             stop = end if end != -1 else len(self.buf)
-            while stop - self.pos > MAX_ITEM_CHARS:
-                piece = self._error(self.pos + MAX_ITEM_CHARS, line, reason)
+            while stop - self.pos > self.cap:
+                piece = self._error(self.pos + self.cap, line, reason)
                 yield piece
                 line, reason = line + piece.text.count("\n"), _continued(reason)
             if end != -1 or self.eof:
