@@ -217,3 +217,32 @@ def test_the_calculation_never_raises_or_gives_nan_on_huge_or_infinite_scores():
     assert rollup(results(math.inf), DEFAULT_SCALE, average).score is None
     assert course_aggregate([1e308, 1e308, math.inf, None], "mean") == (1e308, 4)
     assert course_aggregate([1.7e308, 1.7e308], "median") == (1.7e308, 2)
+
+
+def test_a_unit_whose_recompute_fails_is_recorded_and_the_other_units_stay_right(tmp_path):
+    """A read-model row some future bug wrote badly (here: an outcome state whose criterion ratings are not
+    objects) makes one unit's recompute raise: that unit is recorded and emptied, the course still answers."""
+    path = str(tmp_path / "store.db")
+    store, db = open_store(path), connect(path)
+    conn = db.conn
+    store.append([parse(e) for e in (b.outcome("7", 0, method="average"), b.outcome("12", 0), b.link("1", "7", "5", 0),
+                                      b.result("7", "U1", 4, 1), b.result("12", "U1", 2, 2))])
+    catch_up(store, conn)
+    position, state = conn.execute("SELECT v.position, v.state FROM entity_current c JOIN entity_versions v "
+                                   "ON v.position = c.position WHERE c.kind = 'outcome' AND c.key = '12'").fetchone()
+    broken = json.loads(state) | {"rubric_criterion": {"ratings": ["not an object"]}}
+    conn.execute("UPDATE entity_versions SET state = ? WHERE position = ?", (json.dumps(broken), position))
+    conn.execute("INSERT INTO mastery_dirty VALUES (?, '5', '12', ''), (?, '5', '7', '')", (b.ROOT, b.ROOT))
+    catch_up(store, conn)  # drains the queue: outcome 12 raises, outcome 7 is written
+    listed = problems.listing(store, conn)["problems"]
+    assert [(p["unit"], p["reason"].split(":")[0]) for p in listed] == [
+        (problems.unit_name(b.ROOT, "5", "12", None), "recompute failed")]
+    assert "AttributeError" in listed[0]["reason"]
+    assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (4.0, 1)}
+    conn.execute("UPDATE entity_versions SET state = ? WHERE position = ?", (state, position))
+    conn.execute("INSERT INTO mastery_dirty VALUES (?, '5', '12', '')", (b.ROOT,))
+    catch_up(store, conn)  # a clean recompute clears the unit's problem
+    assert problems.listing(store, conn)["problems"] == []
+    assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (4.0, 1), ("U1", "12"): (2.0, 1)}
+    store.close()
+    conn.close()
