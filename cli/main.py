@@ -114,7 +114,7 @@ def verify(app: Context, as_json: bool) -> None:
 
 def main() -> None:
     """Entry point: run the group and turn every failure into a message and an exit code."""
-    from cli import history, operations, queries, web  # noqa: F401  (they register their commands)
+    from cli import history, operations, problems, queries, web  # noqa: F401  (they register their commands)
     try:
         cli.main(standalone_mode=False, prog_name="mastery")
     except click.exceptions.Exit as done:
