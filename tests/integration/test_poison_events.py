@@ -246,3 +246,17 @@ def test_a_unit_whose_recompute_fails_is_recorded_and_the_other_units_stay_right
     assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (4.0, 1), ("U1", "12"): (2.0, 1)}
     store.close()
     conn.close()
+
+
+def test_the_http_service_answers_the_good_course_beside_poison(world, tmp_path):
+    from tests.web.conftest import TOKEN, start, stop
+    world["conn"].close()
+    world["store"].close()
+    server = start(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")
+    try:
+        answer = server.get("/api/v1/courses/5/outcome_rollups")
+        assert answer.status_code == 200, answer.text
+        assert scores(answer.json()) == GOOD_COURSE
+        assert scores(server.get("/api/v1/courses/6/outcome_rollups").json()) == OVERFLOW_COURSE
+    finally:
+        stop(server)
