@@ -260,3 +260,26 @@ def test_the_http_service_answers_the_good_course_beside_poison(world, tmp_path)
         assert scores(server.get("/api/v1/courses/6/outcome_rollups").json()) == OVERFLOW_COURSE
     finally:
         stop(server)
+
+
+def test_a_postgresql_store_is_accounted_for_and_excluded_from_the_same_way(pg_url, tmp_path):
+    store, db = open_store(pg_url), connect(str(tmp_path / "read.db"))
+    conn = db.conn
+    try:
+        bad = poison_events()["huge result context"]
+        appended = store.append(good_events()[:5] + [bad]).appended
+        catch_up(store, conn)
+        assert scores(rollups(conn, b.ROOT, "5")) == GOOD_COURSE
+        answer = problems.listing(store, conn)
+        assert [p["position"] for p in answer["problems"]] == [appended[-1][0]]
+        assert answer["counts"] == {"stored": 6, "applied": 5, "skipped": 1, "excluded": 0}
+        u4 = next(position for position, p in appended if p.key == "503")
+        problems.exclude(store, conn, u4, None)
+        assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (3.0, 2)}
+        with pytest.raises(problems.UnknownPosition):
+            problems.exclude(store, conn, appended[-1][0] + 100, None)
+        problems.include(store, conn, u4)
+        assert scores(rollups(conn, b.ROOT, "5")) == GOOD_COURSE
+    finally:
+        store.close()
+        conn.close()
