@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.events import TOPICS
 from domain.states import FOLDS
 from projections import problems
 from projections.history import HistoryProjection, version_row
@@ -22,6 +23,7 @@ from projections.mastery import MasteryProjection
 
 PAGE = 1000
 PROJECTIONS = (HistoryProjection, MasteryProjection)
+EVENT_NAMES = {topic: cls.canvas_name for cls, topic in TOPICS.items()}
 
 
 def positions(conn: Any) -> dict[str, tuple[int, int]]:
@@ -91,7 +93,7 @@ def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
         try:
             batch.append((item.id, store.mapper.to_domain_event(item)))
         except Exception as error:
-            failed.append((item.id, str(item.topic).rsplit(":", 1)[-1], problems.describe(error)))
+            failed.append((item.id, EVENT_NAMES.get(item.topic, item.topic), problems.describe(error)))
     return batch, failed
 
 
