@@ -305,3 +305,47 @@ def test_a_stored_record_that_cannot_be_read_is_skipped_with_its_reason(tmp_path
     assert answer["counts"] == {"stored": 6, "applied": 5, "skipped": 1, "excluded": 0}
     store.close()
     db.conn.close()
+
+
+def outcome_seven_poison(world) -> dict[str, int]:
+    """Outcome 7's own stream gets a good rename, a poison update after it and a record that cannot be read."""
+    from eventsourcing.persistence import StoredEvent
+    store = world["store"]
+    rename = parse(b.outcome("7", 2, method="average", updated=True, title="Renamed"))
+    bad = poisoned(b.outcome("7", 3, method="average", updated=True), put("display_name", {"not": "a string"}))
+    (first, _), (second, _) = store.append([rename, bad]).appended
+    store.recorder.insert_events([StoredEvent(rename.stream_id, 1000, "domain.events:LearningOutcomeUpdated",
+                                              b"{not json")])
+    return {"rename": first, "poison": second, "unreadable": store.head()}
+
+
+def test_mastery_outcome_folds_around_poison_in_its_own_stream_and_skips_exclusions(world):
+    at = outcome_seven_poison(world)
+    store_arg = ["--store", world["path"]]
+    world["conn"].close()
+    world["store"].close()
+    answer = mastery(*store_arg, "outcome", "7", "--json")
+    assert answer.returncode == 0, answer.stderr
+    state = json.loads(answer.stdout)
+    assert (state["title"], state["display_name"], state["events"]) == ("Renamed 7", None, 2)
+    only_poison = mastery(*store_arg, "outcome", "8", "--json")  # its one event cannot be folded
+    assert only_poison.returncode == 1 and b"Traceback" not in only_poison.stderr
+    assert b"outcome 8 has no events" in only_poison.stderr
+    assert mastery(*store_arg, "problems", "exclude", str(at["rename"])).returncode == 0
+    state = json.loads(mastery(*store_arg, "outcome", "7", "--json", check=True).stdout)
+    assert (state["title"], state["events"]) == ("Outcome 7", 1)  # the excluded rename is skipped too
+
+
+def test_the_http_outcome_answers_200_beside_poison_in_its_own_stream(world, tmp_path):
+    from tests.web.conftest import TOKEN, start, stop
+    outcome_seven_poison(world)
+    world["conn"].close()
+    world["store"].close()
+    server = start(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")
+    try:
+        answer = server.get("/api/v1/outcomes/7")
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["title"], answer.json()["events"]) == ("Renamed 7", 2)
+        assert server.get("/api/v1/outcomes/8").status_code == 404
+    finally:
+        stop(server)
