@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import Environment
 
 from domain.events import CanvasEvent, Parsed
@@ -75,28 +76,25 @@ class EventStore(Application):
         Like the projections (DESIGN decision 10), a record that cannot be mapped and an event at an
         excluded position are left out; the state comes from the other events.
         """
-        sid = stream_id(root_account, kind, key)
-        skip = self._versions_at(sid, excluded)
-        events = []
-        for stored in self.recorder.select_events(sid):
-            if stored.originator_version in skip:
-                continue
-            try:
-                events.append(self.mapper.to_domain_event(stored))
-            except Exception:  # noqa: S112 (unreadable: the projections list it in `mastery problems`)
-                continue
+        events = [e for p, e in self.read_stream(root_account, kind, key)[0] if p not in excluded]
         return projector(None, events) if events else None
 
-    def _versions_at(self, sid: UUID, positions: Collection[int]) -> set[int]:
-        """The versions of stream `sid` stored at the given positions."""
-        if not positions:
-            return set()
+    def read_stream(self, root_account: str, kind: str, key: str) -> tuple[list, list[Unreadable]]:
+        """One entity's records in stream order: (position, event) for each readable one, and the records
+        that cannot be mapped to an event."""
         pos, mark = ("notification_id", "%s") if self.is_postgres else ("rowid", "?")
-        wanted = sorted(positions)
-        sql = (f"SELECT {pos} AS position, originator_id AS sid, originator_version AS version "
-               f"FROM {self.recorder.events_table_name} WHERE {pos} IN ({', '.join([mark] * len(wanted))})")
-        rows = [dict(r) for r in self.query(sql, wanted)]
-        return {int(r["version"]) for r in rows if _same_stream(r["sid"], sid)}
+        sid = stream_id(root_account, kind, key)
+        sql = (f"SELECT {pos} AS position, originator_version AS version, topic, state "
+               f"FROM {self.recorder.events_table_name} WHERE originator_id = {mark} ORDER BY originator_version")
+        events, unreadable = [], []
+        for r in self.query(sql, (self.recorder._stream_param(sid),)):  # type: ignore[attr-defined]
+            stored = StoredEvent(sid, int(r["version"]), r["topic"], bytes(r["state"]))
+            try:
+                events.append((int(r["position"]), self.mapper.to_domain_event(stored)))
+            except Exception as error:
+                unreadable.append(Unreadable(int(r["position"]), stored.topic, sid, stored.originator_version,
+                                             stored.state, error))
+        return events, unreadable
 
     def read(self, after: int = 0, limit: int = 1000, stop: int | None = None) -> tuple[list, list[Unreadable]]:
         """A page of stored records after a position: (position, event) for each readable one, and the
@@ -177,10 +175,6 @@ class EventStore(Application):
 
     def close(self) -> None:
         self.factory.close()
-
-
-def _same_stream(stored: Any, sid: UUID) -> bool:
-    return (stored.hex if isinstance(stored, UUID) else str(stored).replace("-", "")) == sid.hex
 
 
 def _env_for(url: str, lock_timeout: int) -> dict[str, str]:
