@@ -1,4 +1,4 @@
-"""Fold order (DESIGN decision 3) and the projector function our folds give `repository.get`.
+"""Fold order (DESIGN decision 3) and the projector function the store's entity folds use.
 
 Events of one entity are applied in the order (event_time, created before updated, body updated_at with
 missing first, content hash), whatever order they arrived in; repeats of one event count once; an as-of
@@ -46,7 +46,8 @@ def fold(evolve: Evolve, events: Iterable[CanvasEvent], state: Any = None, *,
 
 def projector(evolve: Evolve, as_of: datetime | None = None, known_at: datetime | None = None,
               skipped: list[tuple[CanvasEvent, Exception]] | None = None) -> ProjectorFunc:
-    """A `projector_func` for the library's `repository.get` that sorts and cuts before folding.
+    """A projector (the library's `projector_func` shape, used by `EventStore.fold`) that sorts and cuts
+    before folding.
 
     An event that cannot be folded (its fold key or its evolve raises, or the state it makes cannot be read
     back: what the projections skip, DESIGN decision 10) is left out, so the state comes from the other

@@ -66,8 +66,8 @@ class EventStore(Application):
 
     # -- reading -----------------------------------------------------------------------------------
     def stream(self, root_account: str, kind: str, key: str) -> list[CanvasEvent]:
-        """One entity's events in arrival order."""
-        return list(self.events.get(stream_id(root_account, kind, key)))
+        """One entity's readable events in arrival order (`read_stream` also gives the unreadable records)."""
+        return [event for _, event in self.read_stream(root_account, kind, key)[0]]
 
     def fold(self, root_account: str, kind: str, key: str, projector: ProjectorFunc,
              excluded: Collection[int] = ()) -> Any:

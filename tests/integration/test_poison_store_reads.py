@@ -56,6 +56,7 @@ def test_an_entity_fold_skips_poison_unreadable_and_excluded_events(store_url):
         records, bad = store.read_stream(b.ROOT, "outcome", "7")
         assert [p for p, _ in records] == [1, at["rename"], at["poison"]]
         assert [u.position for u in bad] == [at["unreadable"]]
+        assert [e.originator_version for e in store.stream(b.ROOT, "outcome", "7")] == [1, 2, 3]
         skipped: list = []
         state = store.fold(b.ROOT, "outcome", "7", projector(evolve, skipped=skipped))
         assert (state.title, state.display_name, state.events) == ("Renamed 7", None, 2)
