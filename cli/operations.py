@@ -24,18 +24,25 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include items already retried.")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(0),
+              help="Show at most this many items (0: all of them).")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Skip this many items first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def quarantine_list(app: Context, show_all: bool, as_json: bool) -> None:
-    """List quarantined items with their reasons (open ones by default)."""
+def quarantine_list(app: Context, show_all: bool, limit: int, offset: int, as_json: bool) -> None:
+    """List quarantined items with their reasons (open ones by default), saying when the list is cut."""
     from store import quarantine as q
-    items = q.list_items(app.store, None if show_all else "open")
+    status = None if show_all else "open"
+    items = q.list_items(app.store, status, limit or None, offset)
+    total = q.count(app.store, status)
     if as_json:
-        emit_json({"items": items})
-        return
-    table("quarantine", ["id", "status", "source", "line", "reason", "received"],
-          [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
-          caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again")
+        emit_json({"items": items, "total": total, "offset": offset, "limit": limit or None})
+    else:
+        table("quarantine", ["id", "status", "source", "line", "reason", "received"],
+              [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
+              caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again")
+    if len(items) < total:
+        say(f"showing {len(items)} of {total} from offset {offset}; use --limit N --offset M to page, --limit 0 for all")
 
 
 @quarantine.command("show")
@@ -71,6 +78,8 @@ def quarantine_retry(app: Context, item_ids: tuple[int, ...], as_json: bool) -> 
                f"{report['duplicates']}, ignored {report['ignored']}, still unusable {len(report['still_bad'])}")
     for bad in report["still_bad"][:20]:
         click.echo(f"  #{bad['id']}: {bad['reason']}")
+    if len(report["still_bad"]) > 20:
+        click.echo(f"  and {len(report['still_bad']) - 20} more: `mastery quarantine list` shows them")
 
 
 @cli.command()

@@ -95,3 +95,57 @@ def test_every_command_has_help():
         assert command.help and command.help.strip(), f"`mastery {' '.join(path)}` has no help"
         result = mastery(*path, "--help")
         assert result.returncode == 0 and b"Usage:" in result.stdout
+
+
+def test_quarantine_list_says_when_it_is_cut_and_pages_with_limit_and_offset(tmp_path):
+    store = ("--store", str(tmp_path / "s.db"))
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(f"{{broken {n}\n" for n in range(1005)))
+    assert mastery_json(*store, "ingest", str(path))["quarantined"] == 1005
+    first = mastery(*store, "quarantine", "list", "--json", check=True)
+    listed = json.loads(first.stdout)
+    assert (len(listed["items"]), listed["total"]) == (1000, 1005)
+    assert "showing 1000 of 1005 from offset 0; use --limit N --offset M" in first.stderr.decode()
+    rest = mastery_json(*store, "quarantine", "list", "--limit", "10", "--offset", "1000")
+    assert [i["line"] for i in rest["items"]] == [1001, 1002, 1003, 1004, 1005]
+    everything = mastery(*store, "quarantine", "list", "--limit", "0", "--json", check=True)
+    assert len(json.loads(everything.stdout)["items"]) == 1005 and b"showing" not in everything.stderr
+
+
+def test_quarantine_retry_reaches_every_open_item_page_after_page(tmp_path):
+    from store import quarantine
+    from store.application import open_store
+    from store.ingest import ingest
+    from store.sources import read_sources
+
+    good = [json.dumps(e) for e in seed_events("current")]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(f"{{broken {n}\n" for n in range(20)) + "".join(g[:-1] + "\n" for g in good))
+    store = open_store(str(tmp_path / "s.db"))
+    try:
+        assert ingest(store, read_sources([str(path)])).quarantined == 20 + len(good)
+        for n, line in enumerate(good, 21):  # the cut lines are mended, as an operator would
+            store.query("UPDATE quarantine SET raw_text = ? WHERE line = ?", [line, n], commit=True)
+        report = quarantine.retry(store, page=7)
+        assert (report["retried"], report["appended"], len(report["still_bad"])) == (20 + len(good), len(good), 20)
+        assert quarantine.count(store, "open") == 20 and quarantine.count(store, "retried") == len(good)
+    finally:
+        store.close()
+
+
+def test_quarantine_items_are_listed_whole_or_by_page_on_both_stores(tmp_path, store_url):
+    from store import quarantine
+    from store.application import open_store
+    from store.ingest import ingest
+    from store.sources import read_sources
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(f"{{broken {n}\n" for n in range(12)))
+    store = open_store(store_url)
+    try:
+        ingest(store, read_sources([str(path)]))
+        assert [i["line"] for i in quarantine.list_items(store, offset=9)] == [10, 11, 12]
+        assert [i["line"] for i in quarantine.list_items(store, limit=2, offset=3)] == [4, 5]
+        assert len(quarantine.list_items(store)) == quarantine.count(store) == 12
+    finally:
+        store.close()
