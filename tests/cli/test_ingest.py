@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from tests.conftest import mastery, mastery_json, seed_events
+from tests.conftest import mastery, mastery_json, seed_events, write_jsonl
 
 
 def test_counts_add_up_for_mixed_good_bad_and_ignored_input(tmp_path):
@@ -149,3 +149,23 @@ def test_quarantine_items_are_listed_whole_or_by_page_on_both_stores(tmp_path, s
         assert len(quarantine.list_items(store)) == quarantine.count(store) == 12
     finally:
         store.close()
+
+
+def test_a_store_of_many_root_accounts_asks_for_one_naming_the_count_a_few_and_how_to_choose(tmp_path):
+    from tests import builders as b
+
+    roots = [f"Tenant{n:02d}" + "x" * 32 for n in range(7)]
+    events = []
+    for n, root in enumerate(roots):
+        event = b.outcome(str(200 + n))
+        event["metadata"]["root_account_uuid"] = root
+        events.append(event)
+    store = ("--store", str(tmp_path / "s.db"))
+    mastery_json(*store, "ingest", str(write_jsonl(tmp_path / "in.jsonl", events)))
+    result = mastery(*store, "courses")
+    message = result.stderr.decode()
+    assert result.returncode == 1 and len(message.strip().splitlines()) == 1
+    assert "holds 7 root accounts" in message and "--account" in message and "MASTERY_ACCOUNT" in message
+    assert [root in message for root in roots] == [True] * 5 + [False] * 2 and "and 2 more" in message
+    wrong = mastery(*store, "--account", "nobody", "courses").stderr.decode()
+    assert "'nobody' is not in the store" in wrong and roots[0] in wrong and roots[6] not in wrong
