@@ -119,6 +119,17 @@ class Context:
             self._db.conn.close()
 
 
+def validation_message(error: Any, where: str) -> str:
+    """A pydantic ValidationError as one line: where, then each field that is wrong and why."""
+    problems = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(p) for p in item["loc"]) or "value"
+        why = "is missing" if item["type"] == "missing" else item["msg"].removeprefix("Value error, ")
+        got = "" if item["type"] == "missing" else f" (got {item['input']!r:.40})"
+        problems.append(f"field {field} {why}{got}" if why == "is missing" else f"field {field}: {why}{got}")
+    return f"{where}: " + "; ".join(problems)
+
+
 def _some(roots: list[str], shown: int = 5) -> str:
     """A few of the root accounts, and how many more there are (a store may hold hundreds of tenants)."""
     more = len(roots) - shown

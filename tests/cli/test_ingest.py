@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 
 from tests.conftest import mastery, mastery_json, seed_events, write_jsonl
 
@@ -169,3 +170,38 @@ def test_a_store_of_many_root_accounts_asks_for_one_naming_the_count_a_few_and_h
     assert [root in message for root in roots] == [True] * 5 + [False] * 2 and "and 2 more" in message
     wrong = mastery(*store, "--account", "nobody", "courses").stderr.decode()
     assert "'nobody' is not in the store" in wrong and roots[0] in wrong and roots[6] not in wrong
+
+
+def roster_error(tmp_path, content: bytes) -> str:
+    """Import a roster file into a store holding the seeds; assert it is refused in one line; the message."""
+    store = ("--store", str(tmp_path / "s.db"))
+    events = tmp_path / "in.jsonl"
+    if not events.exists():
+        write_jsonl(events, seed_events("current"))
+        mastery_json(*store, "ingest", str(events))
+    path = tmp_path / "roster.csv"
+    path.write_bytes(content)
+    result = mastery(*store, "roster", "import", str(path))
+    message = result.stderr.decode()
+    assert result.returncode == 1 and len(message.strip().splitlines()) == 1, message
+    assert message.startswith(f"Error: {path} line ") and "Traceback" not in message
+    return message.strip()
+
+
+def test_roster_import_errors_name_the_file_the_line_and_what_is_wrong_in_one_line(tmp_path):
+    head = b"user_uuid,name,sis_id\n"
+    not_utf8 = roster_error(tmp_path, head + b"u1,Ana,S1\nu2,Jos\xe9,S2\n")
+    assert "line 3: not UTF-8 text (byte 0xe9)" in not_utf8 and "UnicodeDecodeError" not in not_utf8
+    no_id = roster_error(tmp_path, head + b"u1,Ana,S1\nu2,Bo,S2\n ,Cy,S3\n")
+    assert "line 4: field user_uuid: String should have at least 1 character" in no_id
+    commas = roster_error(tmp_path, head + b"u1,Ortiz, Ana,S1\n")
+    assert "line 2: 4 fields but the header has 3 (a name with a comma must be in double quotes)" in commas
+    huge = roster_error(tmp_path, head + b"u1,Ana,S1\nu2," + b"n" * 200_000 + b",S2\n")
+    assert "line 3: not readable CSV (field larger than field limit" in huge
+    header = roster_error(tmp_path, b"id,name\nu1,Ana\n")
+    assert "line 1: the header must name user_uuid" in header and "found id, name" in header
+    conn = sqlite3.connect(tmp_path / "s.db")
+    try:  # a refused file imports nothing, not even its good rows
+        assert conn.execute("SELECT COUNT(*) FROM roster").fetchone() == (0,)
+    finally:
+        conn.close()
