@@ -120,13 +120,15 @@ class Context:
 
 
 def validation_message(error: Any, where: str) -> str:
-    """A pydantic ValidationError as one line: where, then each field that is wrong and why."""
+    """A pydantic ValidationError as one line: where, then each field that is wrong, why, and what it got."""
     problems = []
     for item in error.errors(include_url=False):
         field = ".".join(str(p) for p in item["loc"]) or "value"
-        why = "is missing" if item["type"] == "missing" else item["msg"].removeprefix("Value error, ")
-        got = "" if item["type"] == "missing" else f" (got {item['input']!r:.40})"
-        problems.append(f"field {field} {why}{got}" if why == "is missing" else f"field {field}: {why}{got}")
+        if item["type"] == "missing":
+            problems.append(f"field {field} is missing")
+        else:
+            why = item["msg"].removeprefix("Value error, ")
+            problems.append(f"field {field}: {why} (got {item['input']!r:.40})")
     return f"{where}: " + "; ".join(problems)
 
 
