@@ -95,14 +95,14 @@ class Context:
         wanted = self.settings.account
         if wanted:
             if roots and wanted not in roots:
-                raise DomainError(f"root account {wanted!r} is not in the store; it holds: {', '.join(roots)}")
+                raise DomainError(f"root account {wanted!r} is not in the store; {_some(roots)}")
             return wanted
         if len(roots) == 1:
             return roots[0]
         if not roots:
             raise DomainError("the store holds no events yet: run `mastery ingest FILE` first")
-        raise DomainError("the store holds several root accounts; choose one (--account, or ?account= over HTTP): "
-                          + ", ".join(roots))
+        raise DomainError(f"the store holds {len(roots)} root accounts; choose one with --account ROOT "
+                          f"(or MASTERY_ACCOUNT, or ?account= over HTTP); {_some(roots)}")
 
     def local(self, value: str, conn: Any, root: str) -> str:
         """An id given by the user, reduced like the keys (DESIGN decision 1)."""
@@ -117,6 +117,25 @@ class Context:
             self._store.close()
         if self._db is not None:
             self._db.conn.close()
+
+
+def validation_message(error: Any, where: str) -> str:
+    """A pydantic ValidationError as one line: where, then each field that is wrong, why, and what it got."""
+    problems = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(p) for p in item["loc"]) or "value"
+        if item["type"] == "missing":
+            problems.append(f"field {field} is missing")
+        else:
+            why = item["msg"].removeprefix("Value error, ")
+            problems.append(f"field {field}: {why} (got {item['input']!r:.40})")
+    return f"{where}: " + "; ".join(problems)
+
+
+def _some(roots: list[str], shown: int = 5) -> str:
+    """A few of the root accounts, and how many more there are (a store may hold hundreds of tenants)."""
+    more = len(roots) - shown
+    return "it holds " + ", ".join(roots[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def parse_cli_time(text: str | None, tz: str, option: str = "--as-of") -> datetime | None:
