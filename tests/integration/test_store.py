@@ -16,8 +16,8 @@ from tests.conftest import SEED_ROOT, seed_events
 
 
 @pytest.fixture
-def store(store_url):
-    s = open_store(store_url)
+def store(store_url, tmp_path):
+    s = open_store(store_url, chain_key=None, state_home=str(tmp_path))
     yield s
     s.close()
 
