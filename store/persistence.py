@@ -213,8 +213,9 @@ class ChainedBatchMixin:
             if self.is_postgres_recorder:
                 c.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
             meta = self._meta(c)
-        if (meta.get("chain_key_check") is None) == (not self.chain_key):
-            return meta["store_id"]
+            if meta.get("chain_key_check") is not None or not self.chain_key:
+                self._check_key(c, meta)  # nothing to record: only refuses a missing or wrong key
+                return meta["store_id"]
         with self._write() as c:  # a key to record or to refuse: under the writer lock
             meta = self._meta(c)
             self._check_key(c, meta)

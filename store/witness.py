@@ -56,7 +56,7 @@ def read_witness(path: Path) -> Head | None:
     try:
         data = orjson.loads(path.read_bytes())
         return Head(int(data["position"]), str(data["hash"]), str(data["store_id"]))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise WitnessError(f"head witness {str(path)!r} is unreadable ({error})") from None
