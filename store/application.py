@@ -134,13 +134,16 @@ class EventStore(Application):
     def verify(self, page: int = 2000, head: Head | None = None) -> tuple[int, int | None, str | None]:
         """Recompute the hash chain, then check it still reaches the head witness and `head`:
         (events checked, first failing position or None, why)."""
+        try:  # read before the chain: a witness moved by an ingest meanwhile is then never ahead of it
+            expected_heads: list[tuple[str, Head]] | None = self._expected_heads(head)
+            damaged = None
+        except WitnessError as error:  # we write it atomically: a damaged one was edited
+            expected_heads, damaged = None, f"{error}: it was damaged, so a cut tail cannot be ruled out"
         checked, last, position, why = self._verify_chain(page)
         if position is not None:
             return checked, position, why
-        try:
-            expected_heads = self._expected_heads(head)
-        except WitnessError as error:  # we write it atomically: a damaged one was edited
-            return checked, last + 1, f"{error}: it was damaged, so a cut tail cannot be ruled out"
+        if expected_heads is None:
+            return checked, last + 1, damaged
         for source, expected in expected_heads:
             if expected.store_id is not None and expected.store_id != self.store_id:
                 return checked, 1, (f"{source} belongs to store {expected.store_id}, this is store {self.store_id}: "

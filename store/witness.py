@@ -9,6 +9,7 @@ folder by store id (`$XDG_STATE_HOME/outcome-mastery/<store_id>.head`). It is re
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,9 +66,10 @@ def read_witness(path: Path) -> Head | None:
 def write_witness(path: Path, head: Head) -> None:
     """Replace the witness atomically (raises OSError when the folder cannot be written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd, name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)  # unique per writer
+    temp = Path(name)
     try:
-        with open(temp, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(orjson.dumps({"store_id": head.store_id, "position": head.position, "hash": head.hash}))
             handle.flush()
             os.fsync(handle.fileno())
