@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import mastery, mastery_json, seed_events
-from tests.web.conftest import TOKEN
+from tests.web.conftest import TOKEN, quarantine_reason
 
 
 def rsa_key() -> rsa.RSAPrivateKey:
@@ -29,8 +29,13 @@ def jwks(*keys: tuple[str, rsa.RSAPrivateKey]) -> str:
 
 def signed(event: dict, key: rsa.RSAPrivateKey, kid: str, **claims) -> bytes:
     now = int(time.time())
-    payload = {"iat": now, "exp": now + 300} | claims | event
+    payload = {k: v for k, v in ({"iat": now, "exp": now + 300} | claims | event).items() if v is not None}
     return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid}).encode()
+
+
+def signed_text(claims: str, key: rsa.RSAPrivateKey, kid: str) -> bytes:
+    """A token over claims given as JSON text (for claims too deep for the stdlib to write)."""
+    return jwt.PyJWS().encode(claims.encode(), key, algorithm="RS256", headers={"kid": kid}).encode()
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +107,43 @@ def test_serve_refuses_to_start_when_the_jwks_cannot_be_read(tmp_path):
     refused = mastery("--store", str(tmp_path / "s.db"), "serve", "--port", "1",
                       env={"MASTERY_JWKS": str(tmp_path / "missing.json")})
     assert refused.returncode == 1 and b"MASTERY_JWKS" in refused.stderr and b"Traceback" not in refused.stderr
+
+
+def test_signed_claims_the_store_cannot_hold_are_quarantined_and_answered_2xx(signed_server, keys):
+    from tests.web.test_hostile_delivery import nested, with_extra
+    events = seed_events("current")
+    hostile = {"300 deep": with_extra(events[0], "body", nested(300)),
+               "an int beyond 64 bits": with_extra(events[1], "body", 2**64),
+               "a lone surrogate": with_extra(events[2], "metadata", "\ud800")}
+    tokens = {why: signed(event, keys["current"], "k-current") for why, event in hostile.items()}
+    deep = json.dumps(events[3] | {"exp": int(time.time()) + 300})[:-1] + ', "x": ' + "[" * 3000 + "]" * 3000 + "}"
+    tokens["3000 deep"] = signed_text(deep, keys["current"], "k-current")
+    for why, token in tokens.items():
+        answer = signed_server.post(token, token=None)
+        assert answer.status_code == 200, (why, answer.text)
+        counts = answer.json()
+        assert counts["quarantined"] == 1 and len(counts["quarantine_ids"]) == 1, why
+        assert quarantine_reason(signed_server.store, counts["quarantine_ids"][0]), why
+    assert signed_server.post(signed(events[4], keys["current"], "k-current"), token=None).json()["appended"] == 1
+
+
+def test_signed_deliveries_need_exp_and_an_accepted_issuer_and_audience(serve, tmp_path, keys):
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks(("k-current", keys["current"])))
+    server = serve({"MASTERY_JWKS": str(path), "MASTERY_JWT_AUDIENCE": "https://mastery.example"}, None,
+                   "--jwt-issuer", "https://canvas.example", "--jwt-issuer", "https://other.example")
+    events = seed_events("current")
+    right = {"iss": "https://canvas.example", "aud": "https://mastery.example"}
+    refused = {"no exp": right | {"exp": None}, "no iss": right | {"iss": None}, "no aud": right | {"aud": None},
+               "another issuer": right | {"iss": "https://evil.example"},
+               "another audience": right | {"aud": "https://elsewhere.example"}}
+    for why, claims in refused.items():
+        answer = server.post(signed(events[0], keys["current"], "k-current", **claims), token=None)
+        assert answer.status_code == 401 and list(answer.json()) == ["error"], why
+    assert mastery_json("--store", server.store, "verify")["checked"] == 0, "nothing was kept"
+    kept = server.post(signed(events[0], keys["current"], "k-current", **right | {"iss": "https://other.example"}),
+                       token=None)
+    assert kept.status_code == 200 and kept.json()["appended"] == 1
+    unconfigured = serve({"MASTERY_JWKS": str(path)})
+    no_exp = unconfigured.post(signed(events[1], keys["current"], "k-current", exp=None), token=None)
+    assert no_exp.status_code == 401 and "exp" in no_exp.json()["error"]
