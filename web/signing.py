@@ -63,7 +63,7 @@ class KeySet:
         self.source, self.ttl, self.every, self.deadline = source, ttl, every, deadline
         self._keys: dict[str, Any] = {}
         self._loaded = 0.0          # when the set was last fetched successfully
-        self._tried = float("-inf")  # when a fetch was last started
+        self._tried = float("-inf")  # when a fetch for a request was last started
         self._failure: str | None = None
         self._lock = threading.Lock()
 
@@ -73,7 +73,6 @@ class KeySet:
 
     def load(self) -> KeySet:
         """Fetch the set now; KeysUnavailable (and the keys known so far kept) when that fails."""
-        self._tried = time.monotonic()
         try:
             keys = jwt.PyJWKSet.from_json(self._read()).keys
             found = {k.key_id: k for k in keys if k.key_id}
@@ -126,6 +125,7 @@ class KeySet:
             return self._keys[kid]
         with self._lock:  # one fetch at a time; the others wait for it (on worker threads, never the loop)
             if (kid not in self._keys or self._stale()) and time.monotonic() - self._tried >= self.every:
+                self._tried = time.monotonic()  # the loading at start-up is not counted
                 try:
                     self.load()
                 except KeysUnavailable:

@@ -147,3 +147,75 @@ def test_signed_deliveries_need_exp_and_an_accepted_issuer_and_audience(serve, t
     unconfigured = serve({"MASTERY_JWKS": str(path)})
     no_exp = unconfigured.post(signed(events[1], keys["current"], "k-current", exp=None), token=None)
     assert no_exp.status_code == 401 and "exp" in no_exp.json()["error"]
+
+
+class FlakyJWKS(http.server.BaseHTTPRequestHandler):
+    """Serves the JWKS once (at start-up), then as the server's `mode` says: drip it for ever, cut it short."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        server = self.server
+        server.hits += 1
+        if server.hits == 1:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(server.document)
+            return
+        server.fetching.set()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(server.document) + 1000))
+        self.end_headers()
+        if server.mode == "cut":
+            self.wfile.write(server.document[:10])
+            return
+        while not server.done.wait(0.2):  # one byte now and then: no single read ever times out
+            self.wfile.write(b" ")
+            self.wfile.flush()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def flaky_keyserver(document: bytes, mode: str) -> http.server.ThreadingHTTPServer:
+    keyserver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyJWKS)
+    keyserver.document, keyserver.mode, keyserver.hits = document, mode, 0
+    keyserver.fetching, keyserver.done = threading.Event(), threading.Event()
+    keyserver.daemon_threads = True
+    threading.Thread(target=keyserver.serve_forever, daemon=True).start()
+    return keyserver
+
+
+def test_a_stalled_jwks_host_never_blocks_the_server_and_an_unknown_kid_gets_503(serve, keys):
+    import httpx
+    keyserver = flaky_keyserver(jwks(("k-current", keys["current"])).encode(), "drip")
+    try:
+        server = serve({"MASTERY_JWKS": f"http://127.0.0.1:{keyserver.server_port}/jwks"})
+        events = seed_events("current")
+        answers: list[httpx.Response] = []
+        unknown = threading.Thread(target=lambda: answers.append(
+            server.post(signed(events[0], keys["next"], "k-next"), token=None)))
+        unknown.start()
+        assert keyserver.fetching.wait(30), "the unknown kid makes the server fetch the JWKS again"
+        assert server.get("/openapi.json").status_code == 200, "other requests are answered meanwhile"
+        known = server.post(signed(events[1], keys["current"], "k-current"), token=None)
+        assert known.status_code == 200 and known.json()["appended"] == 1, "known keys keep working"
+        unknown.join(60)
+        assert answers and answers[0].status_code == 503, "the fetch is given up: try again later"
+        assert list(answers[0].json()) == ["error"] and "MASTERY_JWKS" in answers[0].json()["error"]
+        again = server.post(signed(events[2], keys["next"], "k-next"), token=None)
+        assert again.status_code == 503 and keyserver.hits == 2, "at most one fetch a minute"
+        assert mastery_json("--store", server.store, "verify")["checked"] == 1
+    finally:
+        keyserver.done.set()
+        keyserver.shutdown()
+
+
+def test_a_jwks_answer_cut_short_is_a_503_not_a_500(serve, keys):
+    keyserver = flaky_keyserver(jwks(("k-current", keys["current"])).encode(), "cut")
+    try:
+        server = serve({"MASTERY_JWKS": f"http://127.0.0.1:{keyserver.server_port}/jwks"})
+        answer = server.post(signed(seed_events("current")[0], keys["next"], "k-next"), token=None)
+        assert answer.status_code == 503 and list(answer.json()) == ["error"], answer.text
+        assert keyserver.hits == 2
+    finally:
+        keyserver.done.set()
+        keyserver.shutdown()
