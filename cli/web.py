@@ -31,8 +31,8 @@ from cli.render import say
               help="Keep only events of this root account (root_account_uuid); others are quarantined "
                    "with the reason (repeatable; env MASTERY_ACCEPT_ACCOUNT). With one, reads are of it.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
-              help="On loopback, also answer requests with this Host (e.g. a proxy's name); others than "
-                   "localhost, 127.0.0.1 and [::1] get 421 (repeatable; env MASTERY_ALLOWED_HOST).")
+              help="On loopback, also answer requests with this Host (e.g. a proxy's name); any Host but "
+                   "localhost, 127.0.0.1 and [::1] gets 421 (repeatable; env MASTERY_ALLOWED_HOST).")
 @click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds a connection may take to send its request headers, and may idle between requests.")
 @click.option("--body-timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),

@@ -219,3 +219,24 @@ def test_a_jwks_answer_cut_short_is_a_503_not_a_500(serve, keys):
     finally:
         keyserver.done.set()
         keyserver.shutdown()
+
+
+def test_a_jwks_url_is_fetched_again_once_stale_and_keys_survive_a_failing_host(keys):
+    from web.signing import KeySet, KeysUnavailable
+    keyserver = flaky_keyserver(jwks(("k-current", keys["current"])).encode(), "cut")
+    try:
+        url = f"http://127.0.0.1:{keyserver.server_port}/jwks"
+        fresh = KeySet(url).load()
+        assert fresh.key("k-current") and keyserver.hits == 1, "a fresh set is used without fetching"
+        keyserver.hits = 0  # serve the set once more, then fail
+        stale = KeySet(url, ttl=0, every=0).load()
+        assert stale.key("k-current"), "the stale set's keys are kept while the host fails"
+        assert keyserver.hits == 2, "a stale set is fetched again"
+        try:
+            stale.key("k-unknown")
+            raise AssertionError("an unknown kid while the host fails must not pass")
+        except KeysUnavailable as error:
+            assert "try again" in str(error)
+    finally:
+        keyserver.done.set()
+        keyserver.shutdown()
