@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, PlainValidator, ConfigDict, ValidationError, ValidationInfo, model_validator
 
-from domain.redaction import REDACTED, redact_event, redact_text
+from domain.redaction import REDACTED, may_hold_secret, redact_event, redact_text, redact_value
 
 __all__ = [
     "ValidationError", "Metadata", "BODIES", "parse_time", "iso", "display_time", "check_shape", "STRICT",
-    "redact_event", "redact_text", "content_hash", "REDACTED",
+    "redact_event", "redact_text", "content_hash", "redact_and_hash", "REDACTED",
 ]
 
 STRICT = {"strict_bounds": True}  # the validation context of an arriving event
@@ -42,12 +42,14 @@ def _strict(info: ValidationInfo | None) -> bool:
 
 def _canvas_id(value: Any, info: ValidationInfo | None) -> str | None:
     # Canvas sends ids as strings ("21070000000000001") but some producers send integers.
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) <= MAX_DIGITS:
+        return value  # the usual case, first
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError("an id must be a string or an integer")
     if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:
         if _strict(info):
             raise ValueError(f"a numeric id has at most {MAX_DIGITS} digits")
-        return "x"  # lenient re-read of an old event: never convert a huge int (int→str limit)
+        return str(value)  # lenient re-read: stored ints are within 64 bits (orjson wrote them)
     text = str(value).strip()
     if not text:
         raise ValueError("an id must not be empty")
@@ -62,6 +64,9 @@ def _canvas_id(value: Any, info: ValidationInfo | None) -> str | None:
 
 
 def _number(value: Any, info: ValidationInfo | None) -> float:
+    kind = type(value)
+    if (kind is float or kind is int) and -MAX_NUMBER <= value <= MAX_NUMBER:
+        return float(value)  # the usual case, first (NaN fails the comparison)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a JSON number (not a string or boolean)")
     if isinstance(value, float) and not math.isfinite(value):
@@ -85,8 +90,8 @@ def _optional_number(value: Any, info: ValidationInfo | None) -> float | None:
 
 def _texts(cap: int):
     def text(value: Any, info: ValidationInfo | None) -> str | None:
-        if value is None:
-            return None
+        if value is None or (type(value) is str and len(value) <= cap):
+            return value
         if not isinstance(value, str):
             if _strict(info):
                 raise ValueError(f"must be a string or null (got {type(value).__name__})")
@@ -110,28 +115,42 @@ def check_shape(value: Any) -> str | None:
     Refused anywhere in the value: nesting deeper than MAX_DEPTH, an integer orjson cannot write
     (outside -2**63 .. 2**64-1), a NaN or infinite float, a lone surrogate in a string or a key.
     """
-    low, high = INT_RANGE
-    stack: list[tuple[Any, int, tuple]] = [(value, 0, ())]
-    while stack:
-        item, depth, where = stack.pop()
-        kind = type(item)
+    if type(value) is not dict and type(value) is not list:
+        return _scalar_problem(value)
+    found = _problem(value, 1)
+    if found is None:
+        return None
+    where, why = found
+    return f"{why} (at {_path(where)})"
+
+
+def _problem(value: dict | list, depth: int) -> tuple[tuple, str] | None:
+    if depth > MAX_DEPTH:
+        return (), f"nested deeper than {MAX_DEPTH} levels"
+    is_dict = type(value) is dict
+    for key, child in (value.items() if is_dict else enumerate(value)):
+        if is_dict and (type(key) is not str or (not key.isascii() and _lone_surrogate(key))):
+            return (), "a key with a lone surrogate (not Unicode text) or not a string"
+        kind = type(child)
         if kind is dict or kind is list:
-            if depth >= MAX_DEPTH:
-                return f"nested deeper than {MAX_DEPTH} levels (at {_path(where)})"
-            pairs = item.items() if kind is dict else enumerate(item)
-            for key, child in pairs:
-                if kind is dict and (not isinstance(key, str) or _lone_surrogate(key)):
-                    return f"a key with a lone surrogate or of a non-string type (in {_path(where)})"
-                stack.append((child, depth + 1, (where, key)))
-        elif kind is str:
-            if _lone_surrogate(item):
-                return f"a string with a lone surrogate (not Unicode text) at {_path(where)}"
-        elif kind is int:
-            if not low <= item <= high:
-                return f"an integer outside -2**63 .. 2**64-1 at {_path(where)}"
-        elif kind is float:
-            if not math.isfinite(item):
-                return f"NaN or Infinity at {_path(where)}"
+            found = _problem(child, depth + 1)
+            if found is not None:
+                return (key, *found[0]), found[1]
+        elif kind is not str or not child.isascii():
+            why = _scalar_problem(child)
+            if why is not None:
+                return (key,), why
+    return None
+
+
+def _scalar_problem(value: Any) -> str | None:
+    kind = type(value)
+    if kind is str and _lone_surrogate(value):
+        return "a string with a lone surrogate (not Unicode text)"
+    if kind is int and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        return "an integer outside -2**63 .. 2**64-1"
+    if kind is float and not math.isfinite(value):
+        return "NaN or Infinity"
     return None
 
 
@@ -146,13 +165,19 @@ def _lone_surrogate(text: str) -> bool:
 
 
 def _path(where: tuple) -> str:
-    parts: list[str] = []
-    while where:
-        where, key = where
-        parts.append(str(key)[:40])
-    parts.reverse()
+    parts = [str(key)[:40] for key in where]
     shown = parts if len(parts) <= 6 else [*parts[:3], "…", *parts[-2:]]
     return ".".join(shown) or "the top"
+
+
+def redact_and_hash(event: dict) -> tuple[dict, str]:
+    """The event without access tokens, and its content hash (one serialisation when there is none)."""
+    dumped = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+    if may_hold_secret(dumped):
+        clean = redact_value(event)
+        if clean is not event:
+            event, dumped = clean, orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)
+    return event, hashlib.sha256(dumped).hexdigest()
 
 
 def parse_time(value: Any) -> datetime:
@@ -193,13 +218,13 @@ def display_time(moment: datetime | str | None) -> str | None:
     return text + "Z"
 
 
-CanvasId = Annotated[str, BeforeValidator(_canvas_id)]
-Number = Annotated[float, BeforeValidator(_number)]
-OptNumber = Annotated[float | None, BeforeValidator(_optional_number)]
-Time = Annotated[datetime, BeforeValidator(parse_time)]
-Code = Annotated[str | None, BeforeValidator(_texts(MAX_CODE))]   # names, states, types, uuids
-Text = Annotated[str | None, BeforeValidator(_texts(MAX_TEXT))]   # titles, descriptions
-Guid = Annotated[str | None, BeforeValidator(_guid)]
+CanvasId = Annotated[str, PlainValidator(_canvas_id)]
+Number = Annotated[float, PlainValidator(_number)]
+OptNumber = Annotated[float | None, PlainValidator(_optional_number)]
+Time = Annotated[datetime, PlainValidator(parse_time)]
+Code = Annotated[str | None, PlainValidator(_texts(MAX_CODE))]   # names, states, types, uuids
+Text = Annotated[str | None, PlainValidator(_texts(MAX_TEXT))]   # titles, descriptions
+Guid = Annotated[str | None, PlainValidator(_guid)]
 
 
 class _Tolerant(BaseModel):
@@ -209,7 +234,7 @@ class _Tolerant(BaseModel):
 class Metadata(_Tolerant):
     event_name: str
     event_time: Time
-    root_account_uuid: Annotated[str, BeforeValidator(_texts(MAX_CODE))]
+    root_account_uuid: Annotated[str, PlainValidator(_texts(MAX_CODE))]
     root_account_id: CanvasId | None = None
     user_id: CanvasId | None = None
     real_user_id: CanvasId | None = None

@@ -186,7 +186,7 @@ def parse(value: Any) -> Parsed | Ignored:
     shape = canvas.check_shape(value)
     if shape is not None:
         raise InvalidEvent(f"cannot be stored as it is: {shape}")
-    event = canvas.redact_event(value)
+    event, content_hash = canvas.redact_and_hash(value)  # tokens removed before hashing and storing
     meta = _validate(canvas.Metadata, event["metadata"], "metadata")
     if not meta.root_account_uuid.strip():
         raise InvalidEvent("metadata.root_account_uuid is empty: the event has no root account")
@@ -195,7 +195,7 @@ def parse(value: Any) -> Parsed | Ignored:
     body = _validate(canvas.BODIES[cls.kind], event["body"], "body")
     key, attributable = _entity_key(cls.kind, body, shard_of(meta.root_account_id))
     return Parsed(cls, meta.root_account_uuid, key, stream_id(meta.root_account_uuid, cls.kind, key),
-                  meta.event_time, canvas.content_hash(event), attributable, event)
+                  meta.event_time, content_hash, attributable, event)
 
 
 def _validate(model: type[BaseModel], data: dict, where: str) -> Any:

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import orjson
 
-__all__ = ["REDACTED", "redact_event", "redact_text", "redact_value", "redact_string"]
+__all__ = ["REDACTED", "redact_event", "redact_text", "redact_value", "redact_string", "may_hold_secret"]
 
 REDACTED = "[REDACTED]"
 
@@ -41,7 +41,6 @@ _HEADER = re.compile(rf"({_AUTH}{_SEPARATOR}(?:\\*\")?\s*{_SCHEME}){_NOT_DONE}"
 _BEARER = re.compile(r"(\bbearer\s+)" + _NOT_DONE + r"[^\s\"'\\,;}\]]+", re.IGNORECASE)
 # Anything that might hide one of the forms above; text without it is returned untouched (the fast path).
 _HINT = re.compile(r"token|bearer|authori|\\u00|%[0-9a-f]{2}", re.IGNORECASE)
-_HINT_BYTES = re.compile(rb"token|bearer|authori|\\u00|%[0-9a-f]{2}", re.IGNORECASE)
 _SECRET_KEYS = ("access_token", "authorization")
 
 
@@ -90,15 +89,21 @@ def redact_value(value: Any) -> Any:
     return out if changed else value
 
 
+def may_hold_secret(dumped: bytes) -> bool:
+    """Whether a serialised value may hold a token in any form (False: certainly none)."""
+    if b"%" in dumped or b"\\u" in dumped:
+        return True
+    low = dumped.lower()
+    return b"token" in low or b"bearer" in low or b"authori" in low
+
+
 def redact_event(event: dict) -> dict:
     """The event with every access token removed, metadata and body alike (the same dict when none)."""
     try:
         dumped = orjson.dumps(event)
     except (TypeError, orjson.JSONEncodeError):
-        dumped = b"token"  # not serialisable as is: look everywhere (the shape check refuses it later)
-    if not _HINT_BYTES.search(dumped):
-        return event
-    return redact_value(event)
+        dumped = b"token"  # not serialisable as is: look everywhere
+    return redact_value(event) if may_hold_secret(dumped) else event
 
 
 def redact_text(text: str) -> str:
