@@ -154,7 +154,7 @@ def _store_and_queries(path, events: list) -> tuple[Counts, dict, list]:
         source = path / "in.json"
         source.write_text("[\n" + ",\n".join(json.dumps(e) for e in events) + "\n]\n")
         counts = ingest(store, read_sources([str(source)]))
-        reasons = [r[0] for r in store.query("SELECT reason FROM quarantine ORDER BY id")]
+        reasons = [r["reason"] for r in store.query("SELECT reason FROM quarantine ORDER BY id")]
         db = connect(str(path / "read.db"))
         catch_up(store, db.conn)
         return counts, queries(db.conn), reasons
@@ -177,11 +177,11 @@ def test_a_batch_with_every_hostile_value_keeps_the_good_events_and_every_query_
     assert answers["rollups"]["rollups"][0]["scores"][0]["score"] == 5.0
 
 
-def test_an_event_that_still_cannot_be_written_is_quarantined_and_the_rest_of_its_batch_stored(tmp_path):
+def test_an_event_that_still_cannot_be_written_is_quarantined_and_the_rest_of_its_batch_stored(store_url):
     good = [parse(e) for e in good_events()]
     # Built past the parser (which refuses it): orjson cannot write a state nested this deep.
     unwritable = dataclasses.replace(good[5], event=_set(RES, "body.extra", _deep(300)), content_hash="f" * 64)
-    store = open_store(str(tmp_path / "s.db"))
+    store = open_store(store_url)
     try:
         batch, counts = Batch(), Counts(read=len(good) + 1)
         for i, event in enumerate([*good[:3], unwritable, *good[3:]]):
@@ -190,8 +190,8 @@ def test_an_event_that_still_cannot_be_written_is_quarantined_and_the_rest_of_it
             batch.items.append(RawItem("test", i + 1, "{}" if event is not unwritable else '{"deep": 1}', {}, None))
         flush(store, batch, counts)
         assert counts.balanced() and (counts.appended, counts.quarantined) == (len(good), 1)
-        (reason,), = store.query("SELECT reason FROM quarantine")
-        assert reason.startswith("cannot be stored as it is")
+        (row,) = store.query("SELECT reason FROM quarantine")
+        assert row["reason"].startswith("cannot be stored as it is")
     finally:
         store.close()
 
