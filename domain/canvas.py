@@ -244,6 +244,14 @@ class Metadata(_Tolerant):
     job_id: CanvasId | None = None
     job_tag: Code = None
     request_id: Code = None
+    # The request an audit shows (rendered as text): strings or null.
+    client_ip: Code = None
+    hostname: Code = None
+    http_method: Code = None
+    session_id: Code = None
+    url: Text = None
+    referrer: Text = None
+    user_agent: Text = None
     context_type: Code = None
     context_id: CanvasId | None = None
     context_account_id: CanvasId | None = None

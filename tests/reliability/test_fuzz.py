@@ -90,7 +90,7 @@ GOOD = [b.outcome("1", 0), b.link("11", "1", "5", 0), b.group("900", "5", 0),
         b.result("1", GOOD_USERS[0], 3, 1, rid="501"), b.result("1", GOOD_USERS[0], 5, 2, rid="502"),
         b.result("1", GOOD_USERS[1], 1, 1, rid="503", percent=0.2, possible=5)]
 META = ["event_time", "root_account_id", "user_id", "user_login", "user_sis_id", "real_user_id", "job_tag",
-        "context_type", "context_id", "context_account_id", "extra"]
+        "context_type", "context_id", "context_account_id", "url", "http_method", "client_ip", "extra"]
 CRITERION = ["rubric_criterion", "rubric_criterion.mastery_points", "rubric_criterion.points_possible",
              "rubric_criterion.ratings", "rubric_criterion.ratings.0", "rubric_criterion.ratings.0.points",
              "rubric_criterion.ratings.0.description", "rubric_criterion.ratings.0.color",

@@ -81,6 +81,8 @@ HOSTILE = [
     ("metadata context_id 5,000 digits", _set(LINK, "metadata.context_id", BIG_DIGITS), "context_id"),
     ("root_account_id 5,000 digits", _set(OUT, "metadata.root_account_id", BIG_DIGITS), "root_account_id"),
     ("user_login a number", _set(OUT, "metadata.user_login", 12), "user_login"),
+    ("url an object", _set(OUT, "metadata.url", {"u": 1}), "metadata.url"),
+    ("http_method a list", _set(OUT, "metadata.http_method", ["GET"]), "http_method"),
     ("updated_at past the calendar", _set(OUT, "body.updated_at", "9999-12-31T23:59:59-23:59"), "updated_at"),
     ("result score 1e308", _set(RES, "body.score", 1e308), "score"),
     ("result score -1e308", _set(RES, "body.score", -1e308), "score"),
