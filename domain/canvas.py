@@ -4,9 +4,9 @@ Strict where our folds and calculations read a field (ids, numbers, times, texts
 else: unknown fields are kept (Canvas payloads grow), and the stored event keeps the payload verbatim.
 The bounds (DESIGN decision 4, "nothing unusable is stored") apply when an event arrives: the models are
 validated with `STRICT` context then, and refuse what would break a fold, the calculation or the store
-later (see `check_shape` for the whole value). An event stored before a bound existed is re-read
-leniently (no context): a value out of bounds becomes null where the field may be null, and never
-raises. Also here: the content hash (decision 4); the token redaction lives in `domain.redaction`.
+later (see `check_shape` for the whole value). An event stored before a bound existed is re-read without
+the context: the bounds are not applied and its values are read as they were stored (no new reason to
+raise; an event the folds still cannot use is the projections' problem list's, DESIGN decision 10). Also here: the content hash (decision 4); the token redaction lives in `domain.redaction`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _canvas_id(value: Any, info: ValidationInfo | None) -> str | None:
     if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:
         if _strict(info):
             raise ValueError(f"a numeric id has at most {MAX_DIGITS} digits")
-        return str(value)  # lenient re-read: stored ints are within 64 bits (orjson wrote them)
+        return str(value)  # re-read: stored ints are within 64 bits (orjson wrote them)
     text = str(value).strip()
     if not text:
         raise ValueError("an id must not be empty")
@@ -81,11 +81,7 @@ def _number(value: Any, info: ValidationInfo | None) -> float:
 
 
 def _optional_number(value: Any, info: ValidationInfo | None) -> float | None:
-    if value is None:
-        return None
-    number = _number(value, info)
-    # Lenient re-read of an old event: an out-of-range number where null is allowed is read as null.
-    return None if abs(number) > MAX_NUMBER else number
+    return None if value is None else _number(value, info)
 
 
 def _texts(cap: int):
@@ -95,7 +91,7 @@ def _texts(cap: int):
         if not isinstance(value, str):
             if _strict(info):
                 raise ValueError(f"must be a string or null (got {type(value).__name__})")
-            return None  # lenient re-read of an old event: a non-string is read as missing
+            return value  # re-read of an old event: as stored (the folds' problem, not the reader's)
         if len(value) > cap and _strict(info):
             raise ValueError(f"too long: at most {cap:,} characters (got {len(value):,})")
         return value
@@ -104,8 +100,10 @@ def _texts(cap: int):
 
 def _guid(value: Any, info: ValidationInfo | None) -> str | None:
     # vendor_guid: a string, though some producers send a number; either is kept as text.
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and (not _strict(info) or abs(value) < 1e30):
-        return str(value)[:MAX_CODE]
+    if value is not None and not isinstance(value, str) and not _strict(info):
+        return str(value)  # re-read of an old event: what the fold made of it before (str of anything)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e30:
+        return str(value)
     return _texts(MAX_CODE)(value, info)
 
 

@@ -57,17 +57,11 @@ class CanvasEvent(BaseModel):
 
     @cached_property
     def root_shard(self) -> int | None:
-        try:
-            return shard_of(self.metadata.get("root_account_id"))
-        except ValueError:  # an old event with an id int() refuses (over 4,300 digits): no shard
-            return None
+        return shard_of(self.metadata.get("root_account_id"))
 
     def local(self, value: Any) -> str | None:
         """A Canvas id from this event reduced for use as a key (DESIGN decision 1)."""
-        try:
-            return local_id(value, self.root_shard)
-        except ValueError:  # an old event with an id int() refuses: kept as it was given
-            return None if value is None else str(value)
+        return local_id(value, self.root_shard)
 
     @cached_property
     def updated_at(self) -> datetime | None:
