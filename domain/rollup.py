@@ -81,6 +81,7 @@ class RollupScore:
     mastery: bool | None              # score >= scale.mastery_points; None when score (or mastery_points) is None
     steps: tuple[Step, ...]
     arithmetic: str                   # one human-readable line showing the method's arithmetic
+    ignored: tuple[str, ...] = ()     # ids of results left out because their scaled score is not finite
 
 
 # ------------------------------------------------------------------------------------------------- rounding
@@ -235,12 +236,12 @@ def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[
             members.setdefault(asset, []).append(r)
     groups = {}
     for asset, rs in members.items():
-        total = math.fsum(float(r.possible) for r in rs)
+        total = _sum([float(r.possible) for r in rs])
         # Canvas's `alignment_aggregate_score` returns nil for Σ possible 0; the doc keeps each result's own
         # score instead (the doc wins). With no P at all the raw score is used (see _own_step).
-        if total == 0 or p is None:
-            continue
-        weighted = math.fsum(float(r.possible) * float(r.percent) for r in rs)
+        weighted = _sum([float(r.possible) * float(r.percent) for r in rs])
+        if total == 0 or p is None or not math.isfinite(total) or not math.isfinite(weighted):
+            continue  # a non-finite or overflowing group (bad data): each result keeps its own score
         how = (f"quiz group {asset[0]} {asset[1]}: (Σ possible×percent / Σ possible) × {p!r} ({which})"
                f" = ({weighted!r} / {total!r}) × {p!r}")
         groups[asset] = ((weighted / total) * p, how)
@@ -269,8 +270,24 @@ def _list(scores: Sequence[float]) -> str:
     return ", ".join(_num(s) for s in scores)
 
 
+# Sums and means that cannot raise: values this large are scaled down by a power of two (exact) first.
+_LARGE, _DOWN, _UP = 2.0**960, 2.0**-64, 2.0**64
+
+
+def _sum(values: Sequence[float]) -> float:
+    """math.fsum that never raises: ±inf when finite values overflow, NaN when any value is not finite."""
+    if not all(math.isfinite(v) for v in values):
+        return math.nan
+    if max(map(abs, values), default=0.0) < _LARGE:
+        return math.fsum(values)
+    return math.fsum(v * _DOWN for v in values) * _UP
+
+
 def _mean(scores: Sequence[float]) -> float:
-    return math.fsum(scores) / len(scores)
+    """The mean of finite scores; it lies between their min and max, so it never overflows."""
+    if max(map(abs, scores)) < _LARGE:
+        return math.fsum(scores) / len(scores)
+    return math.fsum(s * _DOWN for s in scores) / len(scores) * _UP
 
 
 def _highest(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
@@ -290,7 +307,7 @@ def _weighted(scores: list[float], w: int, _scale: Scale) -> tuple[float | None,
     if len(scores) == 1:
         return scores[0], f"single result {_num(scores[0])}"
     *older, latest = scores
-    value = math.fsum([latest * (0.01 * w), _mean(older) * (0.01 * (100 - w))])
+    value = _sum([latest * (0.01 * w), _mean(older) * (0.01 * (100 - w))])
     return value, f"{_num(latest)}×{w / 100:g} + mean({_list(older)})×{(100 - w) / 100:g}"
 
 
@@ -301,7 +318,7 @@ def _standard_decay(scores: list[float], d: int, _scale: Scale) -> tuple[float |
     keep, take = f"{(100 - d) / 100:g}", f"{d / 100:g}"
     value, text = scores[0], _num(scores[0])
     for i, s in enumerate(scores[1:]):
-        value = math.fsum([value * (0.01 * (100 - d)), s * (0.01 * d)])
+        value = _sum([value * (0.01 * (100 - d)), s * (0.01 * d)])
         text = f"{f'({text})' if i else text}×{keep} + {_num(s)}×{take}"
     return value, text
 
@@ -348,22 +365,28 @@ def rollup(results: Sequence[ResultInput], scale: Scale, method: Method, *,
     name, number, prefix = _calculation(method, legacy_decay)
     # §5: count is the results with a score; a null score never counts (§1), whatever the caller passed.
     ordered = [r for r in order_results(results) if r.score is not None]
-    steps = _steps(ordered, scale, grouped=name in GROUPED_METHODS)
+    every = _steps(ordered, scale, grouped=name in GROUPED_METHODS)
+    # Bad data never stops a rollup: a scaled score that is not finite (inf, NaN) is left out and named.
+    steps = [s for s in every if math.isfinite(s.scaled_score)]
+    ignored = tuple(s.result_id for s in every if not math.isfinite(s.scaled_score))
+    ordered = [r for r, s in zip(ordered, every, strict=True) if math.isfinite(s.scaled_score)]
     if not steps:
-        return RollupScore(None, 0, None, None, None, (), "no results → null")
+        return RollupScore(None, 0, None, None, None, (), "no results → null", ignored)
     value, text = _CALCULATIONS[name]([s.scaled_score for s in steps], number, scale)
+    if value is not None and not math.isfinite(value):
+        value, text = None, f"{text} overflows"
     score = None if value is None else ruby_round(value)  # §5: rounded once, at the end
     mastery = None if score is None or scale.mastery_points is None else score >= scale.mastery_points
     arithmetic = f"{prefix}{text} {'→ null' if score is None else f'= {_num(score)}'}"
     return RollupScore(score, len(steps), _submitted_at(ordered), rating_for(score, scale), mastery,
-                       tuple(steps), arithmetic)
+                       tuple(steps), arithmetic, ignored)
 
 
 # -------------------------------------------------------------------------------------------- aggregate §7
 
 def course_aggregate(scores: Sequence[float | None], stat: str) -> tuple[float | None, int]:
     """§7: the course mean (Ruby-rounded) or median (not rounded) of students' scores; count includes nulls."""
-    present = sorted(float(s) for s in scores if s is not None)
+    present = sorted(float(s) for s in scores if s is not None and math.isfinite(s))
     if stat not in ("mean", "median"):
         raise ValueError(f"unknown aggregate stat {stat!r} (mean or median)")
     if not present:
@@ -372,4 +395,4 @@ def course_aggregate(scores: Sequence[float | None], stat: str) -> tuple[float |
         return ruby_round(_mean(present)), len(scores)
     # rollup_score_aggregator_helper.rb `median_aggregate_score`: (lower middle + upper middle) / 2.0.
     k = len(present)
-    return math.fsum([present[(k - 1) // 2], present[k // 2]]) / 2.0, len(scores)
+    return _mean([present[(k - 1) // 2], present[k // 2]]), len(scores)

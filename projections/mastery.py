@@ -5,6 +5,8 @@ cut), so both give the numbers Canvas would show for the events they see. Recomp
 a result → its student's row; an outcome edit → that outcome's rows; a link → that outcome in that
 course; a scale, a method (or the auto mode flipping) → the root account's courses; a newly learned
 course → account → that course; a settings change → everything in the root account.
+A unit whose recompute raises is rolled back alone and recorded as a problem (so are results a rollup
+had to leave out); the other units are written as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from domain.events import REGISTRY
 from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
 from domain.rollup import RollupScore, rollup
+from projections import problems
 from projections.views import View
 
 NAME, VERSION = "mastery", 1
@@ -133,11 +136,37 @@ class MasteryProjection:
         """Compute and write the rows of the given units (a whole unit when many of its students changed)."""
         contexts: dict[tuple[str, str], CourseContext] = {}
         for (root, course, outcome), users in dirty.items():
-            view = View(conn, root, suffix=self.suffix)
-            ctx = contexts.get((root, course)) or contexts.setdefault((root, course), course_context(view, course))
             whole = None in users or len(users) > 3
             for user in ([None] if whole else sorted(users)):
-                self.write(conn, root, compute(view, course, outcome, ctx, user), user)
+                self._guarded(conn, contexts, root, course, outcome, user)
+
+    def _guarded(self, conn: Any, contexts: dict, root: str, course: str, outcome: str, user: str | None) -> None:
+        """Recompute one unit inside a SAVEPOINT; on failure its rows are removed and the reason recorded."""
+        name = problems.unit_name(root, course, outcome, user)
+        conn.execute("SAVEPOINT unit")
+        try:
+            view = View(conn, root, suffix=self.suffix)
+            ctx = contexts.get((root, course)) or contexts.setdefault((root, course), course_context(view, course))
+            unit = compute(view, course, outcome, ctx, user)
+            self.write(conn, root, unit, user)
+            problems.clear_unit(conn, self.suffix, name)
+            self._note_ignored(conn, root, unit, name)
+        except Exception as error:
+            conn.execute("ROLLBACK TO unit")
+            self.write(conn, root, Unit(course, outcome, None, None, {}), user)  # type: ignore[arg-type]
+            problems.record_unit(conn, self.suffix, name, f"recompute failed: {problems.describe(error)}")
+        conn.execute("RELEASE unit")
+
+    def _note_ignored(self, conn: Any, root: str, unit: Unit, name: str) -> None:
+        """Record each result a rollup left out (a scaled score that is not finite), by its event's position."""
+        for student, score in unit.scores.items():
+            for result_id in score.ignored:
+                row = conn.execute(f"SELECT position, (SELECT event_name FROM entity_versions{self.suffix} v "
+                                   f"WHERE v.position = c.position) FROM entity_current{self.suffix} c "
+                                   "WHERE root = ? AND kind = 'result' AND key = ?", (root, result_id)).fetchone()
+                problems.record_unit(conn, self.suffix, problems.unit_name(root, unit.course, unit.outcome_id, student),
+                                     f"result {result_id} left out of the rollup: its scaled score is not finite",
+                                     row[0] if row else None, row[1] if row else None)
 
     def write(self, conn: Any, root: str, unit: Unit, user: str | None) -> None:
         where, params = "root = ? AND course = ? AND outcome = ?", [root, unit.course, unit.outcome_id]

@@ -4,6 +4,8 @@ The live read model keeps answering while the new tables fill. The swap is one w
 the new tables up to the head (events ingested meanwhile are not lost), compare, drop the live tables and
 rename the new ones. Killed at any moment, the live tables are untouched and the next rebuild starts
 clean (leftover side tables are dropped first). `--dry-run` compares and drops the new tables.
+The problems table is rebuilt too (a problem seen before keeps its first-seen time); the operator's
+exclusions (`rm_exclusions`) are not a rebuilt table: they are kept, and the rebuild skips those events.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from projections import problems
 from projections.runner import PROJECTIONS, catch_up, write_transaction
 from projections.schema import ensure_schema
 from projections.settings import level_label
 
 SIDE = "_rebuild"
-TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery", "mastery_dirty")
+TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery", "mastery_dirty", "rm_problems")
 
 
 def drop_side_tables(conn: Any) -> None:
@@ -33,6 +36,8 @@ def rebuild(store: Any, conn: Any, *, dry_run: bool = False,
     import sqlite_utils
     drop_side_tables(conn)
     ensure_schema(sqlite_utils.Database(conn), suffix=SIDE, index_tag=uuid.uuid4().hex[:8])
+    problems.ensure(conn)
+    problems.ensure(conn, SIDE)
     catch_up(store, conn, suffix=SIDE, progress=progress)
     with write_transaction(conn):
         catch_up(store, conn, suffix=SIDE, in_transaction=True)
@@ -78,6 +83,7 @@ def _diff(conn: Any, table: str, key: tuple[str, ...], columns: tuple[str, ...])
 
 
 def _swap(conn: Any) -> None:
+    problems.keep_first_seen(conn, SIDE)
     for table in TABLES:
         conn.execute(f"DROP TABLE {table}")
         conn.execute(f"ALTER TABLE {table}{SIDE} RENAME TO {table}")

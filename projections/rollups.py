@@ -1,7 +1,8 @@
 """Course rollups in Canvas's `outcome_rollups` shape, now (mastery table) or as of a cut (computed).
 
 Returns plain dicts (DESIGN's JSON): rollups sorted by user_uuid, scores by numeric outcome id, students
-with no counted result left out; `--aggregate mean|median` gives one course rollup instead.
+with no counted result left out; `--aggregate mean|median` gives one course rollup instead. An outcome
+whose rules or scores cannot be computed is left out of the answer (its unit is in `mastery problems`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ def course_outcomes(view: View, course: str) -> list[str]:
 def units(view: View, course: str, outcome_ids: list[str] | None = None) -> list[Unit]:
     """Computed units: from the history inside a cut, or the materialised mastery rows for "now"."""
     ctx = course_context(view, course)
-    wanted = outcome_ids or course_outcomes(view, course)
-    if view.is_cut:
-        return [compute(view, course, o, ctx) for o in wanted]
-    out = [unit_rules(view, course, o, ctx) for o in wanted]
-    for unit in out:
-        unit.scores = stored_scores(view, unit)
+    out = []
+    for outcome in outcome_ids or course_outcomes(view, course):
+        try:
+            unit = compute(view, course, outcome, ctx) if view.is_cut else unit_rules(view, course, outcome, ctx)
+        except Exception:  # bad data in one outcome never fails the course; the recompute recorded it
+            continue
+        if not view.is_cut:
+            unit.scores = stored_scores(view, unit)
+        out.append(unit)
     return out
 
 

@@ -4,6 +4,8 @@ Our own loop over `select_notifications` (the SQLite recorder has no `subscribe`
 Each page is one read-model transaction holding the rows of every projection and their tracking
 positions, so a crash resumes exactly where the last committed page ended. The history projection runs
 first; the mastery projection recomputes what the history's changes touched, in the same transaction.
+No event stops the catch-up (DESIGN decision 10): one that cannot be read, prepared or applied is rolled
+back alone (a SAVEPOINT), recorded in the problems table, and passed; excluded positions are skipped.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.history import HistoryProjection
+from domain.events import TOPICS
+from domain.states import FOLDS
+from projections import problems
+from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
 
 PAGE = 1000
 PROJECTIONS = (HistoryProjection, MasteryProjection)
+EVENT_NAMES = {topic: cls.canvas_name for cls, topic in TOPICS.items()}
 
 
 def positions(conn: Any) -> dict[str, tuple[int, int]]:
@@ -45,27 +51,65 @@ def write_transaction(conn: Any) -> Iterator[Any]:
 
 def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_transaction: bool = False,
              drain_queue: bool = True, progress: Callable[[int, int], None] | None = None) -> int:
-    """Apply every stored event after the tracked position; return how many were applied."""
+    """Apply every stored event after the tracked position; return how many were read (applied or skipped)."""
     history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
+    problems.ensure(conn, suffix)
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
     applied = 0
-    while batch := store.notifications(start, page):
-        rows = history.prepare(batch)  # CPU work outside the writer lock, so other writers are not held up
+    while True:
+        batch, failed = read_page(store, start, page)
+        if not batch and not failed:
+            break
+        last, read = max(p for p, *_ in batch + failed), len(batch) + len(failed)
+        skip = problems.excluded(conn, start + 1, last)
+        batch = [(p, e) for p, e in batch if p not in skip]
+        failed = [f for f in failed if f[0] not in skip]
+        batch, rows = prepare(history, batch, failed)  # CPU work outside the writer lock
         if in_transaction:
-            apply_page(conn, history, mastery, batch, suffix, rows)
+            apply_page(conn, history, mastery, batch, suffix, rows, last, failed)
         else:
             with write_transaction(conn):
-                if positions(conn).get(f"history{suffix}", (0, 0))[1] >= batch[-1][0]:
-                    start = batch[-1][0]  # another process applied this page meanwhile
+                if positions(conn).get(f"history{suffix}", (0, 0))[1] >= last:
+                    start = last  # another process applied this page meanwhile
                     continue
-                apply_page(conn, history, mastery, batch, suffix, rows)
-        start = batch[-1][0]
-        applied += len(batch)
+                apply_page(conn, history, mastery, batch, suffix, rows, last, failed)
+        applied += read
+        start = last
         if progress:
             progress(applied, start)
     if drain_queue:
         drain(conn, mastery, in_transaction)
     return applied
+
+
+def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
+    """The next page as (position, event) pairs, and (position, type, reason) for records that cannot be read."""
+    try:
+        return store.notifications(start, page), []
+    except Exception:  # one unreadable record: map the page one record at a time
+        items = store.recorder.select_notifications(start=start, limit=page, inclusive_of_start=False)
+    batch, failed = [], []
+    for item in items:
+        try:
+            batch.append((item.id, store.mapper.to_domain_event(item)))
+        except Exception as error:
+            failed.append((item.id, EVENT_NAMES.get(item.topic, item.topic), problems.describe(error)))
+    return batch, failed
+
+
+def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list, list]:
+    """The version rows of a page; an event whose state cannot be built, or read back, joins `failed`."""
+    kept, rows = [], []
+    for position, event in batch:
+        try:
+            row = version_row(position, event)
+            FOLDS[event.kind][1].model_validate_json(row["state"])  # the state readers will load
+        except Exception as error:
+            failed.append((position, getattr(event, "canvas_name", None), problems.describe(error)))
+            continue
+        kept.append((position, event))
+        rows.append(row)
+    return kept, rows
 
 
 def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, chunk: int = 2000) -> None:
@@ -80,12 +124,43 @@ def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, c
 
 
 def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str,
-               rows: list | None = None) -> None:
-    """Apply one page to both projections and move their tracking positions (caller holds the transaction)."""
+               rows: list | None = None, last: int | None = None, failed: list = ()) -> None:
+    """Apply one page to both projections and move their tracking positions (caller holds the transaction).
+
+    The page is applied whole inside a SAVEPOINT; if that raises, it is applied again one event per
+    SAVEPOINT, and an event that still raises is rolled back alone and recorded as a problem.
+    """
+    rows = rows if rows is not None else history.prepare(batch)
+    for position, event_type, reason in failed:
+        problems.record_event(conn, suffix, position, event_type, reason)
+    try:
+        _guarded(conn, lambda: _apply(conn, history, mastery, batch, rows))
+    except Exception:
+        for item, row in zip(batch, rows, strict=True):
+            try:
+                _guarded(conn, lambda: _apply(conn, history, mastery, [item], [row]))  # noqa: B023
+            except Exception as error:
+                problems.record_event(conn, suffix, item[0], item[1].canvas_name, problems.describe(error))
+    now = datetime.now(UTC).isoformat()
+    position = last if last is not None else batch[-1][0]
+    for projection in (history, mastery):
+        conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "
+                     "VALUES (?, ?, ?, ?)", (projection.name + suffix, projection.version, position, now))
+
+
+def _apply(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list) -> None:
     changes: list = []
     history.handle_page(conn, batch, changes, rows)
     mastery.mark(conn, changes)
-    now = datetime.now(UTC).isoformat()
-    for projection in (history, mastery):
-        conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "
-                     "VALUES (?, ?, ?, ?)", (projection.name + suffix, projection.version, batch[-1][0], now))
+
+
+def _guarded(conn: Any, work: Callable[[], None]) -> None:
+    """Run `work` inside a SAVEPOINT: kept when it returns, rolled back alone when it raises."""
+    conn.execute("SAVEPOINT guarded")
+    try:
+        work()
+    except BaseException:
+        conn.execute("ROLLBACK TO guarded")
+        conn.execute("RELEASE guarded")
+        raise
+    conn.execute("RELEASE guarded")
