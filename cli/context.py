@@ -1,6 +1,7 @@
 """What every command needs: the store and read model it names, the root account, and time parsing.
 
-Errors here are `click` exceptions with exit codes from DESIGN's contract (1 domain, 2 usage, 3 I/O).
+Errors here are `click` exceptions with exit codes from DESIGN's contract (1 domain, 2 usage, 3 I/O,
+4 broken history).
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ class InputOutputError(click.ClickException):
     """A file, folder, database or server could not be read or written: exit code 3."""
 
     exit_code = 3
+
+
+class BrokenHistory(click.ClickException):
+    """The hash chain or the head witness says the history was changed or cut: exit code 4."""
+
+    exit_code = 4
 
 
 @dataclass
@@ -66,12 +73,33 @@ class Context:
 
     @property
     def db(self) -> Any:
+        """The read model, refused (exit 3) when it was built from another store."""
         if self._db is None:
-            from projections.schema import connect
-            try:
-                self._db = connect(self.read_path)
-            except Exception as error:
-                raise InputOutputError(f"cannot open read model {self.read_path!r}: {error}") from None
+            db = self.open_read_model()
+            from projections.schema import claim
+            owner = claim(db.conn, self.store.store_id)
+            if owner is not None:
+                db.conn.close()
+                raise InputOutputError(
+                    f"read model {self.read_path!r} belongs to another event store (store id {owner}), not to "
+                    f"{self.store.safe_url} (store id "
+                    f"{self.store.store_id}): give this store its own read model with --read-db FILE, or run "
+                    "`mastery rebuild --adopt` to rebuild this one from this store")
+            self._db = db
+        return self._db
+
+    def open_read_model(self) -> Any:
+        """The read-model file as it is, whoever it belongs to (for `rebuild --adopt`)."""
+        from projections.schema import connect
+        try:
+            return connect(self.read_path)
+        except Exception as error:
+            raise InputOutputError(f"cannot open read model {self.read_path!r}: {error}") from None
+
+    def adopt(self) -> Any:
+        """The read model for a rebuild that may take it over from another store (stamped after the swap)."""
+        if self._db is None:
+            self._db = self.open_read_model()
         return self._db
 
     @property
@@ -95,14 +123,14 @@ class Context:
         wanted = self.settings.account
         if wanted:
             if roots and wanted not in roots:
-                raise DomainError(f"root account {wanted!r} is not in the store; it holds: {', '.join(roots)}")
+                raise DomainError(f"root account {wanted!r} is not in the store; {_some(roots)}")
             return wanted
         if len(roots) == 1:
             return roots[0]
         if not roots:
             raise DomainError("the store holds no events yet: run `mastery ingest FILE` first")
-        raise DomainError("the store holds several root accounts; choose one (--account, or ?account= over HTTP): "
-                          + ", ".join(roots))
+        raise DomainError(f"the store holds {len(roots)} root accounts; choose one with --account ROOT "
+                          f"(or MASTERY_ACCOUNT, or ?account= over HTTP); {_some(roots)}")
 
     def local(self, value: str, conn: Any, root: str) -> str:
         """An id given by the user, reduced like the keys (DESIGN decision 1)."""
@@ -117,6 +145,25 @@ class Context:
             self._store.close()
         if self._db is not None:
             self._db.conn.close()
+
+
+def validation_message(error: Any, where: str) -> str:
+    """A pydantic ValidationError as one line: where, then each field that is wrong, why, and what it got."""
+    problems = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(p) for p in item["loc"]) or "value"
+        if item["type"] == "missing":
+            problems.append(f"field {field} is missing")
+        else:
+            why = item["msg"].removeprefix("Value error, ")
+            problems.append(f"field {field}: {why} (got {item['input']!r:.40})")
+    return f"{where}: " + "; ".join(problems)
+
+
+def _some(roots: list[str], shown: int = 5) -> str:
+    """A few of the root accounts, and how many more there are (a store may hold hundreds of tenants)."""
+    more = len(roots) - shown
+    return "it holds " + ", ".join(roots[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def parse_cli_time(text: str | None, tz: str, option: str = "--as-of") -> datetime | None:

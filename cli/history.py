@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import orjson
 
-from cli.context import Context, DomainError, InputOutputError
+from cli.context import BrokenHistory, Context, DomainError, InputOutputError
 from cli.main import cli
 from cli.queries import _view, cut_options, json_option
 from cli.render import Progress, emit_json, kv, moves, table
@@ -51,14 +51,23 @@ def explain(app: Context, user_uuid: str, course: str, outcome_id: str, as_of: s
 @cli.command()
 @click.argument("name", required=False, type=click.Choice(NAMES))
 @click.option("--dry-run", is_flag=True, help="Build and compare, then throw the new tables away.")
+@click.option("--adopt", is_flag=True, help="Rebuild a read model that belongs to another store from this one.")
 @json_option
 @click.pass_obj
-def rebuild(app: Context, name: str | None, dry_run: bool, as_json: bool) -> None:
+def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json: bool) -> None:
     """Replay the history into new read-model tables beside the live ones, swap, and report what moved."""
     from projections.rebuild import rebuild as run
+    from projections.schema import restamp
+    checked, position, why = app.store.verify()
+    if position is not None:  # never rebuild answers from a history that verify calls broken
+        raise BrokenHistory(f"refused: the history is broken at position {position}: {why} "
+                            f"({checked} events verified before it); see `mastery verify`")
+    conn = app.adopt().conn if adopt else app.conn
     head = app.store.head()
     with Progress(not as_json, "rebuilding", total=head) as bar:
-        report = run(app.store, app.conn, dry_run=dry_run, progress=lambda n, pos: bar(pos))
+        report = run(app.store, conn, dry_run=dry_run, progress=lambda n, pos: bar(pos))
+    if adopt and not dry_run:
+        restamp(conn, app.store.store_id)
     report["rebuilt"] = list(NAMES)  # both, whatever NAME says: mastery is computed from the history
     if as_json:
         emit_json(report)

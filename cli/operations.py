@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cli.context import Context, DomainError, InputOutputError, ensure_parent
+from cli.context import Context, DomainError, InputOutputError, ensure_parent, validation_message
 from cli.main import cli
 from cli.render import emit_json, kv, moves, say, table
 
@@ -24,18 +26,25 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include items already retried.")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(0),
+              help="Show at most this many items (0: all of them).")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Skip this many items first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def quarantine_list(app: Context, show_all: bool, as_json: bool) -> None:
-    """List quarantined items with their reasons (open ones by default)."""
+def quarantine_list(app: Context, show_all: bool, limit: int, offset: int, as_json: bool) -> None:
+    """List quarantined items with their reasons (open ones by default), saying when the list is cut."""
     from store import quarantine as q
-    items = q.list_items(app.store, None if show_all else "open")
+    status = None if show_all else "open"
+    items = q.list_items(app.store, status, limit or None, offset)
+    total = q.count(app.store, status)
     if as_json:
-        emit_json({"items": items})
-        return
-    table("quarantine", ["id", "status", "source", "line", "reason", "received"],
-          [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
-          caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again")
+        emit_json({"items": items, "total": total, "offset": offset, "limit": limit or None})
+    else:
+        table("quarantine", ["id", "status", "source", "line", "reason", "received"],
+              [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
+              caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again")
+    if len(items) < total:
+        say(f"showing {len(items)} of {total} from offset {offset}; use --limit N --offset M to page, --limit 0 for all")
 
 
 @quarantine.command("show")
@@ -71,6 +80,8 @@ def quarantine_retry(app: Context, item_ids: tuple[int, ...], as_json: bool) -> 
                f"{report['duplicates']}, ignored {report['ignored']}, still unusable {len(report['still_bad'])}")
     for bad in report["still_bad"][:20]:
         click.echo(f"  #{bad['id']}: {bad['reason']}")
+    if len(report["still_bad"]) > 20:
+        click.echo(f"  and {len(report['still_bad']) - 20} more: `mastery quarantine list` shows them")
 
 
 @cli.command()
@@ -212,14 +223,57 @@ def roster() -> None:
 @click.pass_obj
 def roster_import(app: Context, file: str) -> None:
     """Import a CSV with columns user_uuid, name, sis_id."""
+    rows = roster_rows(file)
+    app.db["roster"].upsert_all(rows, pk="user_uuid")
+    say(f"roster: {len(rows)} student(s) imported from {Path(file).name}")
+
+
+class RosterRow(BaseModel):
+    """One student of a roster file: a user_uuid is required; empty name and sis_id mean unknown."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    user_uuid: str = Field(min_length=1)
+    name: str | None = None
+    sis_id: str | None = None
+
+    @field_validator("name", "sis_id")
+    @classmethod
+    def _empty_is_unknown(cls, value: str | None) -> str | None:
+        return value or None
+
+
+def roster_rows(file: str) -> list[dict[str, Any]]:
+    """The rows of a roster CSV, or a DomainError naming the file, line and field that is wrong
+    (nothing is imported then)."""
     try:
-        with open(file, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+        data = Path(file).read_bytes()
     except OSError as error:
         raise InputOutputError(f"cannot read {file!r}: {error.strerror}") from None
-    if rows and "user_uuid" not in rows[0]:
-        raise DomainError(f"{file}: the header must name user_uuid (and name, sis_id); found {', '.join(rows[0])}")
-    clean = [{"user_uuid": r["user_uuid"].strip(), "name": (r.get("name") or "").strip() or None,
-              "sis_id": (r.get("sis_id") or "").strip() or None} for r in rows if (r.get("user_uuid") or "").strip()]
-    app.db["roster"].upsert_all(clean, pk="user_uuid")
-    say(f"roster: {len(clean)} student(s) imported from {Path(file).name}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DomainError(f"{file} line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                          "save the file as UTF-8 CSV") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        header = reader.fieldnames
+        if not header or "user_uuid" not in header:
+            found = ", ".join(header or []) or "nothing"
+            raise DomainError(f"{file} line 1: the header must name user_uuid (and name, sis_id); found {found}")
+        for row in reader:
+            where = f"{file} line {reader.line_num}"
+            if None in row:
+                raise DomainError(f"{where}: {len(header) + len(row[None])} fields but the header has "
+                                  f"{len(header)} (a name with a comma must be in double quotes)")
+            if not any((v or "").strip() for v in row.values()):
+                continue  # a row of empty fields
+            try:
+                rows.append(RosterRow.model_validate(row).model_dump())
+            except ValidationError as error:
+                raise DomainError(validation_message(error, where)) from None
+    except csv.Error as error:
+        raise DomainError(f"{file} line {reader.line_num + 1}: not readable CSV ({error})") from None
+    return rows

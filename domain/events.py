@@ -177,7 +177,10 @@ def parse(value: Any) -> Parsed | Ignored:
     cls = REGISTRY.get(name)
     if cls is None:
         return Ignored(name)
-    event = canvas.redact_event(value)
+    shape = canvas.check_shape(value)
+    if shape is not None:
+        raise InvalidEvent(f"cannot be stored as it is: {shape}")
+    event, content_hash = canvas.redact_and_hash(value)  # tokens removed before hashing and storing
     meta = _validate(canvas.Metadata, event["metadata"], "metadata")
     if not meta.root_account_uuid.strip():
         raise InvalidEvent("metadata.root_account_uuid is empty: the event has no root account")
@@ -186,12 +189,12 @@ def parse(value: Any) -> Parsed | Ignored:
     body = _validate(canvas.BODIES[cls.kind], event["body"], "body")
     key, attributable = _entity_key(cls.kind, body, shard_of(meta.root_account_id))
     return Parsed(cls, meta.root_account_uuid, key, stream_id(meta.root_account_uuid, cls.kind, key),
-                  meta.event_time, canvas.content_hash(event), attributable, event)
+                  meta.event_time, content_hash, attributable, event)
 
 
 def _validate(model: type[BaseModel], data: dict, where: str) -> Any:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=canvas.STRICT)
     except ValidationError as error:
         raise InvalidEvent(canvas.describe_error(error, where)) from None
 

@@ -30,10 +30,9 @@ def evolve(event: CanvasEvent, state: GroupState | None) -> GroupState | None:
 @evolve.register(LearningOutcomeGroupUpdated)
 def _snapshot(event: CanvasEvent, state: GroupState | None) -> GroupState:
     b = event.body
-    guid = b.model_extra.get("vendor_guid")
     return GroupState.of(
-        **bookkeeping(event, state), title=b.title, description=b.model_extra.get("description"),
-        vendor_guid=None if guid is None else str(guid), parent_id=event.local(b.parent_outcome_group_id),
+        **bookkeeping(event, state), title=b.title, description=b.description,
+        vendor_guid=b.vendor_guid, parent_id=event.local(b.parent_outcome_group_id),
         context_type=b.context_type, context_id=event.local(b.context_id),
         workflow_state=b.workflow_state, updated_at=b.updated_at,
     )
@@ -80,4 +79,6 @@ def _reachable(starts: list[str], children: dict[str, list[str]]) -> set[str]:
 
 
 def _numeric_key(value: str) -> tuple[int, int, str]:
-    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+    if value.isascii() and value.isdigit() and len(value) <= 4000:  # int() refuses longer digit strings
+        return (0, int(value), "")
+    return (1, 0, value)

@@ -37,7 +37,7 @@ class Scale:
 def id_key(value: Any) -> tuple[int, int, str]:
     """Sort key for Canvas ids: numeric ids by number first, then any other id by its text (None as '')."""
     text = "" if value is None else str(value)
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 4000:  # int() refuses longer digit strings
         return (0, int(text), "")
     return (1, 0, text)
 

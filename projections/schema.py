@@ -1,7 +1,8 @@
 """The read model's SQLite database: connection settings and the idempotent `ensure_schema`.
 
 One file holds every read model (the event store's own file by default). Tables are made with
-sqlite-utils so that running `ensure_schema` again changes nothing.
+sqlite-utils so that running `ensure_schema` again changes nothing. `rm_meta` stamps the file with the id
+of the store it was built from, so a read model is never answered from another store's events.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     Indexes are found by their columns, not their names: a rebuilt table keeps its tagged index names
     after the swap renames it, and a later rebuild tags its own afresh.
     """
+    _table(db, "rm_meta", {"key": str, "value": str}, pk="key")
     _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str},
            pk="projection")
     entity_cols = {"position": int, "root": str, "kind": str, "key": str, "fold_key": str, "event_time": str,
@@ -50,6 +52,18 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
     _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
     _indexes(db, suffix, index_tag)
+
+
+def claim(conn: sqlite3.Connection, store_id: str) -> str | None:
+    """Stamp an unstamped read model with its store; the other store's id when it belongs to another."""
+    conn.execute("INSERT OR IGNORE INTO rm_meta (key, value) VALUES ('store_id', ?)", (store_id,))
+    owner = conn.execute("SELECT value FROM rm_meta WHERE key = 'store_id'").fetchone()[0]
+    return None if owner == store_id else owner
+
+
+def restamp(conn: sqlite3.Connection, store_id: str) -> None:
+    """Hand the read model to another store (after a rebuild replaced every table from its history)."""
+    conn.execute("INSERT OR REPLACE INTO rm_meta (key, value) VALUES ('store_id', ?)", (store_id,))
 
 
 MASTERY_COLUMNS = {

@@ -2,11 +2,15 @@
 
 `open_store(url)` picks SQLite (a file path, the default) or PostgreSQL (`postgresql://…`). Snapshots and
 the repository cache stay off: neither can place a late event (DESIGN decision 3). Configuration comes
-from the arguments only, never from the process environment, so tests and commands say what they use.
+from the arguments; only `open_store` reads the two settings every process must share (the chain key,
+MASTERY_CHAIN_KEY, and XDG_STATE_HOME for a PostgreSQL store's head witness) when they are not given,
+so the CLI, the web service and the follower process all use the same.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +26,11 @@ from eventsourcing.utils import Environment
 from domain.events import CanvasEvent, Parsed
 from domain.fold import ProjectorFunc
 from domain.ids import stream_id
-from store.persistence import AppendResult, BadItem, EventMapper, chain_hash, GENESIS
+from store.persistence import GENESIS, AppendResult, BadItem, EventMapper, chain_hash
+from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
+
+log = logging.getLogger("mastery.store")
+FROM_ENV: Any = object()  # open_store: read the setting from the environment
 
 
 class StoreError(Exception):
@@ -46,10 +54,25 @@ class EventStore(Application):
 
     name = "mastery"
 
-    def __init__(self, url: str, *, lock_timeout: int = 30) -> None:
+    def __init__(self, url: str, *, lock_timeout: int = 30, chain_key: bytes | None = None,
+                 state_home: str | None = None) -> None:
         self.url = url
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
         super().__init__(env=_env_for(url, lock_timeout))
+        self.chain_key = chain_key or None
+        self.recorder.chain_key = self.chain_key  # type: ignore[attr-defined]
+        try:
+            self.store_id: str = self.recorder.identify()  # type: ignore[attr-defined]
+        except BaseException:
+            self.close()
+            raise
+        self.witness = witness_path(url, self.store_id, self.is_postgres, state_home)
+        self._witness_warned = False
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden (for messages)."""
+        return _safe(self.url)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         return Environment(name, dict(env or {}))  # deliberately not os.environ
@@ -62,7 +85,30 @@ class EventStore(Application):
                sources: Sequence[str | None] | None = None, recorded_at: datetime | None = None) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
-        return self.recorder.append_batch(events, bad, when, sources)  # type: ignore[attr-defined]
+        result = self.recorder.append_batch(events, bad, when, sources)  # type: ignore[attr-defined]
+        if result.appended:
+            self._advance_witness()
+        return result
+
+    def _advance_witness(self) -> None:
+        """Move the head witness to the last link (after the commit: a failure here loses nothing)."""
+        try:
+            head = self.last_link()
+            old = read_witness(self.witness)
+            if old is not None and (old.store_id != self.store_id or self.link_at(old.position) != old.hash):
+                self._warn(f"head witness {str(self.witness)!r} disagrees with this store, so it was not moved: "
+                           "run `mastery verify`; if the store was re-created on purpose, delete that file")
+            elif head is not None and (old is None or old.position < head.position):
+                write_witness(self.witness, head)
+        except (OSError, WitnessError) as error:
+            self._warn(f"the events are stored, but the head witness {str(self.witness)!r} could not be "
+                       f"written ({error}); until it is, `verify` cannot see a cut tail: make its folder "
+                       "writable (or set XDG_STATE_HOME for a PostgreSQL store) and ingest again")
+
+    def _warn(self, message: str) -> None:
+        if not self._witness_warned:  # once per process, not once per batch
+            self._witness_warned = True
+            log.warning("warning: %s", message)
 
     # -- reading -----------------------------------------------------------------------------------
     def stream(self, root_account: str, kind: str, key: str) -> list[CanvasEvent]:
@@ -128,24 +174,77 @@ class EventStore(Application):
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def verify(self, page: int = 2000) -> tuple[int, int | None, str | None]:
-        """Recompute the hash chain: (events checked, first failing position or None, why)."""
-        prev, checked, after = GENESIS, 0, 0
-        while rows := self._chain_page(after, page):
+    def last_link(self) -> Head | None:
+        """The last chain link as a head (what `ingest --json` prints and the witness keeps)."""
+        rows = self.query("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        return Head(int(rows[0]["position"]), rows[0]["hash"], self.store_id) if rows else None
+
+    def link_at(self, position: int) -> str | None:
+        ph = "%s" if self.is_postgres else "?"
+        rows = self.query(f"SELECT hash FROM event_chain WHERE position = {ph}", (position,))
+        return rows[0]["hash"] if rows else None
+
+    def verify(self, page: int = 2000, head: Head | None = None) -> tuple[int, int | None, str | None]:
+        """Recompute the hash chain, then check it still reaches the head witness and `head`:
+        (events checked, first failing position or None, why)."""
+        try:  # read before the chain: a witness moved by an ingest meanwhile is then never ahead of it
+            expected_heads: list[tuple[str, Head]] | None = self._expected_heads(head)
+            damaged = None
+        except WitnessError as error:  # we write it atomically: a damaged one was edited
+            expected_heads, damaged = None, f"{error}: it was damaged, so a cut tail cannot be ruled out"
+        checked, last, position, why = self._verify_chain(page)
+        if position is not None:
+            return checked, position, why
+        if expected_heads is None:
+            return checked, last + 1, damaged
+        for source, expected in expected_heads:
+            if expected.store_id is not None and expected.store_id != self.store_id:
+                return checked, 1, (f"{source} belongs to store {expected.store_id}, this is store {self.store_id}: "
+                                    "the store was replaced or re-created (if on purpose, delete the witness)")
+            if expected.position > last:
+                return checked, last + 1, (f"the history ends at position {last} but {source} says "
+                                           f"{expected.position}: the events after {last} were removed")
+            if self.link_at(expected.position) != expected.hash:
+                return checked, expected.position, (f"the link at position {expected.position} differs from "
+                                                    f"{source}: the history was rewritten")
+        return checked, None, None
+
+    def witness_status(self) -> str:
+        """What `verify` says of the witness file: its path, or that there is none."""
+        try:
+            found = read_witness(self.witness)
+        except WitnessError as error:
+            return str(error)
+        return f"head witness {self.witness}" if found else f"no head witness ({self.witness})"
+
+    def _expected_heads(self, head: Head | None) -> list[tuple[str, Head]]:
+        found = read_witness(self.witness)
+        heads = [(f"the head witness {str(self.witness)!r}", found)] if found else []
+        return heads + ([("the head given (--head)", head)] if head else [])
+
+    def _verify_chain(self, page: int) -> tuple[int, int, int | None, str | None]:
+        """(events checked, last position, first failing position, why) of the chain alone."""
+        prev, checked, last = GENESIS, 0, 0
+        orphan = self._orphan_link()
+        while rows := self._chain_page(last, page):
             for position, sid, version, topic, state, link in rows:
+                if orphan is not None and orphan < position:
+                    return checked, last, orphan, "a chain link has no event (an event was removed)"
                 if link is None:
-                    return checked, position, "the event has no chain link"
+                    return checked, last, position, "the event has no chain link"
                 oid = sid.hex if isinstance(sid, UUID) else str(sid).replace("-", "")
                 raw = state.encode() if isinstance(state, str) else bytes(state)
-                prev = chain_hash(prev, position, oid, version, topic, raw)
+                prev = chain_hash(prev, position, oid, version, topic, raw, self.chain_key)
                 if prev != link:
-                    return checked, position, "the event or its link was changed"
+                    if position > last + 1 and self.link_at(last + 1) is None:
+                        return checked, last, last + 1, (f"position {last + 1} is missing (removed with its link), "
+                                                         f"or the event at {position} was changed")
+                    return checked, last, position, "the event or its link was changed"
                 checked += 1
-                after = position
-        orphan = self._orphan_link()
+                last = position
         if orphan is not None:
-            return checked, orphan, "a chain link has no event (an event was removed)"
-        return checked, None, None
+            return checked, last, orphan, "a chain link has no event (an event was removed)"
+        return checked, last, None, None
 
     def _chain_page(self, after: int, page: int) -> list[tuple]:
         pos = "e.notification_id" if self.is_postgres else "e.rowid"
@@ -203,10 +302,19 @@ def _env_for(url: str, lock_timeout: int) -> dict[str, str]:
     }
 
 
-def open_store(url: str, *, lock_timeout: int = 30) -> EventStore:
-    """Open (creating when needed) the event store at a path or postgresql:// URL."""
+def open_store(url: str, *, lock_timeout: int = 30, chain_key: Any = FROM_ENV, state_home: Any = FROM_ENV) -> EventStore:
+    """Open (creating when needed) the event store at a path or postgresql:// URL.
+
+    chain_key (bytes or str; default MASTERY_CHAIN_KEY) keys the hash chain; state_home (default
+    XDG_STATE_HOME) is where a PostgreSQL store's head witness is kept."""
+    if chain_key is FROM_ENV:
+        chain_key = os.environ.get("MASTERY_CHAIN_KEY")
+    if isinstance(chain_key, str):
+        chain_key = chain_key.encode()
+    if state_home is FROM_ENV:
+        state_home = os.environ.get("XDG_STATE_HOME")
     try:
-        return EventStore(url, lock_timeout=lock_timeout)
+        return EventStore(url, lock_timeout=lock_timeout, chain_key=chain_key or None, state_home=state_home)
     except StoreError:
         raise
     except Exception as error:  # the library raises OSError / OperationalError / InterfaceError

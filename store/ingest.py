@@ -2,7 +2,9 @@
 
 Every item read is accounted for: `read = appended + duplicates + quarantined + ignored` (DESIGN
 decision 4). An item that cannot be used goes to the quarantine in the same transaction as its batch's
-events, with a reason a person can act on; it never stops the batch.
+events, with a reason a person can act on; it never stops the batch. Should an accepted event still fail
+to be written (its state cannot be serialised), that one event is quarantined with the reason and the
+rest of its batch is appended.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from domain.canvas import redact_text
 from domain.events import Ignored, InvalidEvent, Parsed, parse
@@ -46,6 +51,7 @@ class Batch:
     def __init__(self) -> None:
         self.events: list[Parsed] = []
         self.sources: list[str | None] = []
+        self.items: list[Any] = []  # the raw item of each event, in case it cannot be written
         self.bad: list[BadItem] = []
 
     def __len__(self) -> int:
@@ -57,7 +63,16 @@ def _bad(text: str, source: str, line: int, reason: str) -> BadItem:
     \\x00 (and the reason says so), so one such item never loses its batch."""
     if "\x00" in text:
         text, reason = text.replace("\x00", "\\x00"), f"{reason} (NUL characters shown as \\x00)"
-    return BadItem(redact_text(text), source, line, reason)
+    return BadItem(_storable(redact_text(text)), source, line, _storable(redact_text(reason)))
+
+
+def _storable(text: str) -> str:
+    """Text a database can hold: a lone surrogate (not Unicode) is kept as its \\udxxx escape."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def classify(item: Any, batch: Batch, counts: Counts) -> None:
@@ -81,13 +96,42 @@ def classify(item: Any, batch: Batch, counts: Counts) -> None:
         return
     batch.events.append(parsed)
     batch.sources.append(where)
+    batch.items.append(item)
+
+
+# What serialising one event's state raises (orjson.JSONEncodeError is a TypeError).
+_UNWRITABLE = (TypeError, ValueError, OverflowError, RecursionError)
+
+
+def set_aside_unwritable(batch: Batch) -> int:
+    """Move each event whose stored state cannot be serialised to the quarantine; how many moved."""
+    keep_events, keep_sources, keep_items, moved = [], [], [], 0
+    now = datetime.now(UTC)
+    for event, source, item in zip(batch.events, batch.sources, batch.items, strict=True):
+        try:
+            orjson.dumps(event.state(now, source))
+        except _UNWRITABLE as error:
+            batch.bad.append(_bad(item.text, item.source, item.line, f"cannot be stored as it is: {error}"))
+            moved += 1
+            continue
+        keep_events.append(event)
+        keep_sources.append(source)
+        keep_items.append(item)
+    batch.events, batch.sources, batch.items = keep_events, keep_sources, keep_items
+    return moved
 
 
 def flush(store: EventStore, batch: Batch, counts: Counts) -> None:
     """Append one batch in one transaction and count what it did."""
     if not len(batch):
         return
-    result = store.append(batch.events, batch.bad, batch.sources)
+    try:
+        result = store.append(batch.events, batch.bad, batch.sources)
+    except _UNWRITABLE:
+        # The transaction was rolled back: set the unwritable events aside and append the rest.
+        if not set_aside_unwritable(batch):
+            raise
+        result = store.append(batch.events, batch.bad, batch.sources)
     counts.appended += len(result.appended)
     counts.duplicates += result.duplicates
     counts.quarantined += len(result.quarantined)

@@ -5,11 +5,14 @@ the library's (SQLite and PostgreSQL) and do everything one batch needs inside o
 take the writer lock, drop events already stored (content hash), give each new event the next version of
 its stream, insert them with the library's own insert, chain their hashes, and keep unusable input in the
 quarantine (DESIGN decisions 4 and 5). Triggers make the database refuse UPDATE and DELETE of history.
+`store_meta` holds the store's identity (a random id written at creation) and, for a keyed chain
+(HMAC-SHA256), a check value of the key, never the key itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +30,16 @@ from domain.events import Parsed
 
 GENESIS = "0" * 64
 CHUNK = 500  # parameters per IN (...) look-up
+KEY_CHECK_TEXT = b"outcome-mastery chain key check"
+
+
+class ChainKeyError(Exception):
+    """The chain key given does not fit the store: missing, wrong, or given for an unkeyed history."""
+
+
+def key_check(key: bytes) -> str:
+    """What the store keeps to recognise its key (an HMAC of a fixed text; the key cannot be read back)."""
+    return hmac.new(key, KEY_CHECK_TEXT, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -52,9 +65,14 @@ class AppendResult:
     quarantined: list[int] = field(default_factory=list)
 
 
-def chain_hash(prev: str, position: int, stream: str, version: int, topic: str, state: bytes) -> str:
-    """The tamper-evident link: this event's identity and state, chained to the previous link."""
+def chain_hash(prev: str, position: int, stream: str, version: int, topic: str, state: bytes,
+               key: bytes | None = None) -> str:
+    """The tamper-evident link: this event's identity and state, chained to the previous link.
+
+    With a key the link is an HMAC: someone who edits the database without the key cannot recompute it."""
     head = f"{prev}|{position}|{stream}|{version}|{topic}|".encode()
+    if key:
+        return hmac.new(key, head + state, hashlib.sha256).hexdigest()
     return hashlib.sha256(head + state).hexdigest()
 
 
@@ -84,6 +102,7 @@ class ChainedBatchMixin:
     """The batch append shared by both recorders; the subclasses supply SQL dialect and locking."""
 
     ph = "?"
+    chain_key: bytes | None = None
 
     def _write(self) -> Any:  # context manager yielding a cursor holding the writer lock
         raise NotImplementedError
@@ -156,14 +175,51 @@ class ChainedBatchMixin:
         return versions
 
     def _chain(self, c: Any, positions: list[int], stored: list[StoredEvent]) -> None:
+        self._check_key(c, self._meta(c))
         c.execute("SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
         prev = row["hash"] if row else GENESIS
         links = []
         for position, s in sorted(zip(positions, stored, strict=True), key=lambda p: p[0]):
-            prev = chain_hash(prev, position, s.originator_id.hex, s.originator_version, s.topic, s.state)
+            prev = chain_hash(prev, position, s.originator_id.hex, s.originator_version, s.topic, s.state,
+                              self.chain_key)
             links.append((position, prev))
         c.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({self.ph}, {self.ph})", links)
+
+    # -- identity and key ----------------------------------------------------------------------------
+    def _meta(self, c: Any) -> dict[str, str]:
+        c.execute("SELECT key, value FROM store_meta")
+        return {row["key"]: row["value"] for row in c.fetchall()}
+
+    def _check_key(self, c: Any, meta: dict[str, str]) -> None:
+        # Checked again inside every append: a process opened before the store became keyed must not
+        # add unkeyed links to a keyed chain (or the reverse).
+        stored = meta.get("chain_key_check")
+        if stored is None and self.chain_key:
+            c.execute("SELECT 1 FROM event_chain LIMIT 1")
+            if c.fetchone() is not None:
+                raise ChainKeyError("MASTERY_CHAIN_KEY is set but this store's history is not keyed (a chain "
+                                    "cannot be keyed afterwards): unset MASTERY_CHAIN_KEY for this store")
+            c.execute(f"INSERT INTO store_meta (key, value) VALUES ({self.ph}, {self.ph})",
+                      ("chain_key_check", key_check(self.chain_key)))
+        elif stored is not None and not self.chain_key:
+            raise ChainKeyError("this store's hash chain is keyed: set MASTERY_CHAIN_KEY to its key")
+        elif stored is not None and self.chain_key and not hmac.compare_digest(stored, key_check(self.chain_key)):
+            raise ChainKeyError("MASTERY_CHAIN_KEY is not this store's chain key (its key check value differs)")
+
+    def identify(self) -> str:
+        """The store's id; checks the chain key (a new, empty store given a key becomes keyed)."""
+        with self.datastore.transaction(commit=False) as c:
+            if self.is_postgres_recorder:
+                c.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+            meta = self._meta(c)
+            if meta.get("chain_key_check") is not None or not self.chain_key:
+                self._check_key(c, meta)  # nothing to record: only refuses a missing or wrong key
+                return meta["store_id"]
+        with self._write() as c:  # a key to record or to refuse: under the writer lock
+            meta = self._meta(c)
+            self._check_key(c, meta)
+        return meta["store_id"]
 
     def _quarantine(self, c: Any, bad: Sequence[BadItem], recorded_at: datetime, result: AppendResult) -> None:
         known = self._existing(c, "quarantine", "raw_hash", {b.raw_hash for b in bad})
@@ -192,16 +248,20 @@ SQLITE_EXTRA = [
     "raw_text TEXT NOT NULL, source TEXT, line INTEGER, reason TEXT NOT NULL, received_at TEXT NOT NULL, "
     "status TEXT NOT NULL DEFAULT 'open', resolved_at TEXT, note TEXT)",
     "CREATE TABLE IF NOT EXISTS store_writer (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))",
     "INSERT OR IGNORE INTO store_writer (id, n) VALUES (1, 0)",
 ] + [
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'refused: the event history is immutable ({table})'); END"
-    for table in ("stored_events", "event_chain", "event_hashes") for op in ("UPDATE", "DELETE")
+    for table in ("stored_events", "event_chain", "event_hashes", "store_meta") for op in ("UPDATE", "DELETE")
 ]
 
 
 class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
     """The library's SQLite recorder plus dedup, hash chain, quarantine and immutability."""
+
+    is_postgres_recorder = False
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + SQLITE_EXTRA
@@ -246,10 +306,13 @@ def _pg_extra(schema: str, events_table: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {s}.quarantine (id bigserial PRIMARY KEY, raw_hash text NOT NULL UNIQUE, "
         "raw_text text NOT NULL, source text, line integer, reason text NOT NULL, received_at text NOT NULL, "
         "status text NOT NULL DEFAULT 'open', resolved_at text, note text)",
+        f"CREATE TABLE IF NOT EXISTS {s}.store_meta (key text PRIMARY KEY, value text NOT NULL)",
+        f"INSERT INTO {s}.store_meta (key, value) VALUES ('store_id', replace(gen_random_uuid()::text, '-', '')) "
+        "ON CONFLICT (key) DO NOTHING",
         f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "RAISE EXCEPTION 'refused: the event history is immutable (% on %)', TG_OP, TG_TABLE_NAME; END $$",
     ]
-    for table in (events_table, "event_chain", "event_hashes"):
+    for table in (events_table, "event_chain", "event_hashes", "store_meta"):
         stmts.append(f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {s}.{table} "
                      f"FOR EACH ROW EXECUTE FUNCTION {refuse}()")
         stmts.append(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {s}.{table} "
@@ -261,6 +324,7 @@ class PostgresEventRecorder(ChainedBatchMixin, PostgresApplicationRecorder):
     """The library's PostgreSQL recorder plus dedup, hash chain, quarantine and immutability."""
 
     ph = "%s"
+    is_postgres_recorder = True
 
     def create_table(self) -> None:
         # Several processes may open a new store at once: PostgreSQL's DDL is not safe against that

@@ -8,6 +8,7 @@ with the current reason.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -22,12 +23,36 @@ def _row(row: Any) -> dict[str, Any]:
     return dict(row)
 
 
-def list_items(store: EventStore, status: str | None = "open", limit: int = 1000) -> list[dict[str, Any]]:
-    """Quarantined items (open ones by default), oldest first."""
+def list_items(store: EventStore, status: str | None = "open", limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+    """Quarantined items (open ones by default), oldest first: all of them, or limit from offset."""
     ph = "%s" if store.is_postgres else "?"
     where, params = ("WHERE status = " + ph, [status]) if status else ("", [])
-    rows = store.query(f"SELECT {COLUMNS} FROM quarantine {where} ORDER BY id LIMIT {int(limit)}", params)
+    everything = "ALL" if store.is_postgres else "-1"  # how each database says "no limit"
+    page = f" LIMIT {everything if limit is None else int(limit)} OFFSET {int(offset)}"
+    rows = store.query(f"SELECT {COLUMNS} FROM quarantine {where} ORDER BY id{page}", params)
     return [_row(r) for r in rows]
+
+
+def count(store: EventStore, status: str | None = "open") -> int:
+    """How many items list_items would give without a limit."""
+    ph = "%s" if store.is_postgres else "?"
+    where, params = ("WHERE status = " + ph, [status]) if status else ("", [])
+    return store.query(f"SELECT COUNT(*) AS n FROM quarantine {where}", params)[0]["n"]
+
+
+def _open_ids(store: EventStore, page: int = 1000) -> Iterator[int]:
+    """Every open item's id, oldest first, read a page at a time (no cap: a retry covers them all)."""
+    ph = "%s" if store.is_postgres else "?"
+    last = 0
+    while True:
+        rows = store.query(f"SELECT id FROM quarantine WHERE status = 'open' AND id > {ph} ORDER BY id "
+                           f"LIMIT {int(page)}", [last])
+        if not rows:
+            return
+        for row in rows:
+            yield row["id"]
+        last = rows[-1]["id"]
 
 
 def show(store: EventStore, item_id: int) -> dict[str, Any] | None:
@@ -42,10 +67,10 @@ def counts(store: EventStore) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
-def retry(store: EventStore, item_ids: list[int] | None = None) -> dict[str, Any]:
-    """Re-parse open items; append the usable ones and mark them retried."""
-    items = [show(store, i) for i in item_ids] if item_ids else [
-        show(store, r["id"]) for r in list_items(store, "open", limit=100_000)]
+def retry(store: EventStore, item_ids: list[int] | None = None, *, page: int = 1000) -> dict[str, Any]:
+    """Re-parse open items (every one, read page ids at a time, or those given); append the usable
+    ones and mark them retried."""
+    items = (show(store, i) for i in (item_ids or _open_ids(store, page)))
     report: dict[str, Any] = {"retried": 0, "appended": 0, "duplicates": 0, "ignored": 0, "still_bad": []}
     for item in filter(None, items):
         if item["status"] != "open":

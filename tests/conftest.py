@@ -18,6 +18,18 @@ SEED_ROOT = "VicYj3cu5BIFpoZhDVU4DZumnlBrWi1grgJEzADs"
 STUDENT = "elXwFPr6uKGaiVxchQSsqV6YZy5HBtlq8O2vqMXM"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _state_home(tmp_path_factory: pytest.TempPathFactory):
+    """PostgreSQL head witnesses go to $XDG_STATE_HOME: keep the tests' own out of the user's home."""
+    previous = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = previous
+
+
 def seed_events(generation: str = "current") -> list[dict]:
     """The payload examples of the Canvas documentation ("current" .txt page, "legacy" .md page)."""
     return [json.loads(p.read_text()) for p in sorted(FIXTURES.glob(f"{generation}-*.json"))]

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from web.auth import check_read
 from web.errors import Problem
+from web.service import checked_id
 
 Account = Annotated[str | None, Query(description="Root account uuid (implied when the store holds one).")]
 AsOf = Annotated[str | None, Query(description="State as of this time (a date means the end of that day).")]
@@ -56,9 +57,10 @@ async def outcome_rollups(
 
     def read() -> Any:
         with request.app.state.service.reading(account) as r:
-            return rollups(r.conn, r.root, r.local(course_id), as_of=r.time(as_of, "as_of"),
+            return rollups(r.conn, r.root, r.local(course_id, "course_id"), as_of=r.time(as_of, "as_of"),
                            known_at=r.time(known_at, "known_at"), aggregate=aggregate_stat if aggregate else None,
-                           user_ids=user_ids or None, outcome_ids=[r.local(o) for o in outcome_ids or []] or None)
+                           user_ids=[checked_id(u, "user_ids[]") for u in user_ids or []] or None,
+                           outcome_ids=[r.local(o, "outcome_ids[]") for o in outcome_ids or []] or None)
     answer = await request.app.state.service.read(read)
     if not answer["linked"]["outcomes"]:
         raise Problem(404, f"course {course_id} has no outcomes or results in the store"
@@ -83,7 +85,8 @@ def outcome_state(request: Request, outcome_id: str, as_of: str | None, known_at
     from projections.problems import excluded
     with request.app.state.service.reading(account) as r:
         cut = projector(evolve, r.time(as_of, "as_of"), r.time(known_at, "known_at"))
-        state = r.store.fold(r.root, "outcome", r.local(outcome_id), cut, excluded(r.conn, 1, r.store.head()))
+        state = r.store.fold(r.root, "outcome", r.local(outcome_id, "outcome_id"), cut,
+                             excluded(r.conn, 1, r.store.head()))
     return None if state is None else state.model_dump(mode="json")
 
 
@@ -98,4 +101,4 @@ async def outcome_audit(request: Request, outcome_id: str, account: Account = No
 def audit_trail(request: Request, kind: str, entity_id: str, account: str | None) -> dict[str, Any]:
     from projections.audit import by_entity
     with request.app.state.service.reading(account) as r:
-        return by_entity(r.store, r.conn, r.root, kind, r.local(entity_id))
+        return by_entity(r.store, r.conn, r.root, kind, r.local(entity_id, f"{kind}_id"))

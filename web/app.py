@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from fastapi import FastAPI
 
 from web import api, errors, ingest, pages
 from web.config import ServeConfig
+from web.hosts import LoopbackHosts
 from web.service import Service
 from web.signing import KeySet
 
 
 def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
-    """The app for one configuration; `keys` are the signing keys when MASTERY_JWKS is set."""
-    service = Service(config.settings)
+    """The app for one configuration; `keys` are the signing keys when MASTERY_JWKS is set. With one
+    accepted root account, reads are of that account unless another is asked for."""
+    settings = config.settings
+    if not settings.account and len(config.accept_accounts) == 1:
+        settings = replace(settings, account=config.accept_accounts[0])
+    service = Service(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -31,6 +37,8 @@ def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     errors.install(app)
+    if config.loopback:
+        app.add_middleware(LoopbackHosts, allowed=config.allowed_hosts)
     return app
 
 

@@ -2,6 +2,8 @@
 
 Ingest is refused to everyone unless a bearer token (MASTERY_INGEST_TOKEN) or signing keys (MASTERY_JWKS)
 are set; reads need MASTERY_READ_TOKEN whenever the server listens beyond loopback (and whenever it is set).
+Lists (accepted JWT issuers and audiences, accepted root accounts, extra Host names) come from repeatable
+options or, when none is given, from a comma-separated environment variable.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from cli.context import Settings
 
 MAX_BODY = 1 << 20  # Canvas sends one event per request; a few KiB each
+BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive
+ENV_LISTS = {"jwt_issuers": "MASTERY_JWT_ISSUER", "jwt_audiences": "MASTERY_JWT_AUDIENCE",
+             "accept_accounts": "MASTERY_ACCEPT_ACCOUNT", "allowed_hosts": "MASTERY_ALLOWED_HOST"}
 
 
 @dataclass(frozen=True)
@@ -26,13 +31,22 @@ class ServeConfig:
     read_token: str | None = None
     jwks: str | None = None
     max_body: int = MAX_BODY
+    jwt_issuers: tuple[str, ...] = ()      # accepted `iss` of signed deliveries (any when empty)
+    jwt_audiences: tuple[str, ...] = ()    # accepted `aud` of signed deliveries (not checked when empty)
+    accept_accounts: tuple[str, ...] = ()  # root accounts whose events are kept (all when empty)
+    allowed_hosts: tuple[str, ...] = ()    # Host names answered on loopback besides localhost and its IPs
+    body_timeout: float = BODY_TIMEOUT
 
     @classmethod
     def from_env(cls, settings: Settings, host: str, env: Mapping[str, str] | None = None,
-                 max_body: int | None = None) -> ServeConfig:
+                 max_body: int | None = None, **lists: tuple[str, ...]) -> ServeConfig:
+        """The configuration of options and environment; `lists` are the repeatable options by field name."""
         env = os.environ if env is None else env
+        chosen = {name: tuple(v.strip() for v in lists.get(name) or env.get(var, "").split(",") if v.strip())
+                  for name, var in ENV_LISTS.items()}
         return cls(settings, host, env.get("MASTERY_INGEST_TOKEN") or None, env.get("MASTERY_READ_TOKEN") or None,
-                   env.get("MASTERY_JWKS") or None, max_body or int(env.get("MASTERY_MAX_BODY") or MAX_BODY))
+                   env.get("MASTERY_JWKS") or None, max_body or int(env.get("MASTERY_MAX_BODY") or MAX_BODY),
+                   **chosen)
 
     @property
     def loopback(self) -> bool:

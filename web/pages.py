@@ -52,7 +52,7 @@ async def course(request: Request, course_id: str, as_of: str | None = None, kno
 
     def read() -> tuple[str, Any]:
         with request.app.state.service.reading(account) as r:
-            local = r.local(course_id)
+            local = r.local(course_id, "course_id")
             return local, course_grid(r.conn, r.root, local, r.time(as_of, "as_of"), r.time(known_at, "known_at"))
     local, grid = await request.app.state.service.read(read)
     day = (as_of or "")[:10] if as_of else None

@@ -20,9 +20,13 @@ from datetime import datetime
 from typing import Any
 
 import anyio
+import click
 
 from cli.context import Context, Settings
+from web.errors import Problem
 
+MAX_ID = 255     # characters of an id in a path or query
+MAX_DIGITS = 30  # digits of a numeric id (Canvas ids have at most 17)
 IDLE = 1.0       # seconds without a delivery before the background catch-up runs
 READERS = 4      # threads for reads
 log = logging.getLogger("mastery.serve")
@@ -101,12 +105,30 @@ class Reader:
     def store(self) -> Any:
         return self.service.store
 
-    def local(self, value: str) -> str:
-        return self._scoped.local(value, self.conn, self.root)
+    def local(self, value: str, name: str) -> str:
+        """The id `value` of parameter `name` reduced to a local id; 400 when it cannot be an id."""
+        return self._scoped.local(checked_id(value, name), self.conn, self.root)
 
     def time(self, text: str | None, name: str) -> datetime | None:
-        return self._scoped.parse_time(text or None, name)
+        """The time of parameter `name`; 400 when it is not one or lies beyond the years 1 to 9999 in UTC."""
+        try:
+            return self._scoped.parse_time(text or None, name)
+        except (OverflowError, ValueError) as error:
+            if isinstance(error, click.ClickException):
+                raise
+            raise Problem(400, f"{name}: {text!r} is out of range (times are years 1 to 9999 in UTC)") from None
 
     def view(self, as_of: datetime | None = None, known_at: datetime | None = None) -> Any:
         from projections.views import View
         return View(self.conn, self.root, as_of, known_at)
+
+
+def checked_id(value: str, name: str) -> str:
+    """`value` when it can be an id; otherwise a 400 saying which parameter and why."""
+    text = value.strip()
+    if len(text) > MAX_ID:
+        raise Problem(400, f"{name}: an id of {len(text)} characters is not an id (at most {MAX_ID})")
+    if text.isdigit() and (len(text) > MAX_DIGITS or not text.isascii()):
+        raise Problem(400, f"{name}: {text[:40]!r}... is not a Canvas id (at most {MAX_DIGITS} ASCII digits)"
+                      if len(text) > 40 else f"{name}: {text!r} is not a Canvas id (ASCII digits only)")
+    return value

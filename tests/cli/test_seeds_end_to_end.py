@@ -16,6 +16,7 @@ def ingest(tmp_path, events, name="in.jsonl", *extra):
 def test_seed_payloads_tell_the_whole_story(tmp_path):
     store = ("--store", str(tmp_path / "s.db"))
     counts = ingest(tmp_path, seed_events("current"))
+    assert counts.pop("head").startswith("10:")
     assert counts == {"read": 10, "appended": 10, "duplicates": 0, "quarantined": 0, "ignored": 0}
 
     # Outcome 12345 is the creation's state (5 Nov is later than the update's 1 Nov) ...

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -12,12 +14,12 @@ from domain.fold import projector
 from domain.outcome import evolve
 from store.application import open_store
 from store.persistence import BadItem
-from tests.conftest import SEED_ROOT, seed_events
+from tests.conftest import PG_BASE, SEED_ROOT, mastery, seed_events, write_jsonl
 
 
 @pytest.fixture
-def store(store_url):
-    s = open_store(store_url)
+def store(store_url, tmp_path):
+    s = open_store(store_url, chain_key=None, state_home=str(tmp_path))
     yield s
     s.close()
 
@@ -111,3 +113,57 @@ def test_notifications_page_through_the_whole_history(store):
     seen = [p for p, _ in store.iter_all(page=3)]
     assert seen == list(range(1, store.head() + 1))
     assert store.head() == 14
+
+
+def test_a_store_keeps_the_id_it_was_created_with_and_another_store_has_its_own(store_url, tmp_path):
+    first = open_store(store_url, chain_key=None, state_home=str(tmp_path))
+    again = open_store(store_url, chain_key=None, state_home=str(tmp_path))
+    other = open_store(str(tmp_path / "other.db"), chain_key=None)
+    assert len(first.store_id) == 32 and first.store_id == again.store_id != other.store_id
+    for s in (first, again, other):
+        s.close()
+
+
+@pytest.fixture
+def second_pg_url(pg_url):
+    """A second fresh schema on the same server: another store reached from the same folder."""
+    import psycopg
+    schema = f"t2_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{PG_BASE}?schema={schema}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_two_postgres_stores_used_from_one_folder_do_not_share_a_read_model(pg_url, second_pg_url, tmp_path):
+    env = {"XDG_STATE_HOME": str(tmp_path)}
+    seeds = write_jsonl(tmp_path / "seeds.jsonl", seed_events())
+    mastery("--store", pg_url, "ingest", str(seeds), cwd=tmp_path, env=env, check=True)
+    own = ("--store", second_pg_url, "--read-db", str(tmp_path / "second.db"))
+    legacy = write_jsonl(tmp_path / "legacy.jsonl", seed_events("legacy"))
+    mastery(*own, "ingest", str(legacy), cwd=tmp_path, env=env, check=True)
+    for command in (("courses", "--json"), ("ingest", str(legacy))):
+        refused = mastery("--store", second_pg_url, *command, cwd=tmp_path, env=env)
+        assert refused.returncode == 3, refused.stdout
+        message = refused.stderr.decode()
+        assert "'mastery-read.db' belongs to another event store" in message and "--read-db" in message
+    assert mastery(*own, "courses", "--json", cwd=tmp_path, env=env).returncode == 0
+    assert mastery("--store", pg_url, "courses", "--json", cwd=tmp_path, env=env).returncode == 0
+
+
+def test_a_re_created_sqlite_store_refuses_its_old_read_model_until_rebuilt_from_it(tmp_path):
+    store, read = tmp_path / "s.db", tmp_path / "read.db"
+    args = ("--store", str(store), "--read-db", str(read))
+    mastery(*args, "ingest", str(write_jsonl(tmp_path / "seeds.jsonl", seed_events())), check=True)
+    store.unlink()
+    Path(str(store) + ".head").unlink()
+    mastery("--store", str(store), "--read-db", str(tmp_path / "fresh.db"), "ingest",
+            str(write_jsonl(tmp_path / "legacy.jsonl", seed_events("legacy")[:4])), check=True)
+    refused = mastery(*args, "courses")
+    assert refused.returncode == 3 and b"belongs to another event store" in refused.stderr
+    assert b"rebuild --adopt" in refused.stderr
+    mastery(*args, "rebuild", "--adopt", check=True)
+    kept = sqlite3.connect(store).execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+    rows = sqlite3.connect(read).execute("SELECT COUNT(*) FROM entity_versions").fetchone()[0]
+    assert rows == kept == 4 and mastery(*args, "courses").returncode == 0

@@ -1,4 +1,5 @@
-"""A machine that dies mid-ingest loses nothing: kill -9 a real ingest, run it again, get one clean run's state."""
+"""A machine that dies mid-ingest or while an ingest starts loses nothing and leaves no process: kill -9 a
+real ingest, run it again, get one clean run's state."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from domain.synthetic import generate, to_jsonl
 from tests.conftest import ROOT, mastery
+from tests.reliability.test_orphaned_follower import children, is_follower, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -60,17 +62,39 @@ def progress(db: Path) -> tuple[int, int, int]:
 
 
 def start_ingest(store: Path, source: Path) -> subprocess.Popen:
+    """A real ingest in a session of its own, so that every process it starts can be found by its session."""
     code = "from cli.main import main; main()"
     return subprocess.Popen([sys.executable, "-c", code, "--store", str(store), "ingest", str(source), "--json"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path):
-    source = stream_with_bad_lines(tmp_path / "in.jsonl", 20_000)
-    clean = tmp_path / "clean.db"
+def in_session(session: int) -> list[int]:
+    """The live processes of a session (the killed ingest's follower would be one), read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory) -> tuple[Path, dict]:
+    """A stream of 20,000 events (23 MB: the ingest starts a follower) and the state one clean run leaves."""
+    folder = tmp_path_factory.mktemp("crash")
+    source = stream_with_bad_lines(folder / "in.jsonl", 20_000)
+    clean = folder / "clean.db"
     assert mastery("--store", str(clean), "ingest", str(source), "--json").returncode == 0
     expected = state_of(clean)
     assert expected["quarantine"] and expected["mastery"]
+    return source, expected
+
+
+def test_kill_minus_nine_mid_ingest_then_rerun_equals_one_clean_run(tmp_path, clean_run):
+    source, expected = clean_run
 
     rng = random.Random(20261123)
     for attempt, delay in enumerate(rng.uniform(0.4, 2.6) for _ in range(5)):
@@ -108,3 +132,30 @@ def orphans(folder: Path, deadline: float = 10.0) -> list[str]:
         except OSError:
             pass
     return sorted(found)
+
+
+def test_kill_minus_nine_while_an_ingest_starts_leaves_no_process_and_a_rerun_equals_one_clean_run(
+        tmp_path, clean_run):
+    source, expected = clean_run
+    moments = {  # the early moments of an ingest's life, each seen from outside
+        "right after spawn": lambda process, store: True,
+        "once its store file exists": lambda process, store: store.exists(),
+        "while its follower starts": lambda process, store: any(map(is_follower, children(process.pid))),
+    }
+    for n, (moment, reached) in enumerate(moments.items()):
+        crashed = tmp_path / f"early{n}.db"
+        process = start_ingest(crashed, source)
+        try:
+            assert wait_for(lambda: reached(process, crashed) or process.poll() is not None, 60), moment
+            assert process.poll() is None, f"the ingest ended before {moment}"
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            assert wait_for(lambda: not in_session(process.pid), 10.0), f"killed {moment}: a process outlived it"
+        finally:
+            for pid in in_session(process.pid):
+                os.kill(pid, signal.SIGKILL)
+        assert progress(crashed)[0] < len(expected["events"]), f"killed {moment}: after the ingest was done"
+        rerun = mastery("--store", str(crashed), "ingest", str(source), "--json")
+        assert rerun.returncode == 0, rerun.stderr
+        assert state_of(crashed) == expected, f"killed {moment}: the rerun differs from one clean run"
+        assert mastery("--store", str(crashed), "verify").returncode == 0

@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from projections.runner import catch_up
+from projections.schema import connect
+from store.application import open_store
+from store.ingest import ingest
+from store.sources import read_sources
 from tests.conftest import mastery, mastery_json, seed_events
 
 TOKEN = "7~S3cr3tT0k3nValue"
@@ -29,6 +34,55 @@ def test_access_tokens_never_reach_any_byte_of_the_store(tmp_path):
         assert TOKEN.encode() not in Path(path).read_bytes(), f"token found in {path.name}"
     exported = mastery(*store, "export", check=True).stdout
     assert TOKEN.encode() not in exported and b"access_token=[REDACTED]" in exported
+
+
+def _with(event: dict, part: str, **fields) -> dict:
+    event = json.loads(json.dumps(event))
+    event[part].update(fields)
+    return event
+
+
+def test_every_form_of_an_access_token_is_redacted_from_events_quarantine_and_read_model(tmp_path):
+    seeds = seed_events("current")
+    good = [
+        _with(seeds[0], "metadata", access_token=TOKEN),                                     # a metadata key
+        _with(seeds[1], "metadata", Access_Token=TOKEN, extra={"deep": [{"ACCESS_TOKEN": TOKEN}]}),  # any case, nested
+        _with(seeds[2], "body", access_token=TOKEN),                                          # a body field
+        _with(seeds[3], "metadata", url=f"https://h/api?access%5Ftoken={TOKEN}&x=1",          # %5F-encoded name
+              referrer=f"https://h/x?ACCESS_TOKEN%3D{TOKEN}", **{"access%5Ftoken": TOKEN}),
+        _with(seeds[4], "metadata", headers={"Authorization": f"Bearer {TOKEN}"}),            # header-like fields
+        _with(seeds[5], "body", note=f"Authorization: Bearer {TOKEN}", raw=f'{{"access_token": "{TOKEN}"}}'),
+        _with(seeds[6], "metadata", list=["x", f"access_token={TOKEN}", {"a": f"bearer {TOKEN}"}]),
+    ]
+    lines = [json.dumps(e) for e in good]
+    invalid = {"metadata": {"event_name": "learning_outcome_created"}, "body": {}}
+    lines += [
+        json.dumps(invalid | {"x": {"access_token": TOKEN}}),                                 # quarantined: nested
+        json.dumps(invalid).replace('"body"', f'"\\u0061ccess_token": "{TOKEN}", "body"'),  # \u-escaped key
+        json.dumps(invalid | {"s": json.dumps({"access_token": TOKEN})}),                     # JSON inside a string
+        '{"metadata": {"Authorization": "Bearer ' + TOKEN + '"}, "body": ',                  # bad JSON, header
+        '{"a": "{\\"access_token\\":\\"' + TOKEN + '\\"}", ',                        # bad JSON, escaped
+        json.dumps(_with(seeds[7], "metadata", event_time=f"x?access_token={TOKEN}")),       # token in the reason
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    assert source.read_text().count(TOKEN) >= 18
+    store = open_store(str(tmp_path / "s.db"))
+    try:
+        counts = ingest(store, read_sources([str(source)]))
+        assert (counts.appended, counts.quarantined) == (len(good), 6)
+        catch_up(store, connect(str(tmp_path / "read.db")).conn)
+        stored = [e.event for _, e in store.iter_all()]
+        assert stored[0]["metadata"]["access_token"] == "[REDACTED]"
+        assert stored[4]["metadata"]["headers"] == {"Authorization": "[REDACTED]"}
+        reasons = " ".join(r["reason"] + r["raw_text"] for r in store.query("SELECT reason, raw_text FROM quarantine"))
+        assert "[REDACTED]" in reasons and TOKEN not in reasons
+    finally:
+        store.close()
+    files = [p for p in tmp_path.glob("*.db*")]
+    assert len(files) >= 2
+    for path in files:
+        assert TOKEN.encode() not in path.read_bytes(), f"token found in {path.name}"
 
 
 def test_export_and_audit_redact_personal_request_fields(tmp_path):

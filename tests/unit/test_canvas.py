@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 
 import pytest
 
-from domain.canvas import display_time, parse_time, redact_text
+from domain.canvas import STRICT, OutcomeBody, ValidationError, display_time, parse_time, redact_text
 from domain.events import REGISTRY, Ignored, InvalidEvent, LearningOutcomeResultCreated, parse
 from domain.ids import local_id, stream_id
 from tests.conftest import SEED_ROOT, seed_events
@@ -141,3 +142,48 @@ def test_content_hash_ignores_key_order_but_not_values():
     assert parse(event).content_hash == parse(reordered).content_hash
     changed = mutated("learning_outcome_created", ("body", "title"), "Other")
     assert parse(changed).content_hash != parse(event).content_hash
+
+
+SECRET = "7~Zq9SecretTokenValue"
+
+
+@pytest.mark.parametrize("text", [
+    f"https://h/x?a=1&access_token={SECRET}#f",
+    f"https://h/x?ACCESS%5Ftoken%3D{SECRET}&b=2",
+    f"https://h/x?access%255Ftoken%253D{SECRET}",
+    f"https://h/x?%61ccess_token={SECRET}",
+    f'{{"Access_Token": "{SECRET}"}}',
+    f'{{"\\u0061ccess_token": "{SECRET}"}}',
+    f'"{{\\"access_token\\":\\"{SECRET}\\"}}"',
+    f'{{"a": "{{\\"access_token\\":\\"{SECRET}\\"',
+    f'{{"headers": {{"Authorization": "Bearer {SECRET}"}}}}',
+    f"Authorization: Basic {SECRET}",
+    f"curl -H 'authorization: bearer {SECRET}'",
+    f'{{"nested": [{{"x": ["access_token: {SECRET}"]}}]}}',
+])
+def test_raw_text_redaction_covers_every_token_form_and_is_idempotent(text):
+    clean = redact_text(text)
+    assert SECRET not in clean and "[REDACTED]" in clean
+    assert redact_text(clean) == clean
+
+
+def test_tokens_anywhere_in_an_event_are_redacted_before_hashing():
+    event = mutated("learning_outcome_updated", ("metadata", "Access%5FToken"), SECRET)
+    event["metadata"]["extra"] = [{"authorization": f"Bearer {SECRET}"}, f"x?ACCESS_TOKEN={SECRET}"]
+    event["body"]["access_token"] = {"nested": SECRET}
+    parsed = parse(event)
+    assert SECRET not in json.dumps(parsed.event)
+    assert parsed.event["body"]["access_token"] == "[REDACTED]"
+    other = json.loads(json.dumps(event).replace(SECRET, "another-secret"))
+    assert parse(other).content_hash == parsed.content_hash
+
+
+def test_a_stored_body_the_new_bounds_refuse_is_reread_as_it_was_stored():
+    """Strict when an event arrives; an already stored one is read without the bounds, never raising anew."""
+    body = {"learning_outcome_id": "1", "display_name": 5, "description": ["x"], "calculation_int": 1e300,
+            "title": "t" * 1_000_001, "context_id": "9" * 5000, "vendor_guid": {"g": 1}}
+    with pytest.raises(ValidationError):
+        OutcomeBody.model_validate(body, context=STRICT)
+    again = OutcomeBody.model_validate(body)
+    assert (again.display_name, again.description, again.calculation_int) == (5, ["x"], 1e300)
+    assert len(again.title) == 1_000_001 and again.context_id == "9" * 5000 and again.vendor_guid == "{'g': 1}"

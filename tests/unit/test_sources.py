@@ -365,6 +365,55 @@ def test_a_value_that_never_closes_in_a_sequence_is_given_up_at_the_size_cap(mon
     assert "still not closed" in bad(found)[0].error
 
 
+class _CountingText(str):
+    """The held text of a value spread over lines, tallying the characters its line counting scans."""
+
+    scanned = 0
+
+    def count(self, sub, start=0, end=None):  # type: ignore[override]
+        stop = len(self) if end is None else end
+        _CountingText.scanned += max(0, min(stop, len(self)) - max(start, 0))
+        return super().count(sub, start, end)
+
+
+def test_values_concatenated_on_one_long_line_are_located_with_linear_work(monkeypatch):
+    held_text = sources._Lines.text.fget
+
+    def counting(self):
+        text = held_text(self)
+        if type(text) is str:
+            text = self._text = _CountingText(text)
+        return text
+
+    monkeypatch.setattr(sources._Lines, "text", property(counting))
+    monkeypatch.setattr(_CountingText, "scanned", 0)
+    line = b'{"a": 1}' * 20_000 + b"\n"
+    found = list(iter_items("-", io.BytesIO(b'{"first": 0} x\n' + line)))
+    assert good(found) == [{"a": 1}] * 20_000 and [i.line for i in found[1:]] == [2] * 20_000
+    assert _CountingText.scanned <= 4 * len(line)  # counting from the start each time: ~5e9
+
+
+def test_a_line_over_the_item_cap_is_kept_as_its_prefix_with_its_size_and_the_next_lines_survive():
+    long_line = b'{"a": "' + b"y" * 50_000 + b'"}\n'
+    data = b'{"n": 1}\n' + long_line + b'{"n": 2}\n'
+    found = list(iter_items("-", io.BytesIO(data), max_item_bytes=10_000))
+    assert good(found) == [{"n": 1}, {"n": 2}]
+    [item] = bad(found)
+    assert item.line == 2 and item.text == long_line[:sources.PREFIX_BYTES].decode()
+    assert item.error == (f"line of {len(long_line)} bytes is over the 10000-byte limit "
+                          f"(only its first {sources.PREFIX_BYTES} bytes kept)")
+
+
+def test_an_input_past_the_file_cap_stops_there_with_an_error_item_and_the_next_input_is_read(tmp_path):
+    first = write(tmp_path / "a.jsonl", json_lines([{"n": n} for n in range(1000)]))
+    second = write(tmp_path / "b.jsonl", json_lines([{"m": 1}]))
+    found = list(read_sources([first, second], max_file_bytes=100))
+    whole = json_lines([{"n": n} for n in range(1000)])[:100].count(b"\n")  # lines complete in 100 bytes
+    assert good(found) == [{"n": n} for n in range(whole)] + [{"m": 1}]
+    [stopped] = [i for i in bad(found) if "limit" in i.error]
+    assert stopped.source == first and "over the 100-byte limit: read stopped after 100 bytes" in stopped.error
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("form", ["json lines", "compact array"])
 def test_a_50_mb_input_is_read_with_memory_far_below_its_size(tmp_path, form):

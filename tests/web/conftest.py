@@ -83,10 +83,11 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start servers (each on its own store unless one is given); all are stopped afterwards."""
     started: list[Server] = []
 
-    def run(env: dict[str, str] | None = None, store: str | None = None) -> Server:
+    def run(env: dict[str, str] | None = None, store: str | None = None, *options: str) -> Server:
         n = len(started)
         server = start(store or str(tmp_path / f"store{n}.db"),
-                       {"MASTERY_INGEST_TOKEN": TOKEN} if env is None else env, tmp_path / f"serve{n}.log")
+                       {"MASTERY_INGEST_TOKEN": TOKEN} if env is None else env, tmp_path / f"serve{n}.log",
+                       *options)
         started.append(server)
         return server
 
@@ -113,3 +114,10 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def httpx_json(value: object) -> bytes:
     import json
     return json.dumps(value).encode()
+
+
+def quarantine_reason(store: str, quarantine_id: int) -> str:
+    """The reason a server's SQLite store gives for one quarantined item."""
+    import sqlite3
+    with sqlite3.connect(store, timeout=10) as conn:
+        return conn.execute("SELECT reason FROM quarantine WHERE id = ?", (quarantine_id,)).fetchone()[0]

@@ -74,3 +74,37 @@ def test_reads_need_the_read_token_when_one_is_set(serve):
     basic = base64.b64encode(f"teacher:{READ_TOKEN}".encode()).decode()
     assert server.get("/courses/1", headers={"Authorization": f"Basic {basic}"}).status_code == 200
     assert server.post(body(seed_events("current")[0]), token=READ_TOKEN).status_code == 401
+
+
+def test_times_beyond_range_and_huge_ids_are_a_400_naming_the_parameter(seeded):
+    huge = "1" * 5000
+    cases = [("/api/v1/courses/1/outcome_rollups?as_of=9999-12-31T23:00:00-05:00", "as_of"),
+             ("/api/v1/courses/1/outcome_rollups?known_at=0001-01-01T00:00:00%2B05:00", "known_at"),
+             ("/api/v1/courses/1/outcome_rollups?as_of=2019-12-01T00:00:00%2B99:00", "as_of"),
+             ("/api/v1/courses/1/outcome_rollups?as_of=99999-01-01", "as_of"),
+             ("/api/v1/outcomes/12345?as_of=9999-12-31T23:00:00-05:00", "as_of"),
+             (f"/api/v1/courses/{huge}/outcome_rollups", "course_id"),
+             (f"/api/v1/courses/1/outcome_rollups?outcome_ids[]={huge}", "outcome_ids[]"),
+             (f"/api/v1/courses/1/outcome_rollups?outcome_ids[]={'9' * 40}", "outcome_ids[]"),
+             (f"/api/v1/courses/1/outcome_rollups?user_ids[]={'u' * 300}", "user_ids[]"),
+             (f"/api/v1/outcomes/{huge}", "outcome_id"),
+             (f"/api/v1/outcomes/{huge}/audit", "outcome_id")]
+    for path, name in cases:
+        answer = seeded.get(path)
+        assert answer.status_code == 400, (path[:90], answer.text[:200])
+        assert list(answer.json()) == ["error"] and name in answer.json()["error"], path[:90]
+    page = seeded.get(f"/courses/{huge}")
+    assert page.status_code == 400 and "course_id" in page.text
+
+
+def test_on_loopback_only_local_host_names_are_answered(serve):
+    server = serve({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--allowed-host", "mastery.internal")
+    port = server.url.rsplit(":", 1)[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST", f"[::1]:{port}", "mastery.internal:443"):
+        assert server.get("/api/v1/courses", headers={"Host": host}).status_code in (200, 404), host
+    for host in (f"evil.example:{port}", "rebind.attacker.test", "127.0.0.1.evil.example", ""):
+        answer = server.get("/api/v1/courses", headers={"Host": host})
+        assert answer.status_code == 421, host
+        assert list(answer.json()) == ["error"] and "--allowed-host" in answer.json()["error"], host
+        assert server.post(body(seed_events("current")[0]), headers={"Host": host}).status_code == 421, host
+    assert mastery_json("--store", server.store, "verify")["checked"] == 0, "nothing was kept"
