@@ -1,4 +1,4 @@
-"""Rendering of `mastery audit` (entity trail or actor trail), and its --redact."""
+"""Rendering of `mastery audit` (entity or actor trail, and positions it could not read), and its --redact."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def by_entity(app: Context, kind: str, entity_id: str) -> dict[str, Any]:
     key = app.local(entity_id, conn, root)
     answer = query(app.store, conn, root, kind, key)
     if not answer["entries"]:
-        raise DomainError(f"no events for {kind} {entity_id} in root account {root}")
+        unread = ", ".join(str(u["position"]) for u in answer["unreadable"])
+        why = f" that can be read (unreadable: position {unread}; `mastery problems`)" if unread else ""
+        raise DomainError(f"no events for {kind} {entity_id} in root account {root}{why}")
     return answer
 
 
@@ -56,6 +58,9 @@ def render(answer: dict[str, Any]) -> None:
             out.print(f"  {escape(c['field'])}: {escape(_short(c['before']))} → {escape(_short(c['after']))}")
         for note in e["notes"]:
             out.print(f"  [yellow]note: {escape(note)}[/yellow]")
+    for u in answer.get("unreadable", []):
+        out.print(f"\n[red]position {u['position']} ({escape(str(u['type']))}) could not be read: "
+                  f"{escape(u['reason'])}[/red]")
     click.echo()
 
 

@@ -90,17 +90,43 @@ def quarantine_retry(app: Context, item_ids: tuple[int, ...], as_json: bool) -> 
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
 @click.pass_obj
 def export(app: Context, since: str | None, redact: bool, output: str | None) -> None:
-    """Write stored events as JSON Lines, in arrival order (re-ingestible)."""
+    """Write stored events as JSON Lines, in arrival order (re-ingestible).
+
+    Every stored record is written, poison or not (the export is the backup): a record that cannot be read
+    as an event is written (whatever --since: its arrival time cannot be read) as an `unreadable_record`
+    line carrying its raw state, which re-ingesting keeps in the quarantine.
+    """
+    from store.application import Unreadable
     since_time = app.parse_time(since, "--since")
     out = _open_out(output)
     try:
-        for _position, event in app.store.iter_all():
-            if since_time is not None and event.recorded_at < since_time:
+        for _position, item in app.store.iter_all(unreadable=True):
+            if isinstance(item, Unreadable):
+                out.write(orjson.dumps(unreadable_line(item, redact)) + b"\n")
                 continue
-            out.write(orjson.dumps(redacted(event.event) if redact else event.event) + b"\n")
+            if since_time is not None and item.recorded_at < since_time:
+                continue
+            out.write(orjson.dumps(redacted(item.event) if redact else item.event) + b"\n")
     finally:
         if output:
             out.close()
+
+
+def unreadable_line(item: Any, redact: bool) -> dict[str, Any]:
+    """A stored record that cannot be read, as one JSON object: where it is, why, and its raw state
+    (UTF-8 text, else base64; withheld under --redact, as it cannot be redacted field by field)."""
+    import base64
+    record: dict[str, Any] = {"position": item.position, "topic": item.topic,
+                              "originator_id": str(item.originator_id), "originator_version": item.originator_version,
+                              "reason": f"{type(item.error).__name__}: {item.error}"}
+    if redact:
+        record["state"] = "[REDACTED]"
+    else:
+        try:
+            record["state"] = item.state.decode("utf-8")
+        except UnicodeDecodeError:
+            record["state_base64"] = base64.b64encode(item.state).decode("ascii")
+    return {"unreadable_record": record}
 
 
 def redacted(event: dict[str, Any]) -> dict[str, Any]:

@@ -158,7 +158,9 @@ def outcome(app: Context, outcome_id: str, as_of: str | None, known_at: str | No
     from domain.outcome import evolve
     view = _view(app, as_of, known_at)
     key = app.local(outcome_id, view.conn, view.root)
-    state = app.store.fold(view.root, "outcome", key, projector(evolve, view.as_of, view.known_at))
+    from projections.problems import excluded
+    state = app.store.fold(view.root, "outcome", key, projector(evolve, view.as_of, view.known_at),
+                           excluded(view.conn, 1, app.store.head()))
     if state is None:
         raise DomainError(f"outcome {outcome_id} has no events" + (" by that time" if view.is_cut else ""))
     data = state.model_dump(mode="json")

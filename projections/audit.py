@@ -1,6 +1,8 @@
 """Audit queries: an entity's history field by field, or everything one actor changed.
 
-Reads the event store itself (the history is the audit trail) and the history read model for positions.
+Reads the event store itself (the history is the audit trail, positions included).
+A record that cannot be read, or an event that cannot be folded (what the projections skip, DESIGN
+decision 10), is left out of the trail and listed under `unreadable` with its position and reason.
 """
 
 from __future__ import annotations
@@ -9,19 +11,44 @@ from datetime import datetime
 from typing import Any
 
 from domain.audit import entries
+from domain.events import TOPICS, CanvasEvent
 from domain.fold import fold_order
 from domain.ids import local_id
+from domain.states import evolve
+from projections.problems import describe
+
+EVENT_NAMES = {topic: cls.canvas_name for cls, topic in TOPICS.items()}
 
 ACTOR_FIELDS = ("user_id", "user_login", "user_sis_id", "real_user_id", "developer_key_id")
 
 
 def by_entity(store: Any, conn: Any, root: str, kind: str, key: str) -> dict[str, Any]:
-    """Every change of one entity in fold order."""
-    events = store.stream(root, kind, key)
-    positions = {r[0].rsplit("|", 1)[-1]: r[1] for r in conn.execute(
-        "SELECT fold_key, position FROM entity_versions WHERE root = ? AND kind = ? AND key = ?",
-        (root, kind, key)).fetchall()}
-    return {"kind": kind, "id": key, "root_account": root, "entries": entries(events, positions)}
+    """Every change of one entity in fold order, and the records of it that could not be read."""
+    events, positions, unreadable = trail_events(store, root, kind, key)
+    return {"kind": kind, "id": key, "root_account": root, "entries": entries(events, positions),
+            "unreadable": unreadable}
+
+
+def trail_events(store: Any, root: str, kind: str, key: str) -> tuple[list[CanvasEvent], dict[str, int], list]:
+    """The entity's events an audit can show with their positions (by content hash), and the position,
+    type and reason of each record it cannot show."""
+    records, bad = store.read_stream(root, kind, key)
+    unreadable = [_unreadable(u.position, EVENT_NAMES.get(u.topic, u.topic), u.error) for u in bad]
+    events, positions = [], {}
+    for position, event in records:
+        try:
+            event.fold_key  # noqa: B018 (validates the body the trail sorts by)
+            evolve(event, None).fields()
+        except Exception as error:
+            unreadable.append(_unreadable(position, event.canvas_name, error))
+            continue
+        events.append(event)
+        positions[event.content_hash] = position
+    return events, positions, sorted(unreadable, key=lambda u: u["position"])
+
+
+def _unreadable(position: int, event_type: str, error: BaseException) -> dict[str, Any]:
+    return {"position": position, "type": event_type, "reason": describe(error)}
 
 
 def matches(actor: dict[str, Any], who: str, shard: int | None) -> bool:
@@ -39,22 +66,32 @@ def matches(actor: dict[str, Any], who: str, shard: int | None) -> bool:
 
 
 def by_actor(store: Any, conn: Any, root: str, who: str, since: datetime | None, until: datetime | None) -> dict:
-    """Every change one actor made, each with the entity's field diff, in event-time order."""
+    """Every change one actor made, each with the entity's field diff, in event-time order (and the
+    positions that could not be read, so could not be searched)."""
     row = conn.execute("SELECT shard FROM roots WHERE root = ?", (root,)).fetchone()
     shard = row[0] if row else None
     hits: dict[tuple[str, str], set[str]] = {}
-    for _position, event in store.iter_all():
-        if event.root_account != root or not matches(event.actor, who, shard):
+    unreadable: dict[int, dict[str, Any]] = {}
+    for position, event in store.iter_all(unreadable=True):
+        if not isinstance(event, CanvasEvent):  # a record the store could not map
+            unreadable[position] = _unreadable(position, EVENT_NAMES.get(event.topic, event.topic), event.error)
+            continue
+        try:
+            if event.root_account != root or not matches(event.actor, who, shard):
+                continue
+        except Exception as error:
+            unreadable[position] = _unreadable(position, event.canvas_name, error)
             continue
         if (since and event.event_time < since) or (until and event.event_time > until):
             continue
         hits.setdefault((event.kind, event.key), set()).add(event.content_hash)
     found = []
     for (kind, key), hashes in hits.items():
-        trail = by_entity(store, conn, root, kind, key)["entries"]
-        ordered = fold_order(store.stream(root, kind, key))
-        for event, entry in zip(ordered, trail, strict=True):
+        events, positions, bad = trail_events(store, root, kind, key)
+        unreadable.update((u["position"], u) for u in bad)
+        for event, entry in zip(fold_order(events), entries(events, positions), strict=True):
             if event.content_hash in hashes:
                 found.append({"kind": kind, "id": key, **entry})
     found.sort(key=lambda e: (e["event_time"], e["kind"], e["id"]))
-    return {"actor": who, "root_account": root, "entries": found}
+    return {"actor": who, "root_account": root, "entries": found,
+            "unreadable": [unreadable[p] for p in sorted(unreadable)]}

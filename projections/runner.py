@@ -84,17 +84,8 @@ def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_tr
 
 def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
     """The next page as (position, event) pairs, and (position, type, reason) for records that cannot be read."""
-    try:
-        return store.notifications(start, page), []
-    except Exception:  # one unreadable record: map the page one record at a time
-        items = store.recorder.select_notifications(start=start, limit=page, inclusive_of_start=False)
-    batch, failed = [], []
-    for item in items:
-        try:
-            batch.append((item.id, store.mapper.to_domain_event(item)))
-        except Exception as error:
-            failed.append((item.id, EVENT_NAMES.get(item.topic, item.topic), problems.describe(error)))
-    return batch, failed
+    batch, unreadable = store.read(start, page)
+    return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
 
 
 def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list, list]:

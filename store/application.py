@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import Environment
 
 from domain.events import CanvasEvent, Parsed
@@ -33,6 +35,18 @@ FROM_ENV: Any = object()  # open_store: read the setting from the environment
 
 class StoreError(Exception):
     """The store cannot be opened or read (bad URL, unreachable server, not a store)."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored record that cannot be mapped to an event: where it is, its raw state, and why."""
+
+    position: int
+    topic: str
+    originator_id: UUID | str
+    originator_version: int
+    state: bytes
+    error: Exception
 
 
 class EventStore(Application):
@@ -98,25 +112,64 @@ class EventStore(Application):
 
     # -- reading -----------------------------------------------------------------------------------
     def stream(self, root_account: str, kind: str, key: str) -> list[CanvasEvent]:
-        """One entity's events in arrival order."""
-        return list(self.events.get(stream_id(root_account, kind, key)))
+        """One entity's readable events in arrival order (`read_stream` also gives the unreadable records)."""
+        return [event for _, event in self.read_stream(root_account, kind, key)[0]]
 
-    def fold(self, root_account: str, kind: str, key: str, projector: ProjectorFunc) -> Any:
-        """An entity's state via the library's repository and our fold-ordering projector."""
-        try:
-            return self.repository.get(stream_id(root_account, kind, key), projector_func=projector)
-        except AggregateNotFoundError:
-            return None
+    def fold(self, root_account: str, kind: str, key: str, projector: ProjectorFunc,
+             excluded: Collection[int] = ()) -> Any:
+        """An entity's state from its readable events through our fold-ordering projector (None: no events).
+
+        Like the projections (DESIGN decision 10), a record that cannot be mapped and an event at an
+        excluded position are left out; the state comes from the other events.
+        """
+        events = [e for p, e in self.read_stream(root_account, kind, key)[0] if p not in excluded]
+        return projector(None, events) if events else None
+
+    def read_stream(self, root_account: str, kind: str, key: str) -> tuple[list, list[Unreadable]]:
+        """One entity's records in stream order: (position, event) for each readable one, and the records
+        that cannot be mapped to an event."""
+        pos, mark = ("notification_id", "%s") if self.is_postgres else ("rowid", "?")
+        sid = stream_id(root_account, kind, key)
+        sql = (f"SELECT {pos} AS position, originator_version AS version, topic, state "
+               f"FROM {self.recorder.events_table_name} WHERE originator_id = {mark} ORDER BY originator_version")
+        events, unreadable = [], []
+        for r in self.query(sql, (self.recorder._stream_param(sid),)):  # type: ignore[attr-defined]
+            stored = StoredEvent(sid, int(r["version"]), r["topic"], bytes(r["state"]))
+            try:
+                events.append((int(r["position"]), self.mapper.to_domain_event(stored)))
+            except Exception as error:
+                unreadable.append(Unreadable(int(r["position"]), stored.topic, sid, stored.originator_version,
+                                             stored.state, error))
+        return events, unreadable
+
+    def read(self, after: int = 0, limit: int = 1000, stop: int | None = None) -> tuple[list, list[Unreadable]]:
+        """A page of stored records after a position: (position, event) for each readable one, and the
+        records that cannot be mapped to an event (each with its raw state and the error)."""
+        items = self.recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
+        events, unreadable = [], []
+        for n in items:
+            try:
+                events.append((n.id, self.mapper.to_domain_event(n)))
+            except Exception as error:
+                unreadable.append(Unreadable(n.id, n.topic, n.originator_id, n.originator_version,
+                                             bytes(n.state), error))
+        return events, unreadable
 
     def notifications(self, after: int = 0, limit: int = 1000, stop: int | None = None) -> list[tuple[int, CanvasEvent]]:
-        """Stored events after a position, in arrival order, as (position, event)."""
-        items = self.recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
-        return [(n.id, self.mapper.to_domain_event(n)) for n in items]
+        """Stored events after a position, in arrival order, as (position, event); unreadable records are
+        left out (`read` gives them)."""
+        return self.read(after, limit, stop)[0]
 
-    def iter_all(self, after: int = 0, page: int = 1000) -> Iterator[tuple[int, CanvasEvent]]:
-        while batch := self.notifications(after, page):
-            yield from batch
-            after = batch[-1][0]
+    def iter_all(self, after: int = 0, page: int = 1000, *,
+                 unreadable: bool = False) -> Iterator[tuple[int, CanvasEvent | Unreadable]]:
+        """Every stored record after a position, in arrival order, as (position, event); a record that
+        cannot be mapped is skipped, or given as (position, Unreadable) when `unreadable` is set."""
+        while True:
+            events, bad = self.read(after, page)
+            if not events and not bad:
+                return
+            yield from sorted(events + ([(u.position, u) for u in bad] if unreadable else []), key=lambda x: x[0])
+            after = max(p for p, *_ in events + [(u.position,) for u in bad])
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -82,9 +82,11 @@ def outcome_state(request: Request, outcome_id: str, as_of: str | None, known_at
     """The outcome folded from its events inside the cut (None when it has none)."""
     from domain.fold import projector
     from domain.outcome import evolve
+    from projections.problems import excluded
     with request.app.state.service.reading(account) as r:
         cut = projector(evolve, r.time(as_of, "as_of"), r.time(known_at, "known_at"))
-        state = r.store.fold(r.root, "outcome", r.local(outcome_id, "outcome_id"), cut)
+        state = r.store.fold(r.root, "outcome", r.local(outcome_id, "outcome_id"), cut,
+                             excluded(r.conn, 1, r.store.head()))
     return None if state is None else state.model_dump(mode="json")
 
 
