@@ -103,7 +103,7 @@ def test_dev_zero_stops_at_the_file_cap_with_its_nul_prefix_quarantined_in_bound
     cap = 16 << 20
     peak, counts = run_ingest(tmp_path, "/dev/zero", "--max-file-bytes", str(cap))
     assert peak < PEAK_RSS_KIB, f"peak RSS {peak} KiB"
-    assert counts == {"read": 2, "appended": 0, "duplicates": 0, "quarantined": 2, "ignored": 0}
+    assert counts == {"read": 2, "appended": 0, "duplicates": 0, "quarantined": 2, "ignored": 0, "head": None}
     (_, _, too_long, prefix), (_, _, stopped, rest) = quarantined(tmp_path)
     assert f"line of {cap} bytes is over the {ITEM_CAP}-byte limit" in too_long
     assert "NUL characters shown as \\x00" in too_long and prefix == "\\x00" * PREFIX
