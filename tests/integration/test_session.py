@@ -153,3 +153,11 @@ def test_web_never_imports_cli_and_the_session_knows_nothing_of_click_or_http():
     session = {n for n in imported("projections") if n.split(".")[0] in {"cli", "web", "click", "fastapi"}}
     assert not session
     assert issubclass(StoreMismatch, SessionError) and not issubclass(SessionError, click.ClickException)
+
+
+def test_the_import_contracts_of_pyproject_hold(monkeypatch):
+    """import-linter's contracts (pyproject [tool.importlinter]): domain imports nothing of ours, web never
+    imports cli, and the layers cli > web > projections > store > domain only import downwards."""
+    from importlinter.cli import lint_imports
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
