@@ -161,3 +161,17 @@ def test_the_import_contracts_of_pyproject_hold(monkeypatch):
     from importlinter.cli import lint_imports
     monkeypatch.chdir(ROOT)
     assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+
+
+def test_serve_refuses_a_read_model_of_another_store_with_exit_3_before_listening(tmp_path):
+    """`serve` catches its session up outside a command's Context: the session error still gets exit 3."""
+    from tests.conftest import mastery
+    read = str(tmp_path / "read.db")
+    first = Session(stored(tmp_path / "a.db", seed_events()), read)
+    first.caught_up()
+    first.close()
+    other = stored(tmp_path / "b.db", seed_events("legacy"))
+    refused = mastery("--store", other, "--read-db", read, "serve", "--port", "0",
+                      env={"MASTERY_INGEST_TOKEN": "t" * 32})
+    assert refused.returncode == 3 and b"belongs to another event store" in refused.stderr, refused.stderr
+    assert b"Traceback" not in refused.stderr and b"mastery serve:" not in refused.stdout
