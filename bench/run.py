@@ -142,7 +142,7 @@ def command_time(store: str, root: str, course: str) -> float:
 
 
 def fresh(path: Path) -> str:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".head"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return str(path)
 
