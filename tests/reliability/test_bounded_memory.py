@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from domain.synthetic import generate, to_jsonl
+from synthetic import generate, to_jsonl
 from tests.conftest import ROOT, seed_events
 
 PEAK_RSS_KIB = 300 * 1024   # ru_maxrss is in KiB on Linux
