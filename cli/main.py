@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from cli.context import Context, InputOutputError, Settings
+from cli.context import Context, InputOutputError, SessionError, Settings, to_click
 from cli.render import Progress, emit_json, say, table
 
 
@@ -130,9 +130,10 @@ def main() -> None:
         cli.main(standalone_mode=False, prog_name="mastery")
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except (click.ClickException, SessionError) as error:  # a session error outside a Context: `serve`
+        shown = to_click(error) if isinstance(error, SessionError) else error
+        shown.show()
+        sys.exit(shown.exit_code)
     except click.Abort:
         say("aborted")
         sys.exit(1)

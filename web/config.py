@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cli.context import Settings
+from projections.session import Settings
 
 MAX_BODY = 1 << 20  # Canvas sends one event per request; a few KiB each
 BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive

@@ -1,19 +1,21 @@
 """Every failure as `{"error": "..."}` with the status it deserves (a small HTML page for pages); never a trace.
 
 Canvas resends a delivery answered with anything but 2xx, so a failure to store answers 5xx, never 2xx.
+The session's errors (projections/session.py) answer 404 when a thing or an account is not there (or
+several accounts are and none was asked for), 400 for a bad value, and 503 while the store or its read
+model cannot serve: unavailable, built from another store, or by another version (`mastery rebuild`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-import click
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from cli.context import DomainError, InputOutputError
+from projections.session import BadInput, NotFound, SessionError, SeveralAccounts, StaleReadModel, Unavailable
 from web.auth import Unauthorized
 
 
@@ -36,6 +38,22 @@ def answer(request: Request, status: int, message: str, headers: dict | None = N
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def status_of(error: SessionError) -> int:
+    """The HTTP status of a session error."""
+    if isinstance(error, NotFound | SeveralAccounts):
+        return 404
+    if isinstance(error, BadInput):
+        return 400
+    if isinstance(error, Unavailable | StaleReadModel):
+        return 503
+    return 500
+
+
+def message_of(error: SessionError) -> str:
+    """What the client is told: a bad value names the parameter it was given in."""
+    return f"Invalid value for {error.option}: {error}" if isinstance(error, BadInput) else str(error)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into answers."""
 
@@ -48,10 +66,9 @@ def install(app: FastAPI) -> None:
         challenge = 'Basic realm="mastery"' if error.browser else "Bearer"
         return answer(request, 401, str(error), {"WWW-Authenticate": challenge})
 
-    @app.exception_handler(click.ClickException)
-    async def domain(request: Request, error: click.ClickException) -> Response:
-        status = 404 if isinstance(error, DomainError) else 503 if isinstance(error, InputOutputError) else 400
-        return answer(request, status, error.format_message())
+    @app.exception_handler(SessionError)
+    async def session(request: Request, error: SessionError) -> Response:
+        return answer(request, status_of(error), message_of(error))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:

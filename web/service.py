@@ -15,14 +15,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import anyio
-import click
 
-from cli.context import Context, Settings
+from projections.session import Session, Settings
 from web.errors import Problem
 
 MAX_ID = 255     # characters of an id in a path or query
@@ -36,7 +34,7 @@ class Service:
     """One server's store, read model and locks."""
 
     def __init__(self, settings: Settings) -> None:
-        self.context = Context(settings)
+        self.session = Session(settings.store_url, settings.read_db, settings.account, settings.tz)
         self.append_lock = threading.Lock()
         self.read_lock = threading.RLock()
         self._last_append = time.monotonic()
@@ -45,8 +43,13 @@ class Service:
         self._follower: threading.Thread | None = None
 
     @property
+    def context(self) -> Session:
+        """The session (the name `cli/web.py` uses to catch it up before listening)."""
+        return self.session
+
+    @property
     def store(self) -> Any:
-        return self.context.store
+        return self.session.store
 
     def ingest(self, items: list[Any]) -> Any:
         """Append one request's items in one transaction; the counts once it is committed."""
@@ -67,9 +70,8 @@ class Service:
     def reading(self, account: str | None) -> Iterator[Reader]:
         """The read model, caught up, for one request (held alone until the block ends)."""
         with self.read_lock:
-            conn = self.context.caught_up()
-            scoped = Context(replace(self.context.settings, account=account or self.context.settings.account))
-            yield Reader(self, conn, scoped.root(conn), scoped)
+            conn = self.session.caught_up()
+            yield Reader(self, conn, self.session.root(conn, account))
 
     def follow(self) -> None:
         """Start catching the read model up in the background whenever deliveries pause."""
@@ -82,7 +84,7 @@ class Service:
                 continue
             try:
                 with self.read_lock:
-                    self.context.caught_up()
+                    self.session.caught_up()
             except Exception as error:  # reads report it; this thread only must not die
                 log.warning("background catch-up failed: %s", error)
                 self._stop.wait(30)
@@ -92,14 +94,14 @@ class Service:
         if self._follower is not None:
             self._follower.join(timeout=60)
         with self.read_lock, self.append_lock:
-            self.context.close()
+            self.session.close()
 
 
 class Reader:
     """What one read request uses: the connection, its root account, id and time parsing."""
 
-    def __init__(self, service: Service, conn: Any, root: str, scoped: Context) -> None:
-        self.service, self.conn, self.root, self._scoped = service, conn, root, scoped
+    def __init__(self, service: Service, conn: Any, root: str) -> None:
+        self.service, self.conn, self.root = service, conn, root
 
     @property
     def store(self) -> Any:
@@ -107,15 +109,13 @@ class Reader:
 
     def local(self, value: str, name: str) -> str:
         """The id `value` of parameter `name` reduced to a local id; 400 when it cannot be an id."""
-        return self._scoped.local(checked_id(value, name), self.conn, self.root)
+        return self.service.session.local(checked_id(value, name), self.conn, self.root)
 
     def time(self, text: str | None, name: str) -> datetime | None:
         """The time of parameter `name`; 400 when it is not one or lies beyond the years 1 to 9999 in UTC."""
         try:
-            return self._scoped.parse_time(text or None, name)
-        except (OverflowError, ValueError) as error:
-            if isinstance(error, click.ClickException):
-                raise
+            return self.service.session.parse_time(text or None, name)
+        except (OverflowError, ValueError):
             raise Problem(400, f"{name}: {text!r} is out of range (times are years 1 to 9999 in UTC)") from None
 
     def view(self, as_of: datetime | None = None, known_at: datetime | None = None) -> Any:

@@ -16,7 +16,8 @@ import pytest
 
 from synthetic import generate, to_jsonl
 from tests.conftest import ROOT, mastery
-from tests.reliability.test_orphaned_follower import children, is_follower, wait_for
+from tests.reliability.procs import children, in_session
+from tests.reliability.test_orphaned_follower import is_follower, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -67,18 +68,6 @@ def start_ingest(store: Path, source: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code, "--store", str(store), "ingest", str(source), "--json"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
-
-def in_session(session: int) -> list[int]:
-    """The live processes of a session (the killed ingest's follower would be one), read from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 @pytest.fixture(scope="module")

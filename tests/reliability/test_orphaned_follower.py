@@ -10,21 +10,10 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.reliability.procs import children
 
 DEADLINE_SECONDS = 10.0
 
-
-def children(pid: int) -> list[int]:
-    """The live processes whose parent is pid, read from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 def is_follower(pid: int) -> bool:

@@ -32,6 +32,19 @@ def closed_without_answer(conn: socket.socket, drip: bytes) -> bool:
     return False
 
 
+def read_answer(conn: socket.socket) -> bytes:
+    """One whole HTTP answer: headers, then as many body bytes as Content-Length says (segments may split)."""
+    answer = b""
+    while b"\r\n\r\n" not in answer and (chunk := conn.recv(65536)):
+        answer += chunk
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(rest) < length and (chunk := conn.recv(65536)):
+        rest += chunk
+    return head + b"\r\n\r\n" + rest
+
+
 def test_a_connection_sending_its_headers_slowly_is_closed(serve):
     server = serve({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--header-timeout", "1")
     with connect(server) as conn:
@@ -49,7 +62,7 @@ def test_a_body_arriving_too_slowly_is_answered_408_and_nothing_kept(serve):
         conn.sendall(b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN.encode()
                      + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(event)).encode()
                      + b"\r\n\r\n" + event[:10])
-        answer = conn.recv(65536)
+        answer = read_answer(conn)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b'{"error":' in answer and b"nothing was kept" in answer
     assert server.post(event).json()["appended"] == 1, "the event was not kept before"
