@@ -58,7 +58,7 @@ def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int, max_
     """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once."""
     from projections.follower import Follower
     from store.ingest import ingest as run
-    from store.sources import SourceError, read_sources
+    from sources import SourceError, read_sources
     items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer, max_item_bytes=max_item_bytes,
                          max_file_bytes=max_file_bytes)
     follow = _large(paths)
@@ -80,7 +80,7 @@ def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int, max_
 def _large(paths: tuple[str, ...]) -> bool:
     """Whether the input is big enough for a projecting process beside the ingest to pay off."""
     import os
-    from store.sources import SourceError, iter_paths
+    from sources import SourceError, iter_paths
     try:
         return sum(os.path.getsize(p) for p in iter_paths(list(paths)) if p != "-") > 8_000_000 or "-" in paths
     except (OSError, SourceError):

@@ -152,7 +152,7 @@ def _open_out(output: str | None) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
 def generate(events: int, seed: int, output: str | None) -> None:
     """Write a realistic synthetic Live Events stream (JSON Lines) for demos and benchmarks."""
-    from domain.synthetic import generate as make, to_jsonl
+    from synthetic import generate as make, to_jsonl
     out = _open_out(output)
     try:
         for line in to_jsonl(make(events, seed)):

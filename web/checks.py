@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import orjson
 
-from store.sources import RawItem
+from sources import RawItem
 
 
 def storable(item: RawItem, fallback: str = "") -> RawItem:

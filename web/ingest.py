@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from store.sources import RawItem, iter_items
+from sources import RawItem, iter_items
 from web.auth import Unauthorized, check_ingest_token
 from web.checks import accepted, readable, storable
 from web.errors import Problem

@@ -120,7 +120,7 @@ def test_quarantine_retry_reaches_every_open_item_page_after_page(tmp_path):
     from store import quarantine
     from store.application import open_store
     from store.ingest import ingest
-    from store.sources import read_sources
+    from sources import read_sources
 
     good = [json.dumps(e) for e in seed_events("current")]
     path = tmp_path / "in.jsonl"
@@ -141,7 +141,7 @@ def test_quarantine_items_are_listed_whole_or_by_page_on_both_stores(tmp_path, s
     from store import quarantine
     from store.application import open_store
     from store.ingest import ingest
-    from store.sources import read_sources
+    from sources import read_sources
 
     path = tmp_path / "bad.jsonl"
     path.write_text("".join(f"{{broken {n}\n" for n in range(12)))

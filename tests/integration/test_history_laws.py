@@ -12,15 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.canvas import parse_time
-from domain.synthetic import generate
 from projections.catalog import course_rules, outcome_tree
 from projections.rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View
+from sources import RawItem
 from store.application import open_store
 from store.ingest import ingest
-from store.sources import RawItem
+from synthetic import generate
 
 STREAM = list(generate(6000, seed=4))
 ROOTS = sorted({e["metadata"]["root_account_uuid"] for e in STREAM if "root_account_uuid" in e["metadata"]})

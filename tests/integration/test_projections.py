@@ -9,14 +9,14 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from domain.synthetic import generate
 from projections.mastery import compute, rows
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View
+from sources import RawItem
 from store.application import open_store
 from store.ingest import ingest
-from store.sources import RawItem
+from synthetic import generate
 
 STREAM = list(generate(1500, seed=11))
 

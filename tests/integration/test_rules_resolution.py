@@ -10,9 +10,9 @@ from projections.rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.settings import change_setting
+from sources import RawItem
 from store.application import open_store
 from store.ingest import ingest
-from store.sources import RawItem
 from tests import builders as b
 
 S = "student-one"

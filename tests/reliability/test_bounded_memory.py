@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from domain.synthetic import generate, to_jsonl
+from synthetic import generate, to_jsonl
 from tests.conftest import ROOT, seed_events
 
 PEAK_RSS_KIB = 300 * 1024   # ru_maxrss is in KiB on Linux
@@ -126,7 +126,7 @@ def test_a_fifo_in_a_folder_is_skipped_with_a_reason_and_the_other_files_are_rea
 def test_a_nul_byte_in_quarantined_text_is_stored_on_postgresql_with_the_rest_of_its_batch(tmp_path, pg_url):
     from store.application import open_store
     from store.ingest import ingest
-    from store.sources import read_sources
+    from sources import read_sources
 
     seeds = seed_events()
     lines = [json.dumps(e).encode() for e in seeds]

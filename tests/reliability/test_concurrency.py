@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from domain.synthetic import generate, to_jsonl
+from synthetic import generate, to_jsonl
 from tests.conftest import ROOT, mastery
 
 pytestmark = pytest.mark.slow

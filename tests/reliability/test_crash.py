@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.synthetic import generate, to_jsonl
+from synthetic import generate, to_jsonl
 from tests.conftest import ROOT, mastery
 from tests.reliability.procs import children, in_session
 from tests.reliability.test_orphaned_follower import is_follower, wait_for

@@ -16,9 +16,9 @@ from projections.rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View
+from sources import RawItem, read_sources
 from store.application import open_store
 from store.ingest import ingest
-from store.sources import RawItem, read_sources
 from tests import builders as b
 from tests.conftest import seed_events
 

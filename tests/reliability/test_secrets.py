@@ -7,9 +7,9 @@ from pathlib import Path
 
 from projections.runner import catch_up
 from projections.schema import connect
+from sources import read_sources
 from store.application import open_store
 from store.ingest import ingest
-from store.sources import read_sources
 from tests.conftest import mastery, mastery_json, seed_events
 
 TOKEN = "7~S3cr3tT0k3nValue"

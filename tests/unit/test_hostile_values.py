@@ -19,9 +19,9 @@ from projections.rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View
+from sources import RawItem, read_sources
 from store.application import open_store
 from store.ingest import Batch, Counts, flush, ingest
-from store.sources import RawItem, read_sources
 from tests import builders as b
 
 USER_A, USER_B = "studentA000000000000000000000000000000000", "studentB000000000000000000000000000000000"

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from domain.events import REGISTRY
-from domain.synthetic import generate, to_jsonl
+from synthetic import generate, to_jsonl
 
 KEPT = set(REGISTRY)  # every stored event type
 METHODS = {"highest", "latest", "average", "decaying_average", "weighted_average", "standard_decaying_average",
@@ -70,7 +70,7 @@ def test_a_different_seed_gives_a_different_stream():
 
 
 def test_output_does_not_depend_on_the_interpreters_hash_seed():
-    code = ("import hashlib; from domain.synthetic import generate, to_jsonl; "
+    code = ("import hashlib; from synthetic import generate, to_jsonl; "
             "print(hashlib.sha256(b''.join(to_jsonl(generate(2000, seed=9)))).hexdigest())")
     root = Path(__file__).resolve().parents[2]
     digests = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,

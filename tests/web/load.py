@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 def synthetic(events: int, seed: int = 0) -> list[bytes]:
     """The stream `mastery generate` writes, one body per event."""
-    from domain.synthetic import generate, to_jsonl
+    from synthetic import generate, to_jsonl
     return [line.rstrip(b"\n") for line in to_jsonl(generate(events, seed))]
 
 

@@ -1,0 +1,103 @@
+"""The synthetic world's shape: root accounts, their administrators (offices), courses and outcomes.
+Mutable on purpose: each course and office keeps its own clock, random source and pending regrades."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from synthetic.basics import _DST_END, TERM_START, _uuid40
+
+
+@dataclass(frozen=True)
+class _Root:
+    uuid: str
+    shard: int
+    name: str
+    tz: str
+    utc_offset: int                 # standard time; daylight saving time adds an hour until 2025-11-02
+    sub_accounts: tuple[int, ...]
+    admins: tuple[int, ...] = (1, 2, 3)
+
+    @property
+    def host(self) -> str:
+        return f"{self.name}.instructure.com"
+
+    @property
+    def lti_guid(self) -> str:
+        return f"{self.uuid}.{self.host}"
+
+    def gid(self, local: int | str) -> str:
+        """The Canvas global id of a local id on this root account's shard."""
+        return str(self.shard * 10**13 + int(local))
+
+    def offset(self, ms: int) -> int:
+        return self.utc_offset + (ms < _DST_END)
+
+    def account_uuid(self, account: int) -> str:
+        return self.uuid if account == 1 else _uuid40(self.uuid, "account", account)
+
+
+@dataclass(eq=False)
+class _Outcome:
+    body: dict                      # the latest full snapshot, as Canvas sends it
+    context_uuid: str
+
+
+@dataclass(eq=False)
+class _Office:
+    """A root account's administrators: account outcomes, groups, scales and methods."""
+    root: _Root
+    rng: random.Random
+    own: list
+    groups: list = field(default_factory=list)
+    now: int = TERM_START
+    pending: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Course:
+    idx: int
+    root: _Root
+    account: int
+    teacher: int
+    students: tuple[int, ...]       # indexes in the root account's student pool
+    uuids: tuple[str, ...]
+    abilities: tuple[float, ...]
+    subject: str
+    assessments: int
+    shared: list                    # account-level outcomes used here
+    rng: random.Random
+    own: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    links: dict = field(default_factory=dict)
+    unlinked: set = field(default_factory=set)
+    now: int = TERM_START
+    pending: list = field(default_factory=list)
+    seq: Iterator[int] = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        self.result_ids = itertools.count(100_000 * (self.idx + 1) + 1)
+        self.artifact_ids = itertools.count(100_000 * (self.idx + 1) + 1)
+
+    @property
+    def local_id(self) -> int:
+        return 500 + self.idx
+
+    @property
+    def uuid(self) -> str:
+        return _uuid40(self.root.uuid, "course", self.local_id)
+
+    @property
+    def outcomes(self) -> list:
+        return self.own + self.shared
+
+
+@dataclass
+class _World:
+    legacy_fraction: float
+    offices: list
+    courses: list
