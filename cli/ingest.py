@@ -1,49 +1,20 @@
-"""The `mastery` command: the click group, its global options, exit codes, and the operations commands.
+"""`mastery ingest` and `mastery verify`: keep Canvas Live Events in the store, and check its hash chain.
 
-Commands parse, call the layers below, and render; the query commands live in `cli/queries.py`.
-Exit codes (DESIGN): 0 ok (also with quarantined input), 1 not found or domain error, 2 usage,
-3 input/output error, 4 `verify` found a broken history. No traceback ever reaches a user.
+Plain click commands; `cli/main.py` lists them in the command table.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
 
-from cli.context import Context, InputOutputError, Settings
+from cli.context import Context, InputOutputError
 from cli.render import Progress, emit_json, say, table
 
 
-def _version() -> str:
-    try:
-        return version("outcome-mastery")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(_version(), prog_name="mastery")
-@click.option("--store", "store_url", envvar="MASTERY_STORE", default="mastery.db", show_default=True,
-              help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.")
-@click.option("--read-db", envvar="MASTERY_READ_DB", default=None,
-              help="Read-model SQLite file (default: the store file; mastery-read.db for PostgreSQL).")
-@click.option("--account", envvar="MASTERY_ACCOUNT", default=None,
-              help="Root account uuid (implied when the store holds only one).")
-@click.option("--tz", envvar="MASTERY_TZ", default="UTC", show_default=True,
-              help="Time zone for --as-of/--known-at/--since values given without an offset.")
-@click.pass_context
-def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | None, tz: str) -> None:
-    """Canvas outcome mastery from Live Events: every event kept, state as of any moment, who changed what."""
-    app = Context(Settings(store_url, read_db, account, tz))
-    ctx.obj = app
-    ctx.call_on_close(app.close)
-
-
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, type=str)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.option("--batch", default=2000, show_default=True, type=click.IntRange(1, 100_000),
@@ -97,7 +68,7 @@ def _ingest_summary(counts: Any) -> None:
         say(f"{counts.quarantined} item(s) quarantined: see `mastery quarantine list`")
 
 
-@cli.command()
+@click.command()
 @click.option("--head", "head_text", default=None, metavar="POSITION:HASH",
               help="A head kept elsewhere (`ingest --json` prints it): the history must still reach it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -121,30 +92,3 @@ def verify(app: Context, head_text: str | None, as_json: bool) -> None:
         click.echo(f"BROKEN at position {position}: {why} ({checked} events verified before it)")
     if position is not None:
         sys.exit(4)
-
-
-def main() -> None:
-    """Entry point: run the group and turn every failure into a message and an exit code."""
-    from cli import history, operations, problems, queries, web  # noqa: F401  (they register their commands)
-    try:
-        cli.main(standalone_mode=False, prog_name="mastery")
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.Abort:
-        say("aborted")
-        sys.exit(1)
-    except (BrokenPipeError, KeyboardInterrupt):
-        sys.exit(1)
-    except sqlite3.OperationalError as error:
-        say(f"Error: the database is busy or unreadable ({error}); try again when the other writer is done")
-        sys.exit(3)
-    except OSError as error:
-        say(f"Error: {error}")
-        sys.exit(3)
-    except Exception as error:  # no traceback for users; the message says what failed
-        say(f"Error: {type(error).__name__}: {error}")
-        sys.exit(1)
-

@@ -1,0 +1,139 @@
+"""The `mastery` group: its global options, the one table of commands, and errors turned into exit codes.
+
+Command modules define plain click commands and never import this module; the table below names each
+one as "module:attribute" and the group imports a module only when one of its commands is asked for.
+Exit codes (DESIGN): 0 ok (also with quarantined input), 1 not found or domain error, 2 usage,
+3 input/output error, 4 `verify` found a broken history. The mapping lives in `Mastery.main`, so click's
+`CliRunner` sees the same codes and one-line messages as a user; no traceback ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import click
+
+from cli.context import Context, Settings
+
+COMMANDS: dict[str, str] = {
+    "ingest": "cli.ingest:ingest",
+    "verify": "cli.ingest:verify",
+    "rollups": "cli.queries:rollups",
+    "student": "cli.queries:student",
+    "courses": "cli.queries:courses",
+    "outcome": "cli.queries:outcome",
+    "tree": "cli.queries:tree",
+    "scale": "cli.queries:scale",
+    "audit": "cli.queries:audit",
+    "explain": "cli.history:explain",
+    "rebuild": "cli.history:rebuild",
+    "what-if": "cli.history:what_if",
+    "problems": "cli.problems:problems",
+    "quarantine": "cli.operations:quarantine",
+    "export": "cli.operations:export",
+    "generate": "cli.operations:generate",
+    "demo": "cli.operations:demo",
+    "config": "cli.operations:config",
+    "roster": "cli.operations:roster",
+    "serve": "cli.web:serve",
+    "report": "cli.web:report",
+}
+
+
+class Failure(click.ClickException):
+    """An error that is not click's own, shown as one line with the exit code DESIGN gives it."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def failure(error: BaseException) -> Failure:
+    """What a user is told, and the exit code, for an error that reached the group."""
+    if isinstance(error, sqlite3.OperationalError):
+        return Failure(f"the database is busy or unreadable ({error}); try again when the other writer is done", 3)
+    if isinstance(error, OSError):
+        return Failure(str(error), 3)
+    return Failure(f"{type(error).__name__}: {error}", 1)
+
+
+class Mastery(click.Group):
+    """A group whose commands come from `COMMANDS`, imported on first use, and whose `main` maps errors."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command = getattr(import_module(module), attribute)
+        assert isinstance(command, click.Command), f"{target} is not a click command"
+        return command
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run a command; in standalone mode (a user, or `CliRunner`) every failure becomes a message on
+        stderr and an exit code, never a traceback. Commands return None, so an int back is an exit code."""
+        try:
+            rv = super().main(args, prog_name or "mastery", complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            if not standalone_mode:
+                raise
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            if not standalone_mode:
+                raise
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        except (BrokenPipeError, KeyboardInterrupt):
+            if not standalone_mode:
+                raise
+            sys.exit(1)
+        except Exception as error:  # no traceback for users; the message says what failed
+            if not standalone_mode:
+                raise failure(error) from error
+            failure(error).show()
+            sys.exit(failure(error).exit_code)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
+
+def _version() -> str:
+    try:
+        return version("outcome-mastery")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@click.group(cls=Mastery, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(_version(), prog_name="mastery")
+@click.option("--store", "store_url", envvar="MASTERY_STORE", default="mastery.db", show_default=True,
+              help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.")
+@click.option("--read-db", envvar="MASTERY_READ_DB", default=None,
+              help="Read-model SQLite file (default: the store file; mastery-read.db for PostgreSQL).")
+@click.option("--account", envvar="MASTERY_ACCOUNT", default=None,
+              help="Root account uuid (implied when the store holds only one).")
+@click.option("--tz", envvar="MASTERY_TZ", default="UTC", show_default=True,
+              help="Time zone for --as-of/--known-at/--since values given without an offset.")
+@click.pass_context
+def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | None, tz: str) -> None:
+    """Canvas outcome mastery from Live Events: every event kept, state as of any moment, who changed what."""
+    app = Context(Settings(store_url, read_db, account, tz))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+mastery = cli
+
+
+def main() -> None:
+    """The `mastery` console script."""
+    cli.main(prog_name="mastery")
