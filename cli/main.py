@@ -52,12 +52,19 @@ class Failure(click.ClickException):
         self.exit_code = exit_code
 
 
+# Errors that are not click's own, most specific first: their type, exit code, and how the line reads.
+# The one place where the layers' plain exceptions (not found, store error, ...) get their DESIGN exit code.
+EXIT_CODES: list[tuple[type[BaseException], int, str]] = [
+    (sqlite3.OperationalError, 3, "the database is busy or unreadable ({error}); try again when the other writer is done"),
+    (OSError, 3, "{error}"),
+]
+
+
 def failure(error: BaseException) -> Failure:
-    """What a user is told, and the exit code, for an error that reached the group."""
-    if isinstance(error, sqlite3.OperationalError):
-        return Failure(f"the database is busy or unreadable ({error}); try again when the other writer is done", 3)
-    if isinstance(error, OSError):
-        return Failure(str(error), 3)
+    """What a user is told, and the exit code, for an error that reached the group (1 when unforeseen)."""
+    for kind, exit_code, message in EXIT_CODES:
+        if isinstance(error, kind):
+            return Failure(message.format(error=error), exit_code)
     return Failure(f"{type(error).__name__}: {error}", 1)
 
 
