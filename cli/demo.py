@@ -18,11 +18,18 @@ DAMAGED = (
 )
 
 
+def step(ctx: click.Context, *argv: str) -> None:
+    """Run one `mastery` command by name, as a user would type it, through the group's command table."""
+    group = ctx.find_root().command
+    assert isinstance(group, click.Group)
+    command = group.get_command(ctx, argv[0])
+    assert command is not None, f"no command {argv[0]!r} in the table"
+    with command.make_context(argv[0], list(argv[1:]), parent=ctx) as sub:
+        command.invoke(sub)
+
+
 def run(ctx: click.Context, store_path: str, events: int) -> None:
     """Generate → ingest → courses → rollups of the busiest course → an audit → verify."""
-    from cli.main import ingest, verify
-    from cli.operations import generate, quarantine_list
-    from cli.queries import audit, courses, rollups, scale
     folder = Path(store_path).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -31,35 +38,32 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
     stream = folder / f"live-events-{events}.jsonl"
     if not stream.exists():
         click.secho(f"\n== generating {events:,} realistic Canvas Live Events → {stream}", bold=True)
-        ctx.invoke(generate, events=events, seed=7, output=str(stream))
+        step(ctx, "generate", "--events", str(events), "--seed", "7", "--output", str(stream))
         with stream.open("ab") as out:  # real dumps carry damage too: the demo shows where it goes
             out.write(DAMAGED)
     app = Context(Settings(store_path, None, None, "UTC"))
     ctx.obj = app
     ctx.call_on_close(app.close)
     click.secho(f"\n== mastery --store {store_path} ingest {stream}  (run it twice: nothing is stored twice)", bold=True)
-    ctx.invoke(ingest, paths=(str(stream),), as_json=False, batch=2000)
+    step(ctx, "ingest", str(stream))
     app.settings.account = _main_account(app)
     click.secho("\n== mastery courses", bold=True)
-    ctx.invoke(courses, as_of=None, known_at=None, as_json=False)
+    step(ctx, "courses")
     course = _busiest_course(app)
     click.secho(f"\n== mastery rollups --course {course}", bold=True)
-    ctx.invoke(rollups, course=course, aggregate=None, users=(), outcomes=(), as_csv=False, as_of=None,
-               known_at=None, as_json=False)
+    step(ctx, "rollups", "--course", course)
     click.secho(f"\n== mastery rollups --course {course} --as-of 2025-10-01", bold=True)
-    ctx.invoke(rollups, course=course, aggregate=None, users=(), outcomes=(), as_csv=False, as_of="2025-10-01",
-               known_at=None, as_json=False)
+    step(ctx, "rollups", "--course", course, "--as-of", "2025-10-01")
     click.secho(f"\n== mastery scale --course {course}", bold=True)
-    ctx.invoke(scale, course=course, as_of=None, known_at=None, as_json=False)
+    step(ctx, "scale", "--course", course)
     outcome = _edited_outcome(app)
     if outcome:
         click.secho(f"\n== mastery audit outcome {outcome}", bold=True)
-        ctx.invoke(audit, kind="outcome", entity_id=outcome, actor=None, since=None, until=None, redact=False,
-                   as_json=False)
+        step(ctx, "audit", "outcome", outcome)
     click.secho("\n== mastery quarantine list", bold=True)
-    ctx.invoke(quarantine_list, show_all=False, as_json=False)
+    step(ctx, "quarantine", "list")
     click.secho("\n== mastery verify", bold=True)
-    ctx.invoke(verify, as_json=False)
+    step(ctx, "verify")
 
 
 def _main_account(app: Context) -> str:

@@ -8,14 +8,13 @@ import click
 import orjson
 
 from cli.context import BrokenHistory, Context, DomainError, InputOutputError
-from cli.main import cli
 from cli.queries import _view, cut_options, json_option
 from cli.render import Progress, emit_json, kv, moves, table
 
 NAMES = ("history", "mastery")
 
 
-@cli.command()
+@click.command()
 @click.argument("user_uuid")
 @click.option("--course", required=True, help="Canvas course id.")
 @click.option("--outcome", "outcome_id", required=True, help="Canvas outcome id.")
@@ -48,7 +47,7 @@ def explain(app: Context, user_uuid: str, course: str, outcome_id: str, as_of: s
               [(x["result"], x["score"], x["reason"]) for x in answer["excluded"]])
 
 
-@cli.command()
+@click.command()
 @click.argument("name", required=False, type=click.Choice(NAMES))
 @click.option("--dry-run", is_flag=True, help="Build and compare, then throw the new tables away.")
 @click.option("--adopt", is_flag=True, help="Rebuild a read model that belongs to another store from this one.")
@@ -77,7 +76,7 @@ def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json:
           report)
 
 
-@cli.command("what-if")
+@click.command("what-if")
 @click.option("--course", required=True, help="Canvas course id.")
 @click.option("--method", type=click.Choice(["highest", "latest", "average", "decaying_average", "weighted_average",
                                              "standard_decaying_average", "n_mastery"]), default=None,

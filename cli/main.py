@@ -1,21 +1,121 @@
-"""The `mastery` command: the click group, its global options, exit codes, and the operations commands.
+"""The `mastery` group: its global options, the one table of commands, and errors turned into exit codes.
 
-Commands parse, call the layers below, and render; the query commands live in `cli/queries.py`.
+Command modules define plain click commands and never import this module; the table below names each
+one as "module:attribute" and the group imports a module only when one of its commands is asked for.
 Exit codes (DESIGN): 0 ok (also with quarantined input), 1 not found or domain error, 2 usage,
-3 input/output error, 4 `verify` found a broken history. No traceback ever reaches a user.
+3 input/output error, 4 `verify` found a broken history. The mapping lives in `Mastery.main`, so click's
+`CliRunner` sees the same codes and one-line messages as a user; no traceback ever reaches a user.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import sys
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
 
-from cli.context import Context, InputOutputError, SessionError, Settings, to_click
-from cli.render import Progress, emit_json, say, table
+from cli.context import Context, SessionError, Settings, to_click
+
+COMMANDS: dict[str, str] = {
+    "ingest": "cli.ingest:ingest",
+    "verify": "cli.ingest:verify",
+    "rollups": "cli.queries:rollups",
+    "student": "cli.queries:student",
+    "courses": "cli.queries:courses",
+    "outcome": "cli.queries:outcome",
+    "tree": "cli.queries:tree",
+    "scale": "cli.queries:scale",
+    "audit": "cli.queries:audit",
+    "explain": "cli.history:explain",
+    "rebuild": "cli.history:rebuild",
+    "what-if": "cli.history:what_if",
+    "problems": "cli.problems:problems",
+    "quarantine": "cli.operations:quarantine",
+    "export": "cli.operations:export",
+    "generate": "cli.operations:generate",
+    "demo": "cli.operations:demo",
+    "config": "cli.operations:config",
+    "roster": "cli.operations:roster",
+    "serve": "cli.web:serve",
+    "report": "cli.web:report",
+}
+
+
+class Failure(click.ClickException):
+    """An error that is not click's own, shown as one line with the exit code DESIGN gives it."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+# Errors that are not click's own, most specific first: their type, exit code, and how the line reads.
+# The one place where the layers' plain exceptions (not found, store error, ...) get their DESIGN exit code.
+EXIT_CODES: list[tuple[type[BaseException], int, str]] = [
+    (sqlite3.OperationalError, 3, "the database is busy or unreadable ({error}); try again when the other writer is done"),
+    (OSError, 3, "{error}"),
+]
+
+
+def failure(error: BaseException) -> Failure:
+    """What a user is told, and the exit code, for an error that reached the group (1 when unforeseen)."""
+    for kind, exit_code, message in EXIT_CODES:
+        if isinstance(error, kind):
+            return Failure(message.format(error=error), exit_code)
+    return Failure(f"{type(error).__name__}: {error}", 1)
+
+
+class Mastery(click.Group):
+    """A group whose commands come from `COMMANDS`, imported on first use, and whose `main` maps errors."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command = getattr(import_module(module), attribute)
+        assert isinstance(command, click.Command), f"{target} is not a click command"
+        return command
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run a command; in standalone mode (a user, or `CliRunner`) every failure becomes a message on
+        stderr and an exit code, never a traceback. Commands return None, so an int back is an exit code."""
+        try:
+            rv = super().main(args, prog_name or "mastery", complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            if not standalone_mode:
+                raise
+            error.show()
+            sys.exit(error.exit_code)
+        except SessionError as error:  # raised outside a Context (e.g. `serve`'s catch-up before it listens)
+            if not standalone_mode:
+                raise to_click(error) from error
+            to_click(error).show()
+            sys.exit(to_click(error).exit_code)
+        except click.Abort:
+            if not standalone_mode:
+                raise
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        except (BrokenPipeError, KeyboardInterrupt):
+            if not standalone_mode:
+                raise
+            sys.exit(1)
+        except Exception as error:  # no traceback for users; the message says what failed
+            if not standalone_mode:
+                raise failure(error) from error
+            failure(error).show()
+            sys.exit(failure(error).exit_code)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
 
 
 def _version() -> str:
@@ -25,7 +125,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Mastery, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(_version(), prog_name="mastery")
 @click.option("--store", "store_url", envvar="MASTERY_STORE", default="mastery.db", show_default=True,
               help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.")
@@ -43,109 +143,9 @@ def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | 
     ctx.call_on_close(app.close)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=str)
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-@click.option("--batch", default=2000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Events per store transaction.")
-@click.option("--max-item-bytes", envvar="MASTERY_MAX_ITEM_BYTES", default=4 << 20, show_default=True,
-              type=click.IntRange(1024), help="Longest item kept; a longer one is quarantined as its first 4 KiB.")
-@click.option("--max-file-bytes", envvar="MASTERY_MAX_FILE_BYTES", default=2 << 30, show_default=True,
-              type=click.IntRange(1), help="Most (decompressed) bytes read from one input; the rest is quarantined as skipped.")
-@click.pass_obj
-def ingest(app: Context, paths: tuple[str, ...], as_json: bool, batch: int, max_item_bytes: int,
-           max_file_bytes: int) -> None:
-    """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once."""
-    from projections.follower import Follower
-    from store.ingest import ingest as run
-    from sources import SourceError, read_sources
-    items = read_sources(list(paths) or ["-"], stdin=sys.stdin.buffer, max_item_bytes=max_item_bytes,
-                         max_file_bytes=max_file_bytes)
-    follow = _large(paths)
-    app.db  # noqa: B018  (refuse another store's read model before a follower process writes to it)
-    try:
-        with Progress(not as_json, "ingesting") as bar, Follower(app.settings.store_url, app.read_path, follow):
-            counts = run(app.store, items, batch_size=batch, on_batch=lambda c: bar(c.read))
-        with Progress(not as_json, "projecting") as bar:
-            app.caught_up(progress=lambda n, _pos: bar(n))
-    except SourceError as error:
-        raise InputOutputError(str(error)) from None
-    if as_json:
-        last = app.store.last_link()
-        emit_json({**counts.as_json(), "head": str(last) if last else None})
-        return
-    _ingest_summary(counts)
-
-
-def _large(paths: tuple[str, ...]) -> bool:
-    """Whether the input is big enough for a projecting process beside the ingest to pay off."""
-    import os
-    from sources import SourceError, iter_paths
-    try:
-        return sum(os.path.getsize(p) for p in iter_paths(list(paths)) if p != "-") > 8_000_000 or "-" in paths
-    except (OSError, SourceError):
-        return False  # the reader reports the missing path
-
-
-def _ingest_summary(counts: Any) -> None:
-    rows = [(k, v) for k, v in counts.as_json().items()]
-    table("ingest", ["", "events"], rows)
-    if counts.ignored_by_name:
-        names = ", ".join(f"{n} {c}" for n, c in counts.ignored_by_name.most_common(8))
-        say(f"ignored (types not kept): {names}")
-    if counts.quarantined:
-        say(f"{counts.quarantined} item(s) quarantined: see `mastery quarantine list`")
-
-
-@cli.command()
-@click.option("--head", "head_text", default=None, metavar="POSITION:HASH",
-              help="A head kept elsewhere (`ingest --json` prints it): the history must still reach it.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-def verify(app: Context, head_text: str | None, as_json: bool) -> None:
-    """Recompute the hash chain, check it reaches its head witness; exit 4 naming the first bad position."""
-    from store.witness import parse_head
-    try:
-        head = parse_head(head_text) if head_text is not None else None
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--head") from None
-    checked, position, why = app.store.verify(head=head)
-    last = app.store.last_link()
-    report = {"ok": position is None, "checked": checked, "first_bad_position": position, "reason": why,
-              "head": str(last) if last else None, "witness": app.store.witness_status()}
-    if as_json:
-        emit_json(report)
-    elif position is None:
-        click.echo(f"ok: {checked} events, hash chain intact; {report['witness']}")
-    else:
-        click.echo(f"BROKEN at position {position}: {why} ({checked} events verified before it)")
-    if position is not None:
-        sys.exit(4)
+mastery = cli
 
 
 def main() -> None:
-    """Entry point: run the group and turn every failure into a message and an exit code."""
-    from cli import history, operations, problems, queries, web  # noqa: F401  (they register their commands)
-    try:
-        cli.main(standalone_mode=False, prog_name="mastery")
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except (click.ClickException, SessionError) as error:  # a session error outside a Context: `serve`
-        shown = to_click(error) if isinstance(error, SessionError) else error
-        shown.show()
-        sys.exit(shown.exit_code)
-    except click.Abort:
-        say("aborted")
-        sys.exit(1)
-    except (BrokenPipeError, KeyboardInterrupt):
-        sys.exit(1)
-    except sqlite3.OperationalError as error:
-        say(f"Error: the database is busy or unreadable ({error}); try again when the other writer is done")
-        sys.exit(3)
-    except OSError as error:
-        say(f"Error: {error}")
-        sys.exit(3)
-    except Exception as error:  # no traceback for users; the message says what failed
-        say(f"Error: {type(error).__name__}: {error}")
-        sys.exit(1)
-
+    """The `mastery` console script."""
+    cli.main(prog_name="mastery")

@@ -13,13 +13,12 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cli.context import Context, DomainError, InputOutputError, ensure_parent, validation_message
-from cli.main import cli
 from cli.render import emit_json, kv, moves, say, table
 
 REDACT_FIELDS = ("user_login", "client_ip", "user_agent")
 
 
-@cli.group()
+@click.group()
 def quarantine() -> None:
     """Input that could not be used: list it, show it, retry it."""
 
@@ -84,7 +83,7 @@ def quarantine_retry(app: Context, item_ids: tuple[int, ...], as_json: bool) -> 
         click.echo(f"  and {len(report['still_bad']) - 20} more: `mastery quarantine list` shows them")
 
 
-@cli.command()
+@click.command()
 @click.option("--since", default=None, help="Only events recorded (arrived) at or after this time.")
 @click.option("--redact", is_flag=True, help="Hide user_login, client_ip and user_agent.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
@@ -146,7 +145,7 @@ def _open_out(output: str | None) -> Any:
         raise InputOutputError(f"cannot write {output!r}: {error.strerror}") from None
 
 
-@cli.command()
+@click.command()
 @click.option("--events", default=10_000, show_default=True, type=click.IntRange(1), help="How many events.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same stream.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
@@ -162,7 +161,7 @@ def generate(events: int, seed: int, output: str | None) -> None:
             out.close()
 
 
-@cli.command()
+@click.command()
 @click.option("--store", "store_path", default="demo/mastery.db", show_default=True, type=click.Path(dir_okay=False),
               help="Where to build the demo store (a new SQLite file).")
 @click.option("--events", default=30_000, show_default=True, type=click.IntRange(100), help="Stream size.")
@@ -173,7 +172,7 @@ def demo(ctx: click.Context, store_path: str, events: int) -> None:
     run(ctx, store_path, events)
 
 
-@cli.group()
+@click.group()
 def config() -> None:
     """Per root account settings: the rules mode and the standard-decay flag."""
 
@@ -213,7 +212,7 @@ def config_show(app: Context, as_json: bool) -> None:
     kv("settings", shown.items())
 
 
-@cli.group()
+@click.group()
 def roster() -> None:
     """Student names (a side table, not events): shown wherever students are."""
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import click
 
 from cli.context import Context, DomainError
-from cli.main import cli
 from cli.render import emit_json, say, table
 
 
-@cli.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def problems(ctx: click.Context, as_json: bool) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 import click
 
 from cli.context import Context, DomainError
-from cli.main import cli
 from cli.render import emit_csv, emit_json, kv, rating_cell, swatch, table
 
 KINDS = ("outcome", "group", "link", "scale", "method", "result")
@@ -32,7 +31,7 @@ def _names(conn: Any) -> dict[str, tuple[str | None, str | None]]:
     return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
 
 
-@cli.command()
+@click.command()
 @click.option("--course", required=True, help="Canvas course id (local or global).")
 @click.option("--aggregate", type=click.Choice(["mean", "median"]), default=None, help="One course rollup.")
 @click.option("--user", "users", multiple=True, help="Only these students (user_uuid); repeatable.")
@@ -98,7 +97,7 @@ def _score_cell(score: dict | None) -> Any:
     return rating_cell(score["score"], None, rating.get("color"))
 
 
-@cli.command()
+@click.command()
 @click.argument("user_uuid")
 @click.option("--course", default=None, help="Only this course.")
 @cut_options
@@ -131,7 +130,7 @@ def student(app: Context, user_uuid: str, course: str | None, as_of: str | None,
            for f in found])
 
 
-@cli.command()
+@click.command()
 @cut_options
 @json_option
 @click.pass_obj
@@ -147,7 +146,7 @@ def courses(app: Context, as_of: str | None, known_at: str | None, as_json: bool
           [(c["course"], c["account"], c["students"], c["outcomes"], c["results"]) for c in found])
 
 
-@cli.command()
+@click.command()
 @click.argument("outcome_id")
 @cut_options
 @json_option
@@ -174,7 +173,7 @@ def outcome(app: Context, outcome_id: str, as_of: str | None, known_at: str | No
                                                  for r in criterion.get("ratings") or []])
 
 
-@cli.command()
+@click.command()
 @click.option("--course", default=None, help="Only this course's groups.")
 @cut_options
 @json_option
@@ -208,7 +207,7 @@ def _branch(parent: Any, node: dict, prefix: str = "") -> None:
         _branch(here, child)
 
 
-@cli.command()
+@click.command()
 @click.option("--course", required=True, help="Canvas course id.")
 @cut_options
 @json_option
@@ -236,7 +235,7 @@ def scale(app: Context, course: str, as_of: str | None, known_at: str | None, as
               [(r["points"], r["description"], swatch(r["color"]), r["mastery"]) for r in o["ratings"]])
 
 
-@cli.command()
+@click.command()
 @click.argument("kind", type=click.Choice(KINDS), required=False)
 @click.argument("entity_id", required=False)
 @click.option("--actor", default=None, help="Changes by a user id, login, SIS id, masquerader, developer key or job tag.")

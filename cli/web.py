@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 
 from cli.context import Context, DomainError, InputOutputError, ensure_parent
-from cli.main import cli
 from cli.render import say
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--max-body", type=click.IntRange(1024), default=None,
@@ -77,7 +76,7 @@ def _keys(source: str | None) -> object:
         raise DomainError(str(error)) from None
 
 
-@cli.command()
+@click.command()
 @click.option("--course", required=True, help="Canvas course id (local or global).")
 @click.option("--html", "html_path", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--as-of", default=None, help="The grid as of this time (a date means the end of that day).")

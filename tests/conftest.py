@@ -1,12 +1,16 @@
-"""Shared test fixtures: the Canvas seed payloads, real stores (SQLite files, the PostgreSQL server), the CLI."""
+"""Shared test fixtures: the Canvas seed payloads, real stores (SQLite files, the PostgreSQL server), the CLI
+in process (`mastery`) and as a real process (`mastery_process`)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import traceback
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -70,9 +74,41 @@ def write_jsonl(path: Path, events: list) -> Path:
     return path
 
 
+@dataclass
+class Ran:
+    """What a `mastery` run left: the same attributes as `subprocess.CompletedProcess` (bytes out)."""
+
+    args: list[str]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
 def mastery(*args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None,
-            check: bool = False) -> subprocess.CompletedProcess:
-    """Run the real `mastery` command in a subprocess."""
+            check: bool = False) -> Ran:
+    """Run `mastery` in this process through click's CliRunner: the group's own exit codes and messages,
+    MASTERY_* of the test process dropped and `env` applied for the call, in `cwd` (the project root by
+    default) for the call."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    call_env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("MASTERY_")}
+    call_env.update(env or {})
+    with contextlib.chdir(cwd or ROOT):
+        result = CliRunner(env=call_env).invoke(cli, list(args), input=input, prog_name="mastery")
+    stderr = result.stderr_bytes or b""
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # Escaped the group's mapping: what a user would see as a traceback, so tests catch it.
+        stderr += "".join(traceback.format_exception(result.exception)).encode()
+    ran = Ran(["mastery", *args], result.exit_code, result.stdout_bytes, stderr)
+    if check and ran.returncode != 0:
+        raise AssertionError(f"mastery {' '.join(args)} exited {ran.returncode}: {ran.stderr.decode()}")
+    return ran
+
+
+def mastery_process(*args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None,
+                    check: bool = False) -> subprocess.CompletedProcess:
+    """Run the real `mastery` command in a subprocess: for tests where the process is the point."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERY_")}
     full_env.update(env or {})
     cmd = [sys.executable, "-c", "from cli.main import main; main()", *args]

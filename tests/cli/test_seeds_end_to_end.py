@@ -1,11 +1,14 @@
-"""The narrative end-to-end test: the Canvas documentation's payloads in, through the real CLI, answers out."""
+"""The narrative end-to-end test: the Canvas documentation's payloads in, through the real CLI, answers out.
+
+The whole story runs the real `mastery` process (console entry point's code, exit codes, stdout); the
+other tests call the same group in process."""
 
 from __future__ import annotations
 
 import json
 import random
 
-from tests.conftest import STUDENT, mastery, mastery_json, seed_events, write_jsonl
+from tests.conftest import STUDENT, mastery, mastery_json, mastery_process, seed_events, write_jsonl
 
 
 def ingest(tmp_path, events, name="in.jsonl", *extra):
@@ -13,35 +16,39 @@ def ingest(tmp_path, events, name="in.jsonl", *extra):
     return mastery_json("--store", str(tmp_path / "s.db"), "ingest", str(path), *extra)
 
 
+def process_json(*args: str) -> dict:
+    return json.loads(mastery_process(*args, "--json", check=True).stdout)
+
+
 def test_seed_payloads_tell_the_whole_story(tmp_path):
     store = ("--store", str(tmp_path / "s.db"))
-    counts = ingest(tmp_path, seed_events("current"))
+    counts = process_json(*store, "ingest", str(write_jsonl(tmp_path / "in.jsonl", seed_events("current"))))
     assert counts.pop("head").startswith("10:")
     assert counts == {"read": 10, "appended": 10, "duplicates": 0, "quarantined": 0, "ignored": 0}
 
     # Outcome 12345 is the creation's state (5 Nov is later than the update's 1 Nov) ...
-    now = mastery_json(*store, "outcome", "12345")
+    now = process_json(*store, "outcome", "12345")
     assert now["rubric_criterion"]["mastery_points"] == 2 and now["last_event_name"] == "learning_outcome_created"
     # ... and as of 2 Nov it was the update's: mastery 3, six ratings.
-    then = mastery_json(*store, "outcome", "12345", "--as-of", "2019-11-02T00:00:00Z")
+    then = process_json(*store, "outcome", "12345", "--as-of", "2019-11-02T00:00:00Z")
     assert then["rubric_criterion"]["mastery_points"] == 3 and len(then["rubric_criterion"]["ratings"]) == 6
 
     # The student's mastery of outcome 1 in course 1: the root account's scale applies now ...
-    rollups = mastery_json(*store, "rollups", "--course", "1")
+    rollups = process_json(*store, "rollups", "--course", "1")
     score = rollups["rollups"][0]["scores"][0]
     assert rollups["rollups"][0]["links"] == {"user": STUDENT, "course": "1"}
     assert (score["score"], score["rating"]["description"], score["rating"]["color"], score["mastery"]) == (
         4.0, "Exceeds Mastery", "02672D", True)
     assert rollups["meta"] == {"as_of": None, "known_at": None, "mode": "scale"}
     # ... and on 1 Dec 2019 no scale existed yet: outcome mode, Canvas's default criterion.
-    past = mastery_json(*store, "rollups", "--course", "1", "--as-of", "2019-12-01")
+    past = process_json(*store, "rollups", "--course", "1", "--as-of", "2019-12-01")
     score = past["rollups"][0]["scores"][0]
     assert (score["score"], score["rating"]["description"], score["rating"]["color"]) == (
         5.0, "Exceeds Expectations", "0374B5")
     assert past["meta"]["mode"] == "outcome" and past["meta"]["as_of"] == "2019-12-01T23:59:59.999Z"
 
     # Who changed outcome 12345: the update by oxana, then the course-copy creation, with the diff.
-    trail = mastery_json(*store, "audit", "outcome", "12345")["entries"]
+    trail = process_json(*store, "audit", "outcome", "12345")["entries"]
     assert [(e["event_name"], e["actor"]["user_login"], e["actor"]["job_tag"]) for e in trail] == [
         ("learning_outcome_updated", "oxana@example.com", None),
         ("learning_outcome_created", None, "Canvas::Migration::Worker::CourseCopyWorker#perform")]
@@ -51,7 +58,7 @@ def test_seed_payloads_tell_the_whole_story(tmp_path):
     assert changes["rubric_criterion.ratings (count)"] == (6, 4)
     assert any("creation follows" in n for n in trail[1]["notes"])
 
-    assert mastery(*store, "verify").returncode == 0
+    assert mastery_process(*store, "verify").returncode == 0
 
 
 def test_any_order_and_any_repetition_of_the_seeds_gives_the_same_answers(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import STUDENT, mastery, seed_events
+from tests.conftest import STUDENT, mastery, mastery_process, seed_events
 from tests.web.conftest import TOKEN
 
 
@@ -87,15 +87,15 @@ def test_an_empty_body_is_a_client_error(seeded):
 
 
 def test_serve_refuses_to_start_without_a_way_to_deliver(tmp_path):
-    refused = mastery("--store", str(tmp_path / "s.db"), "serve", "--port", "1")
+    refused = mastery_process("--store", str(tmp_path / "s.db"), "serve", "--port", "1")
     assert refused.returncode == 2 and b"MASTERY_INGEST_TOKEN" in refused.stderr
     assert b"Traceback" not in refused.stderr
 
 
 def test_serve_beyond_loopback_refuses_to_start_without_a_read_token(tmp_path):
     # Checked before anything listens: no socket is ever opened on a non-loopback address.
-    refused = mastery("--store", str(tmp_path / "s.db"), "serve", "--host", "0.0.0.0", "--port", "1",
-                      env={"MASTERY_INGEST_TOKEN": TOKEN})
+    refused = mastery_process("--store", str(tmp_path / "s.db"), "serve", "--host", "0.0.0.0", "--port", "1",
+                              env={"MASTERY_INGEST_TOKEN": TOKEN})
     assert refused.returncode == 2 and b"MASTERY_READ_TOKEN" in refused.stderr
 
 

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import mastery, mastery_json, seed_events
+from tests.conftest import mastery, mastery_json, mastery_process, seed_events
 from tests.web.conftest import TOKEN, quarantine_reason
 
 
@@ -104,8 +104,8 @@ def test_keys_can_come_from_a_jwks_url(serve, keys):
 
 
 def test_serve_refuses_to_start_when_the_jwks_cannot_be_read(tmp_path):
-    refused = mastery("--store", str(tmp_path / "s.db"), "serve", "--port", "1",
-                      env={"MASTERY_JWKS": str(tmp_path / "missing.json")})
+    refused = mastery_process("--store", str(tmp_path / "s.db"), "serve", "--port", "1",
+                              env={"MASTERY_JWKS": str(tmp_path / "missing.json")})
     assert refused.returncode == 1 and b"MASTERY_JWKS" in refused.stderr and b"Traceback" not in refused.stderr
 
 
