@@ -118,7 +118,7 @@ def query_latency(store: str) -> dict:
 import sys, time, statistics
 from datetime import datetime, UTC
 from projections.schema import connect
-from projections.rollups import rollups
+from projections.queries.outcome_rollups import rollups
 conn = connect(sys.argv[1]).conn
 root, course, n = conn.execute("SELECT root, course, COUNT(*) FROM mastery GROUP BY root, course ORDER BY 3 DESC").fetchone()
 outcomes = conn.execute("SELECT COUNT(DISTINCT outcome) FROM mastery WHERE root=? AND course=?", (root, course)).fetchone()[0]

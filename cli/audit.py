@@ -14,7 +14,7 @@ REDACT = ("user_login", "client_ip", "user_agent")
 
 
 def by_entity(app: Context, kind: str, entity_id: str) -> dict[str, Any]:
-    from projections.audit import by_entity as query
+    from projections.queries.audit import by_entity as query
     conn = app.caught_up()
     root = app.root(conn)
     key = app.local(entity_id, conn, root)
@@ -27,7 +27,7 @@ def by_entity(app: Context, kind: str, entity_id: str) -> dict[str, Any]:
 
 
 def by_actor(app: Context, who: str, since: str | None, until: str | None) -> dict[str, Any]:
-    from projections.audit import by_actor as query
+    from projections.queries.audit import by_actor as query
     conn = app.caught_up()
     return query(app.store, conn, app.root(conn), who, app.parse_time(since, "--since"),
                  app.parse_time(until, "--until"))

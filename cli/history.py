@@ -24,7 +24,7 @@ NAMES = ("history", "mastery")
 def explain(app: Context, user_uuid: str, course: str, outcome_id: str, as_of: str | None, known_at: str | None,
             as_json: bool) -> None:
     """How a student's score came about: results counted and not, order, scaling, rules, arithmetic."""
-    from projections.explain import explain as query
+    from projections.queries.explain import explain as query
     view = _view(app, as_of, known_at)
     answer = query(view, app.local(course, view.conn, view.root), app.local(outcome_id, view.conn, view.root),
                    user_uuid)
@@ -90,7 +90,7 @@ def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json:
 def what_if(app: Context, course: str, method: str | None, int_: int | None, scale_file: str | None,
             as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """How each student's level would move under another method or scale; writes nothing."""
-    from projections.explain import what_if as query
+    from projections.queries.explain import what_if as query
     if method is None and scale_file is None:
         raise click.UsageError("give --method (and --int) and/or --scale FILE.json")
     view = _view(app, as_of, known_at)

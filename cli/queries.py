@@ -43,7 +43,7 @@ def _names(conn: Any) -> dict[str, tuple[str | None, str | None]]:
 def rollups(app: Context, course: str, aggregate: str | None, users: tuple, outcomes: tuple, as_csv: bool,
             as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it."""
-    from projections.rollups import rollups as query
+    from projections.queries.outcome_rollups import rollups as query
     view = _view(app, as_of, known_at)
     course_id = app.local(course, view.conn, view.root)
     answer = query(view.conn, view.root, course_id, as_of=view.as_of, known_at=view.known_at, aggregate=aggregate,
@@ -106,7 +106,7 @@ def _score_cell(score: dict | None) -> Any:
 def student(app: Context, user_uuid: str, course: str | None, as_of: str | None, known_at: str | None,
             as_json: bool) -> None:
     """One student's mastery across courses and outcomes."""
-    from projections.rollups import rollups as query
+    from projections.queries.outcome_rollups import rollups as query
     view = _view(app, as_of, known_at)
     courses = [app.local(course, view.conn, view.root)] if course else [
         r[0] for r in view.conn.execute("SELECT DISTINCT course FROM entity_versions WHERE root = ? AND kind = "
@@ -136,7 +136,7 @@ def student(app: Context, user_uuid: str, course: str | None, as_of: str | None,
 @click.pass_obj
 def courses(app: Context, as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """Courses in the store, with their account and counts (now or as of a time)."""
-    from projections.catalog import courses as query
+    from projections.queries.catalog import courses as query
     view = _view(app, as_of, known_at)
     found = query(view)
     if as_json:
@@ -182,7 +182,7 @@ def tree(app: Context, course: str | None, as_of: str | None, known_at: str | No
     """The outcome group tree with the outcomes linked in each group; orphans and cycles flagged."""
     from rich.tree import Tree
     from cli.render import console
-    from projections.catalog import outcome_tree
+    from projections.queries.catalog import outcome_tree
     view = _view(app, as_of, known_at)
     answer = outcome_tree(view, app.local(course, view.conn, view.root) if course else None)
     if as_json:
@@ -214,7 +214,7 @@ def _branch(parent: Any, node: dict, prefix: str = "") -> None:
 @click.pass_obj
 def scale(app: Context, course: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """The mode, mastery scale and calculation method in force in a course, and where they come from."""
-    from projections.catalog import course_rules
+    from projections.queries.catalog import course_rules
     view = _view(app, as_of, known_at)
     answer = course_rules(view, app.local(course, view.conn, view.root))
     if as_json:

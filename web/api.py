@@ -38,7 +38,7 @@ def json(value: Any) -> Response:
 
 @router.get("/courses", summary="Courses in the store, with their account and counts")
 async def list_courses(request: Request, account: Account = None) -> Response:
-    from projections.catalog import courses
+    from projections.queries.catalog import courses
 
     def read() -> Any:
         with request.app.state.service.reading(account) as r:
@@ -53,7 +53,7 @@ async def outcome_rollups(
         aggregate: Annotated[Literal["course"] | None, Query(description="`course`: one course rollup.")] = None,
         aggregate_stat: Literal["mean", "median"] = "mean", include: Include = None,
         as_of: AsOf = None, known_at: KnownAt = None, account: Account = None) -> Response:
-    from projections.rollups import rollups
+    from projections.queries.outcome_rollups import rollups
 
     def read() -> Any:
         with request.app.state.service.reading(account) as r:
@@ -99,6 +99,6 @@ async def outcome_audit(request: Request, outcome_id: str, account: Account = No
 
 
 def audit_trail(request: Request, kind: str, entity_id: str, account: str | None) -> dict[str, Any]:
-    from projections.audit import by_entity
+    from projections.queries.audit import by_entity
     with request.app.state.service.reading(account) as r:
         return by_entity(r.store, r.conn, r.root, kind, r.local(entity_id, f"{kind}_id"))

@@ -1,6 +1,6 @@
 """The mastery grid of a course, shaped for the page and the static report: students × outcomes, the
 outcomes grouped under the outcome group tree, each cell its score and rating colour, then the course
-mean and median. The numbers are the rollups' (`projections.rollups.rollups`, as `mastery rollups` prints).
+mean and median. The numbers are the rollups' (`projections.queries.outcome_rollups.rollups`, as `mastery rollups` prints).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from projections.catalog import outcome_tree
-from projections.rollups import rollups
+from projections.queries.catalog import outcome_tree
+from projections.queries.outcome_rollups import rollups
 from projections.views import View
 
 _HEX = re.compile(r"[0-9A-Fa-f]{6}")

@@ -36,7 +36,7 @@ def carried(account: str | None) -> str:
 
 @pages.get("/")
 async def index(request: Request, account: str | None = None) -> Response:
-    from projections.catalog import courses
+    from projections.queries.catalog import courses
 
     def read() -> tuple[str, list]:
         with request.app.state.service.reading(account) as r:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.canvas import parse_time
-from projections.catalog import course_rules, outcome_tree
-from projections.rollups import rollups
+from projections.queries.catalog import course_rules, outcome_tree
+from projections.queries.outcome_rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View

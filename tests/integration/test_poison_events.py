@@ -21,9 +21,9 @@ from domain import canvas
 from domain.events import REGISTRY, Parsed, parse
 from domain.rollup import DEFAULT_SCALE, ResultInput, course_aggregate, method_from, rollup
 from projections import problems
-from projections.explain import explain
+from projections.queries.explain import explain
 from projections.rebuild import rebuild
-from projections.rollups import rollups
+from projections.queries.outcome_rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from projections.rollups import rollups
+from projections.queries.outcome_rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.settings import change_setting
@@ -158,7 +158,7 @@ def test_known_at_answers_with_what_had_arrived(p):
 
 
 def test_courses_are_listed_as_of_a_time_with_what_was_known_then(p):
-    from projections.catalog import courses
+    from projections.queries.catalog import courses
     from projections.views import View
     p.send(b.result("1", "later-student", 4, 30, course="6"), b.group("901", "6", 30, account="71"))
     now = {c["course"]: c for c in courses(View(p.conn, b.ROOT))}

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.states import FOLDS
-from projections.catalog import course_rules, courses, outcome_tree
-from projections.explain import explain
-from projections.rollups import rollups
+from projections.queries.catalog import course_rules, courses, outcome_tree
+from projections.queries.explain import explain
+from projections.queries.outcome_rollups import rollups
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View

@@ -12,7 +12,7 @@ from domain.canvas import display_time
 from domain.policy import Rules
 from domain.rollup import Method, Scale, method_from, proficiency_scale
 from projections.mastery import compute, course_context
-from projections.rollups import course_outcomes, rating_json
+from projections.queries.outcome_rollups import course_outcomes, rating_json
 from projections.views import View
 
 

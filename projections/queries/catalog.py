@@ -11,7 +11,7 @@ from domain.canvas import display_time
 from domain.group import path, tree as group_tree
 from domain.scales import id_key
 from projections.mastery import course_context, unit_rules
-from projections.rollups import course_outcomes, rating_json
+from projections.queries.outcome_rollups import course_outcomes, rating_json
 from projections.views import View
 
 
