@@ -9,8 +9,7 @@ import click
 from cli.context import Context, DomainError
 from cli.render import console
 from domain.audit import describe_actor
-
-REDACT = ("user_login", "client_ip", "user_agent")
+from domain.redaction import hide_personal
 
 
 def by_entity(app: Context, kind: str, entity_id: str) -> dict[str, Any]:
@@ -36,9 +35,7 @@ def by_actor(app: Context, who: str, since: str | None, until: str | None) -> di
 def redact_entries(entries: list[dict[str, Any]]) -> None:
     for entry in entries:
         for part in ("actor", "request"):
-            for key in REDACT:
-                if entry[part].get(key) is not None:
-                    entry[part][key] = "[REDACTED]"
+            entry[part] = hide_personal(entry[part])
 
 
 def render(answer: dict[str, Any]) -> None:

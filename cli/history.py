@@ -10,6 +10,7 @@ import orjson
 from cli.context import BrokenHistory, Context, DomainError, InputOutputError
 from cli.queries import _view, cut_options, json_option
 from cli.render import Progress, emit_json, kv, moves, table
+from domain.rollup import METHODS
 
 NAMES = ("history", "mastery")
 
@@ -78,8 +79,7 @@ def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json:
 
 @click.command("what-if")
 @click.option("--course", required=True, help="Canvas course id.")
-@click.option("--method", type=click.Choice(["highest", "latest", "average", "decaying_average", "weighted_average",
-                                             "standard_decaying_average", "n_mastery"]), default=None,
+@click.option("--method", type=click.Choice(list(METHODS)), default=None,
               help="The calculation method to try.")
 @click.option("--int", "int_", type=int, default=None, help="The method's parameter (weight, N).")
 @click.option("--scale", "scale_file", type=click.Path(dir_okay=False), default=None,

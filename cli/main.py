@@ -12,12 +12,12 @@ from __future__ import annotations
 import sqlite3
 import sys
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
 
 from cli.context import Context, SessionError, Settings, to_click
+from projections.session import package_version
 
 COMMANDS: dict[str, str] = {
     "ingest": "cli.ingest:ingest",
@@ -118,15 +118,8 @@ class Mastery(click.Group):
         sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
 
 
-def _version() -> str:
-    try:
-        return version("outcome-mastery")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
 @click.group(cls=Mastery, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(_version(), prog_name="mastery")
+@click.version_option(package_version(), prog_name="mastery")
 @click.option("--store", "store_url", envvar="MASTERY_STORE", default="mastery.db", show_default=True,
               help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.")
 @click.option("--read-db", envvar="MASTERY_READ_DB", default=None,

@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cli.context import Context, DomainError, InputOutputError, ensure_parent, validation_message
 from cli.render import emit_json, kv, moves, say, table
-
-REDACT_FIELDS = ("user_login", "client_ip", "user_agent")
+from domain.redaction import REDACTED, hide_personal
 
 
 @click.group()
@@ -119,7 +118,7 @@ def unreadable_line(item: Any, redact: bool) -> dict[str, Any]:
                               "originator_id": str(item.originator_id), "originator_version": item.originator_version,
                               "reason": f"{type(item.error).__name__}: {item.error}"}
     if redact:
-        record["state"] = "[REDACTED]"
+        record["state"] = REDACTED
     else:
         try:
             record["state"] = item.state.decode("utf-8")
@@ -130,9 +129,7 @@ def unreadable_line(item: Any, redact: bool) -> dict[str, Any]:
 
 def redacted(event: dict[str, Any]) -> dict[str, Any]:
     """The event with personal request fields hidden (--redact)."""
-    meta = {k: ("[REDACTED]" if k in REDACT_FIELDS and v is not None else v)
-            for k, v in event.get("metadata", {}).items()}
-    return {**event, "metadata": meta}
+    return {**event, "metadata": hide_personal(event.get("metadata", {}))}
 
 
 def _open_out(output: str | None) -> Any:

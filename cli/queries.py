@@ -8,8 +8,7 @@ import click
 
 from cli.context import Context, DomainError
 from cli.render import emit_csv, emit_json, kv, rating_cell, swatch, table
-
-KINDS = ("outcome", "group", "link", "scale", "method", "result")
+from domain.ids import KINDS
 
 
 def cut_options(func: Any) -> Any:
@@ -27,10 +26,6 @@ def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
     return View(conn, app.root(conn), app.parse_time(as_of, "--as-of"), app.parse_time(known_at, "--known-at"))
 
 
-def _names(conn: Any) -> dict[str, tuple[str | None, str | None]]:
-    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
-
-
 @click.command()
 @click.option("--course", required=True, help="Canvas course id (local or global).")
 @click.option("--aggregate", type=click.Choice(["mean", "median"]), default=None, help="One course rollup.")
@@ -43,6 +38,7 @@ def _names(conn: Any) -> dict[str, tuple[str | None, str | None]]:
 def rollups(app: Context, course: str, aggregate: str | None, users: tuple, outcomes: tuple, as_csv: bool,
             as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it."""
+    from projections.queries.catalog import roster
     from projections.queries.outcome_rollups import rollups as query
     view = _view(app, as_of, known_at)
     course_id = app.local(course, view.conn, view.root)
@@ -54,9 +50,9 @@ def rollups(app: Context, course: str, aggregate: str | None, users: tuple, outc
     if as_json:
         emit_json(answer)
     elif as_csv:
-        _rollups_csv(answer, _names(view.conn))
+        _rollups_csv(answer, roster(view.conn))
     else:
-        _rollups_table(answer, _names(view.conn), course_id)
+        _rollups_table(answer, roster(view.conn), course_id)
 
 
 def _rollups_csv(answer: dict, names: dict) -> None:
@@ -121,7 +117,8 @@ def student(app: Context, user_uuid: str, course: str | None, as_of: str | None,
                       for s in rollup["scores"]]
     if not found:
         raise DomainError(f"no counted results for student {user_uuid}" + (f" in course {course}" if course else ""))
-    name = _names(view.conn).get(user_uuid, (None, None))
+    from projections.queries.catalog import roster
+    name = roster(view.conn).get(user_uuid, (None, None))
     if as_json:
         emit_json({"user_uuid": user_uuid, "name": name[0], "sis_id": name[1], "scores": found})
         return

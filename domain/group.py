@@ -8,6 +8,7 @@ from functools import singledispatch
 
 from domain.entity import EntityState, bookkeeping
 from domain.events import CanvasEvent, LearningOutcomeGroupCreated, LearningOutcomeGroupUpdated
+from domain.ids import id_key
 
 
 class GroupState(EntityState):
@@ -52,7 +53,7 @@ def tree(groups: Iterable[GroupState]) -> dict:
             children.setdefault(g.parent_id, []).append(g.id)
     reachable = _reachable(roots + orphans, children)
     cycles = sorted(gid for gid in by_id if gid not in reachable)
-    key = _numeric_key
+    key = id_key
     return {"roots": sorted(roots, key=key), "orphans": sorted(orphans, key=key), "cycles": cycles,
             "children": {k: sorted(v, key=key) for k, v in children.items()}}
 
@@ -77,8 +78,3 @@ def _reachable(starts: list[str], children: dict[str, list[str]]) -> set[str]:
             stack.extend(children.get(node, []))
     return seen
 
-
-def _numeric_key(value: str) -> tuple[int, int, str]:
-    if value.isascii() and value.isdigit() and len(value) <= 4000:  # int() refuses longer digit strings
-        return (0, int(value), "")
-    return (1, 0, value)

@@ -8,12 +8,21 @@ another shard stays global so that two shards' local ids never collide.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 SHARD_FACTOR = 10**13
 # Fixed namespace: the same (root account, kind, local id) always maps to the same stream.
 STREAM_NAMESPACE = uuid.UUID("6b1d2f0e-3a55-4f0c-9a51-0f5e2c7d8a11")
 
 KINDS = ("outcome", "group", "link", "scale", "method", "result")
+
+
+def id_key(value: Any) -> tuple[int, int, str]:
+    """Sort key for Canvas ids: numeric ids by number first, then any other id by its text (None as '')."""
+    text = "" if value is None else str(value)
+    if text.isascii() and text.isdigit() and len(text) <= 4000:  # int() refuses longer digit strings
+        return (0, int(text), "")
+    return (1, 0, text)
 
 
 def shard_of(global_or_local: str | None) -> int | None:

@@ -16,9 +16,16 @@ from urllib.parse import unquote
 
 import orjson
 
-__all__ = ["REDACTED", "redact_event", "redact_text", "redact_value", "redact_string", "may_hold_secret"]
+__all__ = ["REDACTED", "PERSONAL_FIELDS", "hide_personal", "redact_event", "redact_text", "redact_value", "redact_string", "may_hold_secret"]
 
 REDACTED = "[REDACTED]"
+# Who made a request and from where: hidden on request (`mastery export --redact`, `mastery audit --redact`).
+PERSONAL_FIELDS = ("user_login", "client_ip", "user_agent")
+
+
+def hide_personal(fields: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a metadata, actor or request mapping with each personal field that has a value redacted."""
+    return {k: (REDACTED if k in PERSONAL_FIELDS and v is not None else v) for k, v in fields.items()}
 
 
 def _letter(char: str) -> str:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 
-from domain.scales import DEFAULT_SCALE, Rating, Scale, criterion_scale, id_key, proficiency_scale, rating_for
+from domain.ids import id_key
+from domain.scales import DEFAULT_SCALE, Rating, Scale, criterion_scale, proficiency_scale, rating_for
 
 __all__ = [
     "Rating", "Scale", "Method", "ResultInput", "Step", "RollupScore", "DEFAULT_SCALE", "METHODS",

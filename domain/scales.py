@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.ids import id_key
+
 __all__ = [
-    "Rating", "Scale", "criterion_scale", "proficiency_scale", "DEFAULT_SCALE", "rating_for", "id_key",
+    "Rating", "Scale", "criterion_scale", "proficiency_scale", "DEFAULT_SCALE", "rating_for"
     "default_colors",
 ]
 
@@ -32,14 +34,6 @@ class Scale:
     points_possible: float | None
     mastery_points: float | None
     source: str                      # human text, e.g. "outcome 12345 rubric_criterion", "Canvas default criterion"
-
-
-def id_key(value: Any) -> tuple[int, int, str]:
-    """Sort key for Canvas ids: numeric ids by number first, then any other id by its text (None as '')."""
-    text = "" if value is None else str(value)
-    if text.isascii() and text.isdigit() and len(text) <= 4000:  # int() refuses longer digit strings
-        return (0, int(text), "")
-    return (1, 0, text)
 
 
 def _ordered(ratings: list[Rating]) -> tuple[Rating, ...]:

@@ -16,6 +16,7 @@ from domain.canvas import iso
 from domain.events import CanvasEvent, REGISTRY
 from domain.ids import local_id, shard_of
 from domain.states import FOLDS
+from projections.changes import COURSE_ACCOUNT, Change
 
 NAME, VERSION = "history", 2  # 2: current rows point at their version
 COLUMNS = ("position", "root", "kind", "key", "fold_key", "event_time", "recorded_at", "event_name", "course",
@@ -46,6 +47,12 @@ def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
             "state": state.model_dump_json()}
 
 
+def _entity_change(event: CanvasEvent, row: dict[str, Any], current: tuple | None) -> Change:
+    """The change of an entity whose current row a page replaced (`current`: its fold key and refs before)."""
+    return Change(event.kind, event.root_account, event.key, row["course"], row["outcome"], row["user_uuid"],
+                  None if current is None else (current[1], current[2], current[3]))
+
+
 class HistoryProjection:
     """Writes entity versions, current entities, course accounts and root ids."""
 
@@ -58,7 +65,7 @@ class HistoryProjection:
         """The version rows of a page: pure work, done before the write lock is taken."""
         return [version_row(position, event) for position, event in batch]
 
-    def handle_page(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list,
+    def handle_page(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change],
                     rows: list[dict[str, Any]] | None = None) -> None:
         """Record a page of events (every kept event type the same way: a new version), in few statements."""
         s = self.suffix
@@ -77,7 +84,7 @@ class HistoryProjection:
         conn.executemany(f"INSERT OR REPLACE INTO entity_current{s} ({current_cols}) "
                          f"VALUES ({', '.join('?' * len(CURRENT_COLUMNS))})",
                          [[row[c] for c in CURRENT_COLUMNS] for _, row in winners.values()])
-        changes.extend((event, current.get(key), row) for key, (event, row) in winners.items())
+        changes.extend(_entity_change(event, row, current.get(key)) for key, (event, row) in winners.items())
         self._learn(conn, batch, changes)
 
     def _current(self, conn: Any, keys: set[tuple]) -> dict[tuple, tuple]:
@@ -95,7 +102,7 @@ class HistoryProjection:
                 found.update(((root, kind, r[0]), tuple(r[1:])) for r in rows)
         return found
 
-    def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list) -> None:
+    def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
         roots, pairs = {}, []
         for position, event in batch:
@@ -113,7 +120,7 @@ class HistoryProjection:
         conn.executemany(f"INSERT OR IGNORE INTO course_accounts{s} (position, root, course, account, event_time, "
                          "recorded_at) VALUES (?, ?, ?, ?, ?, ?)", pairs)
         # Only a course whose account is newly learned or has changed needs its mastery recomputed.
-        changes.extend(("course_account", root, course) for root, course in courses
+        changes.extend(Change(COURSE_ACCOUNT, root, None, course) for root, course in courses
                        if self._latest_account(conn, root, course) != before[(root, course)])
 
     def _latest_account(self, conn: Any, root: str, course: str) -> str | None:

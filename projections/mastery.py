@@ -20,6 +20,7 @@ from domain.events import REGISTRY
 from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
 from domain.rollup import RollupScore, rollup
 from projections import problems
+from projections.changes import COURSE_ACCOUNT, Change
 from projections.views import View
 
 NAME, VERSION = "mastery", 1
@@ -114,7 +115,7 @@ class MasteryProjection:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
 
-    def mark(self, conn: Any, changes: list) -> None:
+    def mark(self, conn: Any, changes: list[Change]) -> None:
         """Queue every unit the changes of one page touch (in the page's transaction); `drain` computes them."""
         units = {u for change in changes for u in self._units(conn, change)}
         conn.executemany(f"INSERT OR IGNORE INTO mastery_dirty{self.suffix} (root, course, outcome, user_uuid) "
@@ -179,21 +180,21 @@ class MasteryProjection:
             conn.executemany(f"INSERT INTO mastery{self.suffix} ({cols}) VALUES ({', '.join('?' * len(new[0]))})",
                              [list(r.values()) for r in new])
 
-    def _units(self, conn: Any, change: tuple) -> list[tuple[str, str, str, str | None]]:
-        if change[0] == "course_account":
-            return self._course_units(conn, change[1], change[2])
-        event, old, new = change
-        root, kind = event.root_account, event.kind
+    def _units(self, conn: Any, change: Change) -> list[tuple[str, str, str, str | None]]:
+        root, kind = change.root, change.kind
+        if kind == COURSE_ACCOUNT:
+            return self._course_units(conn, root, change.course)
         if kind == "result":
-            units = [(root, new["course"], new["outcome"], new["user_uuid"])]
-            if old is not None and (old[1], old[2]) != (new["course"], new["outcome"]):
-                units += [(root, old[1], old[2], old[3])]
+            units = [(root, change.course, change.outcome, change.user)]
+            before = change.previous
+            if before is not None and (before[0], before[1]) != (change.course, change.outcome):
+                units += [(root, *before)]
             return [u for u in units if u[1] and u[2]]
         if kind == "outcome":
             return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
-                                "AND kind = 'result' AND outcome = ? AND course IS NOT NULL", (root, root, event.key))
+                                "AND kind = 'result' AND outcome = ? AND course IS NOT NULL", (root, root, change.key))
         if kind == "link":
-            return [(root, new["course"], new["outcome"], None)] if new["course"] and new["outcome"] else []
+            return [(root, change.course, change.outcome, None)] if change.course and change.outcome else []
         if kind in ("scale", "method"):
             return self.root_units(conn, root)
         return []

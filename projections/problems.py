@@ -77,14 +77,7 @@ def keep_first_seen(conn: Any, side: str) -> None:
 
 def stored_positions(store: Any, position: int | None = None) -> int:
     """How many events the store holds (or, given a position, whether one is stored there: 0 or 1)."""
-    table = store.recorder.events_table_name
-    pos = "notification_id" if store.is_postgres else "rowid"
-    if position is None:
-        rows = store.query(f"SELECT COUNT(*) AS n FROM {table}")
-    else:
-        mark = "%s" if store.is_postgres else "?"
-        rows = store.query(f"SELECT COUNT(*) AS n FROM {table} WHERE {pos} = {mark}", (position,))
-    return int(rows[0]["n"]) if rows else 0
+    return store.recorder.count_positions(position)
 
 
 def listing(store: Any, conn: Any) -> dict[str, Any]:

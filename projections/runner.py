@@ -18,6 +18,7 @@ from typing import Any
 from domain.events import TOPICS
 from domain.states import FOLDS
 from projections import problems
+from projections.changes import Change
 from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
 
@@ -140,7 +141,7 @@ def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection
 
 
 def _apply(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list) -> None:
-    changes: list = []
+    changes: list[Change] = []
     history.handle_page(conn, batch, changes, rows)
     mastery.mark(conn, changes)
 

@@ -17,6 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.ids import local_id
 
 
+def package_version() -> str:
+    """The installed outcome-mastery version (both entry points report it), or "0+unknown" when not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("outcome-mastery")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 class SessionError(Exception):
     """Something a session cannot do as asked; the subclasses say what kind (the message says what)."""
 

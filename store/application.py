@@ -128,12 +128,9 @@ class EventStore(Application):
     def read_stream(self, root_account: str, kind: str, key: str) -> tuple[list, list[Unreadable]]:
         """One entity's records in stream order: (position, event) for each readable one, and the records
         that cannot be mapped to an event."""
-        pos, mark = ("notification_id", "%s") if self.is_postgres else ("rowid", "?")
         sid = stream_id(root_account, kind, key)
-        sql = (f"SELECT {pos} AS position, originator_version AS version, topic, state "
-               f"FROM {self.recorder.events_table_name} WHERE originator_id = {mark} ORDER BY originator_version")
         events, unreadable = [], []
-        for r in self.query(sql, (self.recorder._stream_param(sid),)):  # type: ignore[attr-defined]
+        for r in self.recorder.stream_records(sid):
             stored = StoredEvent(sid, int(r["version"]), r["topic"], bytes(r["state"]))
             try:
                 events.append((int(r["position"]), self.mapper.to_domain_event(stored)))
@@ -180,9 +177,7 @@ class EventStore(Application):
         return Head(int(rows[0]["position"]), rows[0]["hash"], self.store_id) if rows else None
 
     def link_at(self, position: int) -> str | None:
-        ph = "%s" if self.is_postgres else "?"
-        rows = self.query(f"SELECT hash FROM event_chain WHERE position = {ph}", (position,))
-        return rows[0]["hash"] if rows else None
+        return self.recorder.link_at(position)
 
     def verify(self, page: int = 2000, head: Head | None = None) -> tuple[int, int | None, str | None]:
         """Recompute the hash chain, then check it still reaches the head witness and `head`:
@@ -225,8 +220,8 @@ class EventStore(Application):
     def _verify_chain(self, page: int) -> tuple[int, int, int | None, str | None]:
         """(events checked, last position, first failing position, why) of the chain alone."""
         prev, checked, last = GENESIS, 0, 0
-        orphan = self._orphan_link()
-        while rows := self._chain_page(last, page):
+        orphan = self.recorder.orphan_link()
+        while rows := self.recorder.chain_page(last, page):
             for position, sid, version, topic, state, link in rows:
                 if orphan is not None and orphan < position:
                     return checked, last, orphan, "a chain link has no event (an event was removed)"
@@ -246,31 +241,9 @@ class EventStore(Application):
             return checked, last, orphan, "a chain link has no event (an event was removed)"
         return checked, last, None, None
 
-    def _chain_page(self, after: int, page: int) -> list[tuple]:
-        pos = "e.notification_id" if self.is_postgres else "e.rowid"
-        ph = "%s" if self.is_postgres else "?"
-        sql = (f"SELECT {pos} AS position, e.originator_id, e.originator_version, e.topic, e.state, c.hash "
-               f"FROM {self.recorder.events_table_name} e LEFT JOIN event_chain c ON c.position = {pos} "
-               f"WHERE {pos} > {ph} ORDER BY {pos} LIMIT {ph}")
-        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in self.query(sql, (after, page))]
-
-    def _orphan_link(self) -> int | None:
-        pos = "notification_id" if self.is_postgres else "rowid"
-        rows = self.query(f"SELECT MIN(position) AS p FROM event_chain WHERE position NOT IN "
-                          f"(SELECT {pos} FROM {self.recorder.events_table_name})")
-        value = rows[0]["p"] if rows else None
-        return int(value) if value is not None else None
-
     def query(self, sql: str, params: Sequence[Any] = (), *, commit: bool = False) -> list[Any]:
         """Run SQL against the store's own database (its extra tables: quarantine, chain, hashes)."""
-        with self.recorder.datastore.transaction(commit=commit) as c:  # type: ignore[attr-defined]
-            if self.is_postgres:
-                c.execute(f'SET LOCAL search_path TO "{self.recorder.datastore.schema}"')  # type: ignore[attr-defined]
-            c.execute(sql, params)
-            try:
-                return list(c.fetchall())
-            except Exception:  # a statement that returns no rows
-                return []
+        return self.recorder.run(sql, params, commit=commit)
 
     def close(self) -> None:
         self.factory.close()

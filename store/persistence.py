@@ -27,6 +27,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.events import Parsed
+from store.statements import RecorderStatements
 
 GENESIS = "0" * 64
 CHUNK = 500  # parameters per IN (...) look-up
@@ -98,10 +99,9 @@ class EventMapper(Mapper):
         return resolve_topic(stored_event.topic).model_construct(**state)
 
 
-class ChainedBatchMixin:
+class ChainedBatchMixin(RecorderStatements):
     """The batch append shared by both recorders; the subclasses supply SQL dialect and locking."""
 
-    ph = "?"
     chain_key: bytes | None = None
 
     def _write(self) -> Any:  # context manager yielding a cursor holding the writer lock
@@ -109,9 +109,6 @@ class ChainedBatchMixin:
 
     def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
         raise NotImplementedError
-
-    def _stream_param(self, stream: UUID) -> Any:
-        return stream
 
     def append_batch(self, events: Sequence[Parsed], bad: Sequence[BadItem], recorded_at: datetime,
                      sources: Sequence[str | None] | None = None) -> AppendResult:
@@ -323,8 +320,11 @@ def _pg_extra(schema: str, events_table: str) -> list[str]:
 class PostgresEventRecorder(ChainedBatchMixin, PostgresApplicationRecorder):
     """The library's PostgreSQL recorder plus dedup, hash chain, quarantine and immutability."""
 
-    ph = "%s"
+    ph, position, no_limit = "%s", "notification_id", "ALL"
     is_postgres_recorder = True
+
+    def _scope(self, c: Any) -> None:
+        c.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
 
     def create_table(self) -> None:
         # Several processes may open a new store at once: PostgreSQL's DDL is not safe against that

@@ -16,8 +16,6 @@ import orjson
 from domain.events import Ignored, InvalidEvent, parse
 from store.application import EventStore
 
-COLUMNS = "id, source, line, reason, received_at, status, resolved_at, note"
-
 
 def _row(row: Any) -> dict[str, Any]:
     return dict(row)
@@ -26,40 +24,29 @@ def _row(row: Any) -> dict[str, Any]:
 def list_items(store: EventStore, status: str | None = "open", limit: int | None = None,
                offset: int = 0) -> list[dict[str, Any]]:
     """Quarantined items (open ones by default), oldest first: all of them, or limit from offset."""
-    ph = "%s" if store.is_postgres else "?"
-    where, params = ("WHERE status = " + ph, [status]) if status else ("", [])
-    everything = "ALL" if store.is_postgres else "-1"  # how each database says "no limit"
-    page = f" LIMIT {everything if limit is None else int(limit)} OFFSET {int(offset)}"
-    rows = store.query(f"SELECT {COLUMNS} FROM quarantine {where} ORDER BY id{page}", params)
-    return [_row(r) for r in rows]
+    return [_row(r) for r in store.recorder.select_quarantine(status, limit, offset)]
 
 
 def count(store: EventStore, status: str | None = "open") -> int:
     """How many items list_items would give without a limit."""
-    ph = "%s" if store.is_postgres else "?"
-    where, params = ("WHERE status = " + ph, [status]) if status else ("", [])
-    return store.query(f"SELECT COUNT(*) AS n FROM quarantine {where}", params)[0]["n"]
+    return store.recorder.count_quarantine(status)
 
 
 def _open_ids(store: EventStore, page: int = 1000) -> Iterator[int]:
     """Every open item's id, oldest first, read a page at a time (no cap: a retry covers them all)."""
-    ph = "%s" if store.is_postgres else "?"
     last = 0
     while True:
-        rows = store.query(f"SELECT id FROM quarantine WHERE status = 'open' AND id > {ph} ORDER BY id "
-                           f"LIMIT {int(page)}", [last])
-        if not rows:
+        ids = store.recorder.open_quarantine_ids(last, page)
+        if not ids:
             return
-        for row in rows:
-            yield row["id"]
-        last = rows[-1]["id"]
+        yield from ids
+        last = ids[-1]
 
 
 def show(store: EventStore, item_id: int) -> dict[str, Any] | None:
     """One quarantined item with its raw text."""
-    ph = "%s" if store.is_postgres else "?"
-    rows = store.query(f"SELECT {COLUMNS}, raw_text FROM quarantine WHERE id = {ph}", [item_id])
-    return _row(rows[0]) if rows else None
+    row = store.recorder.quarantine_item(item_id)
+    return _row(row) if row is not None else None
 
 
 def counts(store: EventStore) -> dict[str, int]:
@@ -100,7 +87,5 @@ def _retry_one(store: EventStore, item: dict[str, Any]) -> str:
 
 
 def _mark(store: EventStore, item_id: int, status: str, note: str) -> None:
-    ph = "%s" if store.is_postgres else "?"
     resolved = datetime.now(UTC).isoformat() if status != "open" else None
-    store.query(f"UPDATE quarantine SET status = {ph}, resolved_at = {ph}, note = {ph} WHERE id = {ph}",
-                [status, resolved, note, item_id], commit=True)
+    store.recorder.mark_quarantine(item_id, status, resolved, note)

@@ -10,6 +10,7 @@ import random
 import time
 
 from domain.events import REGISTRY
+from domain.rollup import METHODS
 
 
 # The kept names come from the stored event classes, never from a second list.
@@ -17,9 +18,7 @@ KEPT_EVENT_NAMES = tuple(REGISTRY)
 IGNORED_EVENT_NAMES = (
     "submission_created", "submission_updated", "grade_change", "rubric_assessed", "asset_accessed", "logged_in",
 )
-CALCULATION_METHODS = (
-    "highest", "latest", "average", "decaying_average", "weighted_average", "standard_decaying_average", "n_mastery",
-)
+CALCULATION_METHODS = tuple(METHODS)
 MAIN_SHARD, OTHER_SHARD = 2107, 2108
 EVENTS_PER_COURSE = 1500      # whole stream (kept, ignored, duplicates) per course
 SETUP_EVENTS = 22             # groups, outcomes, links and edits of one course

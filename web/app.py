@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from fastapi import FastAPI
 
+from projections.session import package_version
 from web import api, errors, ingest, pages
 from web.config import ServeConfig
 from web.hosts import LoopbackHosts
@@ -29,7 +30,7 @@ def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
         yield
         service.close()
 
-    app = FastAPI(title="outcome-mastery", version=_version(), lifespan=lifespan, redoc_url=None,
+    app = FastAPI(title="outcome-mastery", version=package_version(), lifespan=lifespan, redoc_url=None,
                   description="Canvas Live Events in (HTTPS delivery); Canvas-compatible outcome rollups, "
                               "outcomes and their history out, now or as of any time.")
     app.state.config, app.state.service, app.state.keys = config, service, keys
@@ -40,11 +41,3 @@ def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
     if config.loopback:
         app.add_middleware(LoopbackHosts, allowed=config.allowed_hosts)
     return app
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("outcome-mastery")
-    except PackageNotFoundError:
-        return "0+unknown"

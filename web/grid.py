@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from projections.queries.catalog import outcome_tree
+from projections.queries.catalog import outcome_tree, roster
 from projections.queries.outcome_rollups import rollups
 from projections.views import View
 
@@ -26,7 +26,7 @@ def course_grid(conn: Any, root: str, course: str, as_of: datetime | None = None
     outcomes = {o["id"]: column(o) for o in answer["linked"]["outcomes"]}
     groups = grouped(outcome_tree(View(conn, root, as_of, known_at), course), outcomes)
     columns = [o for g in groups for o in g["outcomes"]]
-    names = roster(conn)
+    names = {user: name for user, (name, _sis_id) in roster(conn).items()}
     rows = [{"user": r["links"]["user"], "name": names.get(r["links"]["user"]), "cells": cells(r, columns)}
             for r in answer["rollups"]]
     rows.sort(key=lambda r: ((r["name"] or "\uffff").casefold(), r["user"]))
@@ -99,8 +99,3 @@ def legend(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.setdefault((r["description"], color), {"description": r["description"], "points": r["points"],
                                                         "color": color, "ink": ink(color)})
     return sorted(seen.values(), key=lambda r: -(r["points"] or 0))
-
-
-def roster(conn: Any) -> dict[str, str]:
-    """Student names imported with `mastery roster import` (a side table)."""
-    return {r[0]: r[1] for r in conn.execute("SELECT user_uuid, name FROM roster WHERE name IS NOT NULL")}

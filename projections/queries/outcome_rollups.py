@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.canvas import display_time
 from domain.rollup import Rating, RollupScore, course_aggregate, rating_for
-from domain.scales import id_key
+from domain.ids import id_key
 from projections.mastery import Unit, compute, course_context, unit_rules
 from projections.views import View
 
