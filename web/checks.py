@@ -16,17 +16,15 @@ import orjson
 from sources import RawItem
 
 
-def storable(item: RawItem, fallback: str = "") -> RawItem:
-    """The item, or an error item saying why its value cannot be stored as JSON."""
-    if not item.ok:
-        return item
+def element(source: str, value: object, fallback: str) -> RawItem:
+    """The raw item of one delivered value, its text serialised once; an error item saying why when the
+    value cannot be stored as JSON (the text then is the stdlib's, or the raw body)."""
     try:
-        orjson.dumps(item.value)
+        return RawItem(source, 1, orjson.dumps(value).decode(), value, None)
     except orjson.JSONEncodeError as error:
-        return RawItem(item.source, item.line, item.text or readable(item.value, fallback), None,
+        return RawItem(source, 1, readable(value, fallback), None,
                        f"the event cannot be stored as JSON: {error} (more than 255 levels deep, an integer "
                        "beyond 64 bits, or a lone surrogate)")
-    return item
 
 
 def readable(value: object, fallback: str) -> str:

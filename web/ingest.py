@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sources import RawItem, iter_items
 from web.auth import Unauthorized, check_ingest_token
-from web.checks import accepted, readable, storable
+from web.checks import accepted, element
 from web.errors import Problem
 from web.signing import BadSignature, KeysUnavailable, UnusableClaims, looks_signed, signed_event
 
@@ -76,8 +76,7 @@ def delivered(request: Request, body: bytes) -> list[RawItem]:
         if body.startswith(b"\x1f\x8b"):  # a small gzip body can expand without bound
             raise Problem(415, "compressed bodies are not accepted: send the JSON itself")
         found = items(body)
-    fallback = body.decode("utf-8", "backslashreplace")
-    return [accepted(storable(item, fallback), config.accept_accounts) for item in found]
+    return [accepted(item, config.accept_accounts) for item in found]
 
 
 def signed(request: Request, body: bytes) -> RawItem:
@@ -93,7 +92,7 @@ def signed(request: Request, body: bytes) -> RawItem:
         raise Problem(503, str(error)) from None
     except UnusableClaims as error:
         return RawItem(f"{SOURCE}:jwt", 1, error.text, None, f"the signed claims are not usable: {error}")
-    return RawItem(f"{SOURCE}:jwt", 1, _text(event) or readable(event, ""), event, None)
+    return element(f"{SOURCE}:jwt", event, body.decode("utf-8", "backslashreplace"))
 
 
 def items(body: bytes) -> list[RawItem]:
@@ -103,13 +102,7 @@ def items(body: bytes) -> list[RawItem]:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
         return list(iter_items(SOURCE, io.BytesIO(body)))
-    if isinstance(value, list):
-        return [RawItem(f"{SOURCE}[{i}]", 1, _text(v), v, None) for i, v in enumerate(value)]
-    return [RawItem(SOURCE, 1, body.decode(), value, None)]
-
-
-def _text(value: object) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        return ""  # `storable` turns it into an error item with the stdlib's text
+    if isinstance(value, list):  # each element's text is its own, serialised once
+        fallback = body.decode("utf-8", "backslashreplace")
+        return [element(f"{SOURCE}[{i}]", v, fallback) for i, v in enumerate(value)]
+    return [RawItem(SOURCE, 1, body.decode(), value, None)]  # parse() checks its shape
