@@ -106,3 +106,12 @@ def group(gid: str, course: str, day: float, *, parent: str | None = None, accou
     if parent:
         body["parent_outcome_group_id"] = parent
     return {"metadata": meta("learning_outcome_group_created", day, course=course, account=account), "body": body}
+
+
+def nested(levels: int) -> dict:
+    """{"x": {"x": …}} `levels` deep: a value deeper than the shape check (64) or orjson (255) accepts."""
+    outer = value = {}
+    for _ in range(levels):
+        value["x"] = {}
+        value = value["x"]
+    return outer

@@ -118,18 +118,11 @@ TEMPLATES = [
 ]
 
 
-def _nest(levels: int) -> dict:
-    nested = value = {}
-    for _ in range(levels):
-        value["x"] = {}
-        value = value["x"]
-    return nested
-
 
 hostile_values = st.sampled_from([
     None, True, 0, -1, 2**63, 2**64, -(2**63) - 1, 10**30, 1e16, 1e308, -1e308, 5e-324, float("inf"),
     float("-inf"), float("nan"), "", "   ", "x" * 300, "9" * 31, "9" * 5000, "²", "a\ud800", "\udfff", "t" * 1_000_001,
-    [], [1, "a"], {}, {"a": {"b": 1}}, _nest(70), _nest(253), "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00",
+    [], [1, "a"], {}, {"a": {"b": 1}}, b.nested(70), b.nested(253), "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00",
     "not a time", "Course", "deleted",
 ]) | json_values
 

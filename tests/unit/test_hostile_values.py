@@ -48,13 +48,6 @@ def _set(event: dict, path: str, value) -> dict:
     return event
 
 
-def _deep(levels: int) -> dict:
-    nested = value = {}
-    for _ in range(levels):
-        value["x"] = {}
-        value = value["x"]
-    return nested
-
 
 OUT, RES, SCALE, METHOD, GROUP, LINK = (b.outcome("1", 3), b.result("1", USER_A, 4, 3, rid="601"),
                                         b.scale("7", "Account", "1", 3, [4, 3, 0], 3),
@@ -105,8 +98,8 @@ HOSTILE = [
     ("group description a number", _set(GROUP, "body.description", 3), "description"),
     ("group parent id 5,000 digits", _set(GROUP, "body.parent_outcome_group_id", BIG_DIGITS),
      "parent_outcome_group_id"),
-    ("extra field nested 253 deep", _set(RES, "body.extra", _deep(253)), "nested deeper than 64"),
-    ("metadata field nested 65 deep", _set(RES, "metadata.extra", _deep(65)), "nested deeper than 64"),
+    ("extra field nested 253 deep", _set(RES, "body.extra", b.nested(253)), "nested deeper than 64"),
+    ("metadata field nested 65 deep", _set(RES, "metadata.extra", b.nested(65)), "nested deeper than 64"),
     ("int 2**64 in an extra field", _set(RES, "body.extra", [1, 2**64]), "integer outside"),
     ("int below -2**63 in metadata", _set(RES, "metadata.extra", -(2**63) - 1), "integer outside"),
     ("lone surrogate in a string", _set(RES, "body.extra", "a\ud800b"), "lone surrogate"),
@@ -129,9 +122,9 @@ def test_infinite_numbers_are_refused_at_parse_and_by_the_shape_check(value):
 
 
 def test_the_shape_check_accepts_what_orjson_can_write_and_says_where_the_rest_fails():
-    assert check_shape({"a": [_deep(60), 2**64 - 1, -(2**63), "😀", 1.5e308]}) is None
+    assert check_shape({"a": [b.nested(60), 2**64 - 1, -(2**63), "😀", 1.5e308]}) is None
     assert check_shape({"a": {"b": [0, 2**64]}}) == "an integer outside -2**63 .. 2**64-1 (at a.b.1)"
-    assert "(at x.x.x.…" in check_shape({"x": _deep(80)})
+    assert "(at x.x.x.…" in check_shape({"x": b.nested(80)})
 
 
 def queries(conn, course: str = "5") -> dict:
@@ -182,7 +175,7 @@ def test_a_batch_with_every_hostile_value_keeps_the_good_events_and_every_query_
 def test_an_event_that_still_cannot_be_written_is_quarantined_and_the_rest_of_its_batch_stored(store_url):
     good = [parse(e) for e in good_events()]
     # Built past the parser (which refuses it): orjson cannot write a state nested this deep.
-    unwritable = dataclasses.replace(good[5], event=_set(RES, "body.extra", _deep(300)), content_hash="f" * 64)
+    unwritable = dataclasses.replace(good[5], event=_set(RES, "body.extra", b.nested(300)), content_hash="f" * 64)
     store = open_store(store_url)
     try:
         batch, counts = Batch(), Counts(read=len(good) + 1)
