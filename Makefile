@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench venv dev clean
+.PHONY: demo test lint bench venv dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -33,6 +33,13 @@ $(CHROMIUM):
 
 test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint: ruff (rules and format), the import-linter layer contracts, mypy on every package.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py $(or $(BENCH_ARGS),--postgres)

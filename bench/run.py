@@ -42,8 +42,13 @@ def data(events: int) -> Path:
 def run_cli(*args: str, env: dict | None = None) -> tuple[float, int, str]:
     """Run `mastery …` in a child; return (seconds, peak RSS in MB of that child and its follower, stdout)."""
     start = time.perf_counter()
-    process = subprocess.Popen([PY, "-c", "from cli.main import main; main()", *args], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        [PY, "-c", "from cli.main import main; main()", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
     out, err = process.communicate()
     seconds = time.perf_counter() - start
     if process.returncode != 0:
@@ -103,11 +108,13 @@ def raw_floor(path: Path) -> float:
 
 def bare_read(store: str) -> float:
     """Notifications/s of the library's own read of every notification (no mapping, no projection)."""
-    code = ("import sys,time; from store.application import open_store; s=open_store(sys.argv[1]); r=s.recorder;"
-            "t=time.perf_counter(); n=0; start=0\n"
-            "while True:\n b=r.select_notifications(start=start, limit=1000, inclusive_of_start=False)\n"
-            " if not b: break\n n+=len(b); start=b[-1].id\n"
-            "print(n/(time.perf_counter()-t))")
+    code = (
+        "import sys,time; from store.application import open_store; s=open_store(sys.argv[1]); r=s.recorder;"
+        "t=time.perf_counter(); n=0; start=0\n"
+        "while True:\n b=r.select_notifications(start=start, limit=1000, inclusive_of_start=False)\n"
+        " if not b: break\n n+=len(b); start=b[-1].id\n"
+        "print(n/(time.perf_counter()-t))"
+    )
     done = subprocess.run([PY, "-c", code, store], cwd=ROOT, capture_output=True, check=True)
     return float(done.stdout)
 
@@ -131,13 +138,18 @@ print(root, course, n, outcomes, p95(), p95(as_of=datetime(2025, 10, 15, tzinfo=
 """
     done = subprocess.run([PY, "-c", code, store], cwd=ROOT, capture_output=True, check=True, text=True)
     root, course, rows, outcomes, now, past = done.stdout.split()
-    return {"root": root, "course": course, "rows": int(rows), "outcomes": int(outcomes),
-            "p95_now_ms": float(now), "p95_as_of_ms": float(past)}
+    return {
+        "root": root,
+        "course": course,
+        "rows": int(rows),
+        "outcomes": int(outcomes),
+        "p95_now_ms": float(now),
+        "p95_as_of_ms": float(past),
+    }
 
 
 def command_time(store: str, root: str, course: str) -> float:
-    times = [run_cli("--store", store, "--account", root, "rollups", "--course", course, "--json")[0]
-             for _ in range(5)]
+    times = [run_cli("--store", store, "--account", root, "rollups", "--course", course, "--json")[0] for _ in range(5)]
     return statistics.median(times)
 
 
@@ -161,15 +173,24 @@ def bench_sqlite(events: int) -> list[tuple[str, str, str]]:
     q = query_latency(store)
     cmd = command_time(store, q["root"], q["course"])
     return [
-        (f"ingest {events:,} events (projections caught up)", f"{ingest_rate:,.0f} ev/s ({seconds:.1f} s)",
-         f"raw floor {floor:,.0f} ev/s → {ingest_rate / floor:.2f}× floor (target ≥ 0.25×)"),
+        (
+            f"ingest {events:,} events (projections caught up)",
+            f"{ingest_rate:,.0f} ev/s ({seconds:.1f} s)",
+            f"raw floor {floor:,.0f} ev/s → {ingest_rate / floor:.2f}× floor (target ≥ 0.25×)",
+        ),
         ("ingest peak RSS", f"{rss} MB", "target ≤ 300 MB"),
         ("store bytes per stored event", f"{size / max(stored, 1):,.0f} B", f"{stored:,} stored, {size / 1e6:,.0f} MB"),
-        (f"rebuild every projection ({stored:,} events)", f"{stored / r_seconds:,.0f} ev/s ({r_seconds:.1f} s)",
-         f"bare library read {read_floor:,.0f} ev/s; target ≥ 30,000 ev/s"),
+        (
+            f"rebuild every projection ({stored:,} events)",
+            f"{stored / r_seconds:,.0f} ev/s ({r_seconds:.1f} s)",
+            f"bare library read {read_floor:,.0f} ev/s; target ≥ 30,000 ev/s",
+        ),
         ("rebuild peak RSS", f"{r_rss} MB", "target ≤ 300 MB"),
-        (f"rollups course {q['course']} ({q['rows']} rows, {q['outcomes']} outcomes) now, in-process p95",
-         f"{q['p95_now_ms']:.1f} ms", "target ≤ 10 ms"),
+        (
+            f"rollups course {q['course']} ({q['rows']} rows, {q['outcomes']} outcomes) now, in-process p95",
+            f"{q['p95_now_ms']:.1f} ms",
+            "target ≤ 10 ms",
+        ),
         ("same course as of 2025-10-15, in-process p95", f"{q['p95_as_of_ms']:.1f} ms", "target ≤ 50 ms"),
         ("`mastery rollups --course` whole command (median of 5)", f"{cmd:.2f} s", "target ≤ 0.6 s"),
     ]
@@ -177,6 +198,7 @@ def bench_sqlite(events: int) -> list[tuple[str, str, str]]:
 
 def bench_postgres(events: int) -> list[tuple[str, str, str]]:
     import psycopg
+
     source = data(events)
     results = []
     for writers in (1, 4):
@@ -186,9 +208,26 @@ def bench_postgres(events: int) -> list[tuple[str, str, str]]:
         url = f"{PG}?schema={schema}"
         run_cli("--store", url, "--read-db", fresh(OUT / "pg-read.db"), "verify")  # create the tables once
         start = time.perf_counter()
-        procs = [subprocess.Popen([PY, "-c", "from cli.main import main; main()", "--store", url, "--read-db",
-                                   fresh(OUT / f"pg-read-{i}.db"), "ingest", str(source), "--json"], cwd=ROOT,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(writers)]
+        procs = [
+            subprocess.Popen(
+                [
+                    PY,
+                    "-c",
+                    "from cli.main import main; main()",
+                    "--store",
+                    url,
+                    "--read-db",
+                    fresh(OUT / f"pg-read-{i}.db"),
+                    "ingest",
+                    str(source),
+                    "--json",
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for i in range(writers)
+        ]
         outs = []
         for p in procs:
             out, err = p.communicate()
@@ -200,9 +239,13 @@ def bench_postgres(events: int) -> list[tuple[str, str, str]]:
             stored = conn.execute(f'SELECT COUNT(*) FROM "{schema}".mastery_events').fetchone()[0]
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         appended = sum(o["appended"] for o in outs)
-        results.append((f"PostgreSQL ingest, {writers} writer(s) × {events:,} overlapping events",
-                        f"{writers * events / seconds:,.0f} items/s ({seconds:.1f} s)",
-                        f"stored {stored:,} = appended {appended:,} (each event once: {stored == appended})"))
+        results.append(
+            (
+                f"PostgreSQL ingest, {writers} writer(s) × {events:,} overlapping events",
+                f"{writers * events / seconds:,.0f} items/s ({seconds:.1f} s)",
+                f"stored {stored:,} = appended {appended:,} (each event once: {stored == appended})",
+            )
+        )
     return results
 
 

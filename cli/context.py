@@ -15,12 +15,37 @@ from typing import Any
 
 import click
 
-from projections.session import (BadInput, NotFound, Session, SessionError, Settings, StaleReadModel,
-                                 StoreMismatch, Unavailable, parse_moment)
+from projections.session import (
+    BadInput,
+    NotFound,
+    Session,
+    SessionError,
+    Settings,
+    StaleReadModel,
+    StoreMismatch,
+    Unavailable,
+    parse_moment,
+)
 
-__all__ = ["BadInput", "BrokenHistory", "Context", "DomainError", "InputOutputError", "NotFound", "Session",
-           "SessionError", "Settings", "StaleReadModel", "StoreMismatch", "Unavailable", "clicked",
-           "ensure_parent", "parse_cli_time", "to_click", "validation_message"]
+__all__ = [
+    "BadInput",
+    "BrokenHistory",
+    "Context",
+    "DomainError",
+    "InputOutputError",
+    "NotFound",
+    "Session",
+    "SessionError",
+    "Settings",
+    "StaleReadModel",
+    "StoreMismatch",
+    "Unavailable",
+    "clicked",
+    "ensure_parent",
+    "parse_cli_time",
+    "to_click",
+    "validation_message",
+]
 
 
 class DomainError(click.ClickException):

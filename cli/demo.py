@@ -8,7 +8,6 @@ import click
 
 from cli.context import Context, InputOutputError, Settings
 
-
 DAMAGED = (
     b'{"metadata": {"event_name": "learning_outcome_result_created", "event_time": "2025-12-01T10:00:00Z", "ro\n'
     b'{"metadata": {"event_name": "learning_outcome_created", "event_time": "2025-12-01T10:00:01Z"}, '
@@ -44,7 +43,9 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
     app = Context(Settings(store_path, None, None, "UTC"))
     ctx.obj = app
     ctx.call_on_close(app.close)
-    click.secho(f"\n== mastery --store {store_path} ingest {stream}  (run it twice: nothing is stored twice)", bold=True)
+    click.secho(
+        f"\n== mastery --store {store_path} ingest {stream}  (run it twice: nothing is stored twice)", bold=True
+    )
     step(ctx, "ingest", str(stream))
     app.settings.account = _main_account(app)
     click.secho("\n== mastery courses", bold=True)
@@ -68,19 +69,26 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
 
 def _main_account(app: Context) -> str:
     conn = app.caught_up()
-    row = conn.execute("SELECT root, COUNT(*) AS n FROM entity_current GROUP BY root ORDER BY n DESC LIMIT 1").fetchone()
+    row = conn.execute(
+        "SELECT root, COUNT(*) AS n FROM entity_current GROUP BY root ORDER BY n DESC LIMIT 1"
+    ).fetchone()
     return row[0]
 
 
 def _busiest_course(app: Context) -> str:
     conn = app.caught_up()
-    row = conn.execute("SELECT course, COUNT(*) AS n FROM mastery WHERE root = ? GROUP BY course ORDER BY n DESC, "
-                       "course LIMIT 1", (app.settings.account,)).fetchone()
+    row = conn.execute(
+        "SELECT course, COUNT(*) AS n FROM mastery WHERE root = ? GROUP BY course ORDER BY n DESC, course LIMIT 1",
+        (app.settings.account,),
+    ).fetchone()
     return row[0] if row else "1"
 
 
 def _edited_outcome(app: Context) -> str | None:
     conn = app.caught_up()
-    row = conn.execute("SELECT key, COUNT(*) AS n FROM entity_versions WHERE root = ? AND kind = 'outcome' "
-                       "GROUP BY key ORDER BY n DESC, key LIMIT 1", (app.settings.account,)).fetchone()
+    row = conn.execute(
+        "SELECT key, COUNT(*) AS n FROM entity_versions WHERE root = ? AND kind = 'outcome' "
+        "GROUP BY key ORDER BY n DESC, key LIMIT 1",
+        (app.settings.account,),
+    ).fetchone()
     return row[0] if row else None

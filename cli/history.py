@@ -22,30 +22,46 @@ NAMES = ("history", "mastery")
 @cut_options
 @json_option
 @click.pass_obj
-def explain(app: Context, user_uuid: str, course: str, outcome_id: str, as_of: str | None, known_at: str | None,
-            as_json: bool) -> None:
+def explain(
+    app: Context, user_uuid: str, course: str, outcome_id: str, as_of: str | None, known_at: str | None, as_json: bool
+) -> None:
     """How a student's score came about: results counted and not, order, scaling, rules, arithmetic."""
     from projections.queries.explain import explain as query
+
     view = _view(app, as_of, known_at)
-    answer = query(view, app.local(course, view.conn, view.root), app.local(outcome_id, view.conn, view.root),
-                   user_uuid)
+    answer = query(
+        view, app.local(course, view.conn, view.root), app.local(outcome_id, view.conn, view.root), user_uuid
+    )
     if not answer["counted"] and not answer["excluded"]:
         raise DomainError(f"student {user_uuid} has no results for outcome {outcome_id} in course {course}")
     if as_json:
         emit_json(answer)
         return
     m, s = answer["method"], answer["scale"]
-    kv(f"{user_uuid} · course {answer['course']} · outcome {answer['outcome']} {answer['outcome_title'] or ''}", [
-        ("mode", answer["mode"]), ("method", f"{m['name']} {m['int'] or ''} — {m['source']}"),
-        ("method note", m["note"]), ("scale", f"{s['source']} (possible {s['points_possible']}, "
-                                              f"mastery {s['mastery_points']})"),
-        ("score", answer["score"]), ("rating", (answer["rating"] or {}).get("description")),
-        ("mastery", answer["mastery"]), ("arithmetic", answer["arithmetic"])])
-    table("counted, in calculation order", ["result", "assessed_at", "raw", "scaled", "how"],
-          [(c["result"], c["assessed_at"], c["raw_score"], c["scaled_score"], c["how"]) for c in answer["counted"]])
+    kv(
+        f"{user_uuid} · course {answer['course']} · outcome {answer['outcome']} {answer['outcome_title'] or ''}",
+        [
+            ("mode", answer["mode"]),
+            ("method", f"{m['name']} {m['int'] or ''} — {m['source']}"),
+            ("method note", m["note"]),
+            ("scale", f"{s['source']} (possible {s['points_possible']}, mastery {s['mastery_points']})"),
+            ("score", answer["score"]),
+            ("rating", (answer["rating"] or {}).get("description")),
+            ("mastery", answer["mastery"]),
+            ("arithmetic", answer["arithmetic"]),
+        ],
+    )
+    table(
+        "counted, in calculation order",
+        ["result", "assessed_at", "raw", "scaled", "how"],
+        [(c["result"], c["assessed_at"], c["raw_score"], c["scaled_score"], c["how"]) for c in answer["counted"]],
+    )
     if answer["excluded"]:
-        table("not counted", ["result", "score", "why"],
-              [(x["result"], x["score"], x["reason"]) for x in answer["excluded"]])
+        table(
+            "not counted",
+            ["result", "score", "why"],
+            [(x["result"], x["score"], x["reason"]) for x in answer["excluded"]],
+        )
 
 
 @click.command()
@@ -58,10 +74,13 @@ def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json:
     """Replay the history into new read-model tables beside the live ones, swap, and report what moved."""
     from projections.rebuild import rebuild as run
     from projections.schema import restamp
+
     checked, position, why = app.store.verify()
     if position is not None:  # never rebuild answers from a history that verify calls broken
-        raise BrokenHistory(f"refused: the history is broken at position {position}: {why} "
-                            f"({checked} events verified before it); see `mastery verify`")
+        raise BrokenHistory(
+            f"refused: the history is broken at position {position}: {why} "
+            f"({checked} events verified before it); see `mastery verify`"
+        )
     conn = app.adopt().conn if adopt else app.conn
     head = app.store.head()
     with Progress(not as_json, "rebuilding", total=head) as bar:
@@ -73,24 +92,38 @@ def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json:
         emit_json(report)
         return
     history = report["read_models"]["history"]["changed"]
-    moves(f"{'dry run, nothing swapped' if dry_run else 'rebuilt'} (history entities changed: {history}); mastery",
-          report)
+    moves(
+        f"{'dry run, nothing swapped' if dry_run else 'rebuilt'} (history entities changed: {history}); mastery", report
+    )
 
 
 @click.command("what-if")
 @click.option("--course", required=True, help="Canvas course id.")
-@click.option("--method", type=click.Choice(list(METHODS)), default=None,
-              help="The calculation method to try.")
+@click.option("--method", type=click.Choice(list(METHODS)), default=None, help="The calculation method to try.")
 @click.option("--int", "int_", type=int, default=None, help="The method's parameter (weight, N).")
-@click.option("--scale", "scale_file", type=click.Path(dir_okay=False), default=None,
-              help="A JSON file with a mastery scale: a list of ratings {description, points, mastery, color}.")
+@click.option(
+    "--scale",
+    "scale_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A JSON file with a mastery scale: a list of ratings {description, points, mastery, color}.",
+)
 @cut_options
 @json_option
 @click.pass_obj
-def what_if(app: Context, course: str, method: str | None, int_: int | None, scale_file: str | None,
-            as_of: str | None, known_at: str | None, as_json: bool) -> None:
+def what_if(
+    app: Context,
+    course: str,
+    method: str | None,
+    int_: int | None,
+    scale_file: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    as_json: bool,
+) -> None:
     """How each student's level would move under another method or scale; writes nothing."""
     from projections.queries.explain import what_if as query
+
     if method is None and scale_file is None:
         raise click.UsageError("give --method (and --int) and/or --scale FILE.json")
     view = _view(app, as_of, known_at)
@@ -99,9 +132,14 @@ def what_if(app: Context, course: str, method: str | None, int_: int | None, sca
         emit_json(answer)
         return
     click.echo(f"{answer['moved']} student-outcome score(s) would move, {answer['unchanged']} would not")
-    table("what would move", ["student", "outcome", "now", "then", "rating now", "rating then"],
-          [(c["student"], c["outcome"], c["before"], c["after"], c["before_rating"], c["after_rating"])
-           for c in answer["changes"][:200]])
+    table(
+        "what would move",
+        ["student", "outcome", "now", "then", "rating now", "rating then"],
+        [
+            (c["student"], c["outcome"], c["before"], c["after"], c["before_rating"], c["after_rating"])
+            for c in answer["changes"][:200]
+        ],
+    )
 
 
 def _ratings(path: str | None) -> list[dict] | None:

@@ -55,7 +55,11 @@ class Failure(click.ClickException):
 # Errors that are not click's own, most specific first: their type, exit code, and how the line reads.
 # The one place where the layers' plain exceptions (not found, store error, ...) get their DESIGN exit code.
 EXIT_CODES: list[tuple[type[BaseException], int, str]] = [
-    (sqlite3.OperationalError, 3, "the database is busy or unreadable ({error}); try again when the other writer is done"),
+    (
+        sqlite3.OperationalError,
+        3,
+        "the database is busy or unreadable ({error}); try again when the other writer is done",
+    ),
     (OSError, 3, "{error}"),
 ]
 
@@ -83,8 +87,14 @@ class Mastery(click.Group):
         assert isinstance(command, click.Command), f"{target} is not a click command"
         return command
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run a command; in standalone mode (a user, or `CliRunner`) every failure becomes a message on
         stderr and an exit code, never a traceback. Commands return None, so an int back is an exit code."""
         try:
@@ -120,14 +130,33 @@ class Mastery(click.Group):
 
 @click.group(cls=Mastery, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_version(), prog_name="mastery")
-@click.option("--store", "store_url", envvar="MASTERY_STORE", default="mastery.db", show_default=True,
-              help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.")
-@click.option("--read-db", envvar="MASTERY_READ_DB", default=None,
-              help="Read-model SQLite file (default: the store file; mastery-read.db for PostgreSQL).")
-@click.option("--account", envvar="MASTERY_ACCOUNT", default=None,
-              help="Root account uuid (implied when the store holds only one).")
-@click.option("--tz", envvar="MASTERY_TZ", default="UTC", show_default=True,
-              help="Time zone for --as-of/--known-at/--since values given without an offset.")
+@click.option(
+    "--store",
+    "store_url",
+    envvar="MASTERY_STORE",
+    default="mastery.db",
+    show_default=True,
+    help="Event store: a SQLite file path, or a postgresql://user@host:port/db[?schema=S] URL.",
+)
+@click.option(
+    "--read-db",
+    envvar="MASTERY_READ_DB",
+    default=None,
+    help="Read-model SQLite file (default: the store file; mastery-read.db for PostgreSQL).",
+)
+@click.option(
+    "--account",
+    envvar="MASTERY_ACCOUNT",
+    default=None,
+    help="Root account uuid (implied when the store holds only one).",
+)
+@click.option(
+    "--tz",
+    envvar="MASTERY_TZ",
+    default="UTC",
+    show_default=True,
+    help="Time zone for --as-of/--known-at/--since values given without an offset.",
+)
 @click.pass_context
 def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | None, tz: str) -> None:
     """Canvas outcome mastery from Live Events: every event kept, state as of any moment, who changed what."""

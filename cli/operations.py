@@ -24,25 +24,36 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include items already retried.")
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(0),
-              help="Show at most this many items (0: all of them).")
+@click.option(
+    "--limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Show at most this many items (0: all of them).",
+)
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0), help="Skip this many items first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def quarantine_list(app: Context, show_all: bool, limit: int, offset: int, as_json: bool) -> None:
     """List quarantined items with their reasons (open ones by default), saying when the list is cut."""
     from store import quarantine as q
+
     status = None if show_all else "open"
     items = q.list_items(app.store, status, limit or None, offset)
     total = q.count(app.store, status)
     if as_json:
         emit_json({"items": items, "total": total, "offset": offset, "limit": limit or None})
     else:
-        table("quarantine", ["id", "status", "source", "line", "reason", "received"],
-              [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
-              caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again")
+        table(
+            "quarantine",
+            ["id", "status", "source", "line", "reason", "received"],
+            [(i["id"], i["status"], i["source"], i["line"], i["reason"], i["received_at"][:19]) for i in items],
+            caption="`mastery quarantine show ID` for the raw text; `mastery quarantine retry` to try again",
+        )
     if len(items) < total:
-        say(f"showing {len(items)} of {total} from offset {offset}; use --limit N --offset M to page, --limit 0 for all")
+        say(
+            f"showing {len(items)} of {total} from offset {offset}; use --limit N --offset M to page, --limit 0 for all"
+        )
 
 
 @quarantine.command("show")
@@ -52,6 +63,7 @@ def quarantine_list(app: Context, show_all: bool, limit: int, offset: int, as_js
 def quarantine_show(app: Context, item_id: int, as_json: bool) -> None:
     """Show one quarantined item, its reason and its raw text (tokens redacted)."""
     from store import quarantine as q
+
     item = q.show(app.store, item_id)
     if item is None:
         raise DomainError(f"no quarantined item {item_id}: `mastery quarantine list --all` lists them")
@@ -69,13 +81,16 @@ def quarantine_show(app: Context, item_id: int, as_json: bool) -> None:
 def quarantine_retry(app: Context, item_ids: tuple[int, ...], as_json: bool) -> None:
     """Parse open items again (all, or the ids given); append what is now usable."""
     from store import quarantine as q
+
     report = q.retry(app.store, list(item_ids) or None)
     app.caught_up()
     if as_json:
         emit_json(report)
         return
-    click.echo(f"retried {report['retried']}: appended {report['appended']}, already stored "
-               f"{report['duplicates']}, ignored {report['ignored']}, still unusable {len(report['still_bad'])}")
+    click.echo(
+        f"retried {report['retried']}: appended {report['appended']}, already stored "
+        f"{report['duplicates']}, ignored {report['ignored']}, still unusable {len(report['still_bad'])}"
+    )
     for bad in report["still_bad"][:20]:
         click.echo(f"  #{bad['id']}: {bad['reason']}")
     if len(report["still_bad"]) > 20:
@@ -95,6 +110,7 @@ def export(app: Context, since: str | None, redact: bool, output: str | None) ->
     line carrying its raw state, which re-ingesting keeps in the quarantine.
     """
     from store.application import Unreadable
+
     since_time = app.parse_time(since, "--since")
     out = _open_out(output)
     try:
@@ -114,9 +130,14 @@ def unreadable_line(item: Any, redact: bool) -> dict[str, Any]:
     """A stored record that cannot be read, as one JSON object: where it is, why, and its raw state
     (UTF-8 text, else base64; withheld under --redact, as it cannot be redacted field by field)."""
     import base64
-    record: dict[str, Any] = {"position": item.position, "topic": item.topic,
-                              "originator_id": str(item.originator_id), "originator_version": item.originator_version,
-                              "reason": f"{type(item.error).__name__}: {item.error}"}
+
+    record: dict[str, Any] = {
+        "position": item.position,
+        "topic": item.topic,
+        "originator_id": str(item.originator_id),
+        "originator_version": item.originator_version,
+        "reason": f"{type(item.error).__name__}: {item.error}",
+    }
     if redact:
         record["state"] = REDACTED
     else:
@@ -148,7 +169,9 @@ def _open_out(output: str | None) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
 def generate(events: int, seed: int, output: str | None) -> None:
     """Write a realistic synthetic Live Events stream (JSON Lines) for demos and benchmarks."""
-    from synthetic import generate as make, to_jsonl
+    from synthetic import generate as make
+    from synthetic import to_jsonl
+
     out = _open_out(output)
     try:
         for line in to_jsonl(make(events, seed)):
@@ -159,13 +182,20 @@ def generate(events: int, seed: int, output: str | None) -> None:
 
 
 @click.command()
-@click.option("--store", "store_path", default="demo/mastery.db", show_default=True, type=click.Path(dir_okay=False),
-              help="Where to build the demo store (a new SQLite file).")
+@click.option(
+    "--store",
+    "store_path",
+    default="demo/mastery.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to build the demo store (a new SQLite file).",
+)
 @click.option("--events", default=30_000, show_default=True, type=click.IntRange(100), help="Stream size.")
 @click.pass_context
 def demo(ctx: click.Context, store_path: str, events: int) -> None:
     """Generate a realistic stream, ingest it, and show what the tool answers."""
     from cli.demo import run
+
     run(ctx, store_path, events)
 
 
@@ -185,6 +215,7 @@ SETTINGS = {"mode": ("auto", "outcome", "scale"), "standard-decay": ("true", "le
 def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
     """Set a setting; mastery is recomputed and what moved is printed."""
     from projections.settings import change_setting
+
     if value not in SETTINGS[key]:
         raise click.BadParameter(f"{key} takes one of: {', '.join(SETTINGS[key])}", param_hint="VALUE")
     conn = app.caught_up()
@@ -201,6 +232,7 @@ def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
 def config_show(app: Context, as_json: bool) -> None:
     """Show the settings of the root account and the mode in force now."""
     from projections.settings import show_settings
+
     conn = app.caught_up()
     shown = show_settings(conn, app.root(conn))
     if as_json:
@@ -250,8 +282,9 @@ def roster_rows(file: str) -> list[dict[str, Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise DomainError(f"{file} line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
-                          "save the file as UTF-8 CSV") from None
+        raise DomainError(
+            f"{file} line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8 CSV"
+        ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows = []
     try:
@@ -262,8 +295,10 @@ def roster_rows(file: str) -> list[dict[str, Any]]:
         for row in reader:
             where = f"{file} line {reader.line_num}"
             if None in row:
-                raise DomainError(f"{where}: {len(header) + len(row[None])} fields but the header has "
-                                  f"{len(header)} (a name with a comma must be in double quotes)")
+                raise DomainError(
+                    f"{where}: {len(header) + len(row[None])} fields but the header has "
+                    f"{len(header)} (a name with a comma must be in double quotes)"
+                )
             if not any((v or "").strip() for v in row.values()):
                 continue  # a row of empty fields
             try:

@@ -21,17 +21,24 @@ def problems(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from projections.problems import listing
+
     app: Context = ctx.obj
     answer = listing(app.store, app.caught_up())
     if as_json:
         emit_json(answer)
         return
-    table("problems", ["position", "type", "reason", "unit", "first seen"],
-          [(p["position"], p["type"], p["reason"], p["unit"], p["first_seen"][:19]) for p in answer["problems"]],
-          caption="`mastery problems exclude POSITION` makes the read models skip an event")
+    table(
+        "problems",
+        ["position", "type", "reason", "unit", "first seen"],
+        [(p["position"], p["type"], p["reason"], p["unit"], p["first_seen"][:19]) for p in answer["problems"]],
+        caption="`mastery problems exclude POSITION` makes the read models skip an event",
+    )
     if answer["exclusions"]:
-        table("excluded", ["position", "reason", "excluded at"],
-              [(e["position"], e["reason"], e["excluded_at"][:19]) for e in answer["exclusions"]])
+        table(
+            "excluded",
+            ["position", "reason", "excluded at"],
+            [(e["position"], e["reason"], e["excluded_at"][:19]) for e in answer["exclusions"]],
+        )
     c = answer["counts"]
     say(f"{c['stored']} stored = {c['applied']} applied + {c['skipped']} skipped + {c['excluded']} excluded")
 
@@ -43,7 +50,9 @@ def problems(ctx: click.Context, as_json: bool) -> None:
 @click.pass_obj
 def exclude(app: Context, position: int, reason: str | None, as_json: bool) -> None:
     """Skip the stored event at POSITION in every read model (kept across rebuilds), then rebuild."""
-    from projections.problems import UnknownPosition, exclude as run
+    from projections.problems import UnknownPosition
+    from projections.problems import exclude as run
+
     try:
         report = run(app.store, app.caught_up(), position, reason)
     except UnknownPosition as error:
@@ -57,7 +66,9 @@ def exclude(app: Context, position: int, reason: str | None, as_json: bool) -> N
 @click.pass_obj
 def include(app: Context, position: int, as_json: bool) -> None:
     """Undo an exclusion: the event at POSITION counts again, then rebuild."""
-    from projections.problems import UnknownPosition, include as run
+    from projections.problems import UnknownPosition
+    from projections.problems import include as run
+
     try:
         report = run(app.store, app.caught_up(), position)
     except UnknownPosition as error:
@@ -70,5 +81,6 @@ def _done(report: dict, what: str, as_json: bool) -> None:
         emit_json(report)
         return
     moved = report["rebuild"]
-    click.echo(f"{what}; rebuilt: mastery changed {moved['changed']}, added {moved['added']}, "
-               f"removed {moved['removed']}")
+    click.echo(
+        f"{what}; rebuilt: mastery changed {moved['changed']}, added {moved['added']}, removed {moved['removed']}"
+    )

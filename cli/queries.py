@@ -22,6 +22,7 @@ def json_option(func: Any) -> Any:
 
 def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
     from projections.views import View
+
     conn = app.caught_up()
     return View(conn, app.root(conn), app.parse_time(as_of, "--as-of"), app.parse_time(known_at, "--known-at"))
 
@@ -35,18 +36,39 @@ def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
 @cut_options
 @json_option
 @click.pass_obj
-def rollups(app: Context, course: str, aggregate: str | None, users: tuple, outcomes: tuple, as_csv: bool,
-            as_of: str | None, known_at: str | None, as_json: bool) -> None:
+def rollups(
+    app: Context,
+    course: str,
+    aggregate: str | None,
+    users: tuple,
+    outcomes: tuple,
+    as_csv: bool,
+    as_of: str | None,
+    known_at: str | None,
+    as_json: bool,
+) -> None:
     """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it."""
     from projections.queries.catalog import roster
     from projections.queries.outcome_rollups import rollups as query
+
     view = _view(app, as_of, known_at)
     course_id = app.local(course, view.conn, view.root)
-    answer = query(view.conn, view.root, course_id, as_of=view.as_of, known_at=view.known_at, aggregate=aggregate,
-                   user_ids=list(users) or None, outcome_ids=[app.local(o, view.conn, view.root) for o in outcomes] or None)
+    answer = query(
+        view.conn,
+        view.root,
+        course_id,
+        as_of=view.as_of,
+        known_at=view.known_at,
+        aggregate=aggregate,
+        user_ids=list(users) or None,
+        outcome_ids=[app.local(o, view.conn, view.root) for o in outcomes] or None,
+    )
     if not answer["linked"]["outcomes"]:
-        raise DomainError(f"course {course} has no outcomes or results in the store"
-                          + (" at that time" if view.is_cut else "") + ": `mastery courses` lists the courses")
+        raise DomainError(
+            f"course {course} has no outcomes or results in the store"
+            + (" at that time" if view.is_cut else "")
+            + ": `mastery courses` lists the courses"
+        )
     if as_json:
         emit_json(answer)
     elif as_csv:
@@ -82,8 +104,12 @@ def _rollups_table(answer: dict, names: dict, course: str) -> None:
     meta = answer["meta"]
     when = f" as of {meta['as_of']}" if meta["as_of"] else ""
     legend = "; ".join(f"{o['id']}: {o['title'] or '(untitled)'}" for o in outcomes)
-    table(f"course {course} mastery{when} ({meta['mode']} mode)", columns, rows,
-          caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s) — {legend}")
+    table(
+        f"course {course} mastery{when} ({meta['mode']} mode)",
+        columns,
+        rows,
+        caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s) — {legend}",
+    )
 
 
 def _score_cell(score: dict | None) -> Any:
@@ -99,32 +125,55 @@ def _score_cell(score: dict | None) -> Any:
 @cut_options
 @json_option
 @click.pass_obj
-def student(app: Context, user_uuid: str, course: str | None, as_of: str | None, known_at: str | None,
-            as_json: bool) -> None:
+def student(
+    app: Context, user_uuid: str, course: str | None, as_of: str | None, known_at: str | None, as_json: bool
+) -> None:
     """One student's mastery across courses and outcomes."""
     from projections.queries.outcome_rollups import rollups as query
+
     view = _view(app, as_of, known_at)
-    courses = [app.local(course, view.conn, view.root)] if course else [
-        r[0] for r in view.conn.execute("SELECT DISTINCT course FROM entity_versions WHERE root = ? AND kind = "
-                                        "'result' AND user_uuid = ? AND course IS NOT NULL", (view.root, user_uuid))]
+    courses = (
+        [app.local(course, view.conn, view.root)]
+        if course
+        else [
+            r[0]
+            for r in view.conn.execute(
+                "SELECT DISTINCT course FROM entity_versions WHERE root = ? AND kind = "
+                "'result' AND user_uuid = ? AND course IS NOT NULL",
+                (view.root, user_uuid),
+            )
+        ]
+    )
     found = []
     for c in sorted(courses):
         answer = query(view.conn, view.root, c, as_of=view.as_of, known_at=view.known_at, user_ids=[user_uuid])
         titles = {o["id"]: o["title"] for o in answer["linked"]["outcomes"]}
         for rollup in answer["rollups"]:
-            found += [{"course": c, "outcome": s["links"]["outcome"], "title": titles.get(s["links"]["outcome"]),
-                       **{k: s[k] for k in ("score", "count", "mastery", "submitted_at", "rating")}}
-                      for s in rollup["scores"]]
+            found += [
+                {
+                    "course": c,
+                    "outcome": s["links"]["outcome"],
+                    "title": titles.get(s["links"]["outcome"]),
+                    **{k: s[k] for k in ("score", "count", "mastery", "submitted_at", "rating")},
+                }
+                for s in rollup["scores"]
+            ]
     if not found:
         raise DomainError(f"no counted results for student {user_uuid}" + (f" in course {course}" if course else ""))
     from projections.queries.catalog import roster
+
     name = roster(view.conn).get(user_uuid, (None, None))
     if as_json:
         emit_json({"user_uuid": user_uuid, "name": name[0], "sis_id": name[1], "scores": found})
         return
-    table(f"{name[0] or user_uuid}", ["course", "outcome", "title", "score", "count", "mastery", "latest"],
-          [(f["course"], f["outcome"], f["title"], _score_cell(f), f["count"], f["mastery"], f["submitted_at"])
-           for f in found])
+    table(
+        f"{name[0] or user_uuid}",
+        ["course", "outcome", "title", "score", "count", "mastery", "latest"],
+        [
+            (f["course"], f["outcome"], f["title"], _score_cell(f), f["count"], f["mastery"], f["submitted_at"])
+            for f in found
+        ],
+    )
 
 
 @click.command()
@@ -134,13 +183,17 @@ def student(app: Context, user_uuid: str, course: str | None, as_of: str | None,
 def courses(app: Context, as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """Courses in the store, with their account and counts (now or as of a time)."""
     from projections.queries.catalog import courses as query
+
     view = _view(app, as_of, known_at)
     found = query(view)
     if as_json:
         emit_json({"courses": found})
         return
-    table("courses", ["course", "account", "students", "outcomes", "results"],
-          [(c["course"], c["account"], c["students"], c["outcomes"], c["results"]) for c in found])
+    table(
+        "courses",
+        ["course", "account", "students", "outcomes", "results"],
+        [(c["course"], c["account"], c["students"], c["outcomes"], c["results"]) for c in found],
+    )
 
 
 @click.command()
@@ -152,11 +205,18 @@ def outcome(app: Context, outcome_id: str, as_of: str | None, known_at: str | No
     """An outcome's folded Canvas fields, now or as of a time (rebuilt from its events)."""
     from domain.fold import projector
     from domain.outcome import evolve
+
     view = _view(app, as_of, known_at)
     key = app.local(outcome_id, view.conn, view.root)
     from projections.problems import excluded
-    state = app.store.fold(view.root, "outcome", key, projector(evolve, view.as_of, view.known_at),
-                           excluded(view.conn, 1, app.store.head()))
+
+    state = app.store.fold(
+        view.root,
+        "outcome",
+        key,
+        projector(evolve, view.as_of, view.known_at),
+        excluded(view.conn, 1, app.store.head()),
+    )
     if state is None:
         raise DomainError(f"outcome {outcome_id} has no events" + (" by that time" if view.is_cut else ""))
     data = state.model_dump(mode="json")
@@ -164,10 +224,16 @@ def outcome(app: Context, outcome_id: str, as_of: str | None, known_at: str | No
         emit_json(data)
         return
     criterion = data.pop("rubric_criterion") or {}
-    kv(f"outcome {key}", [(k, v) for k, v in data.items()] +
-       [("mastery_points", criterion.get("mastery_points")), ("points_possible", criterion.get("points_possible"))])
-    table("ratings", ["points", "description"], [(r.get("points"), r.get("description"))
-                                                 for r in criterion.get("ratings") or []])
+    kv(
+        f"outcome {key}",
+        [(k, v) for k, v in data.items()]
+        + [("mastery_points", criterion.get("mastery_points")), ("points_possible", criterion.get("points_possible"))],
+    )
+    table(
+        "ratings",
+        ["points", "description"],
+        [(r.get("points"), r.get("description")) for r in criterion.get("ratings") or []],
+    )
 
 
 @click.command()
@@ -178,8 +244,10 @@ def outcome(app: Context, outcome_id: str, as_of: str | None, known_at: str | No
 def tree(app: Context, course: str | None, as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """The outcome group tree with the outcomes linked in each group; orphans and cycles flagged."""
     from rich.tree import Tree
+
     from cli.render import console
     from projections.queries.catalog import outcome_tree
+
     view = _view(app, as_of, known_at)
     answer = outcome_tree(view, app.local(course, view.conn, view.root) if course else None)
     if as_json:
@@ -197,6 +265,7 @@ def tree(app: Context, course: str | None, as_of: str | None, known_at: str | No
 
 def _branch(parent: Any, node: dict, prefix: str = "") -> None:
     from rich.markup import escape
+
     here = parent.add(f"{prefix}[bold]{escape(node['title'] or 'group ' + node['id'])}[/bold] ({node['id']})")
     for o in node["outcomes"]:
         here.add(f"outcome {o['id']}: {escape(o['title'] or '')}")
@@ -212,44 +281,70 @@ def _branch(parent: Any, node: dict, prefix: str = "") -> None:
 def scale(app: Context, course: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """The mode, mastery scale and calculation method in force in a course, and where they come from."""
     from projections.queries.catalog import course_rules
+
     view = _view(app, as_of, known_at)
     answer = course_rules(view, app.local(course, view.conn, view.root))
     if as_json:
         emit_json(answer)
         return
-    kv(f"course {course}", [("mode", answer["mode"]), ("account", answer["account"]),
-                            ("root account id", answer["root_account_local_id"])])
-    table("calculation per outcome", ["outcome", "title", "method", "int", "method from", "scale from"],
-          [(o["outcome"], o["title"], o["method"], o["int"], o["method_source"], o["scale_source"])
-           for o in answer["outcomes"]])
+    kv(
+        f"course {course}",
+        [
+            ("mode", answer["mode"]),
+            ("account", answer["account"]),
+            ("root account id", answer["root_account_local_id"]),
+        ],
+    )
+    table(
+        "calculation per outcome",
+        ["outcome", "title", "method", "int", "method from", "scale from"],
+        [
+            (o["outcome"], o["title"], o["method"], o["int"], o["method_source"], o["scale_source"])
+            for o in answer["outcomes"]
+        ],
+    )
     shown = set()
     for o in answer["outcomes"]:
         if o["scale_source"] in shown:
             continue
         shown.add(o["scale_source"])
-        table(f"{o['scale_source']} (possible {o['points_possible']}, mastery {o['mastery_points']})",
-              ["points", "rating", "colour", "mastery"],
-              [(r["points"], r["description"], swatch(r["color"]), r["mastery"]) for r in o["ratings"]])
+        table(
+            f"{o['scale_source']} (possible {o['points_possible']}, mastery {o['mastery_points']})",
+            ["points", "rating", "colour", "mastery"],
+            [(r["points"], r["description"], swatch(r["color"]), r["mastery"]) for r in o["ratings"]],
+        )
 
 
 @click.command()
 @click.argument("kind", type=click.Choice(KINDS), required=False)
 @click.argument("entity_id", required=False)
-@click.option("--actor", default=None, help="Changes by a user id, login, SIS id, masquerader, developer key or job tag.")
+@click.option(
+    "--actor", default=None, help="Changes by a user id, login, SIS id, masquerader, developer key or job tag."
+)
 @click.option("--since", default=None, help="With --actor: events at or after this time.")
 @click.option("--until", default=None, help="With --actor: events at or before this time.")
 @click.option("--redact", is_flag=True, help="Hide user_login, client_ip and user_agent.")
 @json_option
 @click.pass_obj
-def audit(app: Context, kind: str | None, entity_id: str | None, actor: str | None, since: str | None,
-          until: str | None, redact: bool, as_json: bool) -> None:
+def audit(
+    app: Context,
+    kind: str | None,
+    entity_id: str | None,
+    actor: str | None,
+    since: str | None,
+    until: str | None,
+    redact: bool,
+    as_json: bool,
+) -> None:
     """Who changed what, when: an entity's history field by field, or everything one actor did."""
     from cli.audit import by_actor, by_entity, render
+
     if actor is None and (kind is None or entity_id is None):
         raise click.UsageError("give KIND ID (e.g. `audit outcome 12345`) or --actor WHO")
     answer = by_actor(app, actor, since, until) if actor else by_entity(app, kind, entity_id)
     if redact:
         from cli.audit import redact_entries
+
         redact_entries(answer["entries"])
     if as_json:
         emit_json(answer)

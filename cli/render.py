@@ -40,12 +40,14 @@ def csv_cell(value: Any) -> Any:
 
 def console() -> Any:
     from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None) -> None:
     """A readable table (plain text when stdout is not a terminal)."""
     from rich.table import Table
+
     t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for column in columns:
         t.add_column(column, overflow="fold")
@@ -56,6 +58,7 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
 
 def cell(value: Any) -> Any:
     from rich.text import Text
+
     if value is None:
         return Text("–", style="dim")
     if isinstance(value, Text):
@@ -70,6 +73,7 @@ def cell(value: Any) -> Any:
 def rating_cell(score: float | None, description: str | None, color: str | None) -> Any:
     """A score painted in its rating's colour (as a mastery grid does)."""
     from rich.text import Text
+
     if score is None:
         return Text("null", style="dim")
     label = f"{score:g}"
@@ -83,6 +87,7 @@ def rating_cell(score: float | None, description: str | None, color: str | None)
 def swatch(color: str | None) -> Any:
     """A colour shown as its hex code on its own background."""
     from rich.text import Text
+
     if not color or len(color) != 6:
         return Text("none", style="dim")
     return Text(color, style=f"black on #{color.lower()}")
@@ -92,8 +97,9 @@ def moves(summary: str, report: dict[str, Any], limit: int = 10) -> None:
     """A "what moved" report (settings change, rebuild): the counts, then a few students' before → after."""
     click.echo(f"{summary}: {report['changed']} row(s) changed, {report['added']} added, {report['removed']} removed")
     for ex in report["examples"][:limit]:
-        click.echo(f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: "
-                   f"{ex['before']} → {ex['after']}")
+        click.echo(
+            f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: {ex['before']} → {ex['after']}"
+        )
 
 
 def say(message: str) -> None:
@@ -114,10 +120,15 @@ class Progress:
     def __enter__(self) -> Any:
         if not self.enabled:
             return lambda n: None
-        from rich.console import Console
         from rich import progress as p
-        columns = [p.SpinnerColumn(), p.TextColumn(f"{self.label} {{task.completed:,}} events"),
-                   p.TextColumn("{task.fields[rate]}"), p.TimeElapsedColumn()]
+        from rich.console import Console
+
+        columns = [
+            p.SpinnerColumn(),
+            p.TextColumn(f"{self.label} {{task.completed:,}} events"),
+            p.TextColumn("{task.fields[rate]}"),
+            p.TimeElapsedColumn(),
+        ]
         if self.total:
             columns[2:2] = [p.BarColumn(), p.TextColumn(f"of {self.total:,}")]
             columns.append(p.TimeRemainingColumn())
@@ -128,6 +139,7 @@ class Progress:
         def update(n: int) -> None:
             speed = self._bar.tasks[0].speed
             self._bar.update(task, completed=n, rate=f"{speed:,.0f} ev/s" if speed else "")
+
         return update
 
     def __exit__(self, *exc: Any) -> None:

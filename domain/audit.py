@@ -48,11 +48,14 @@ def notes(event: CanvasEvent, previous: CanvasEvent | None) -> list[str]:
     """Data-quality notes for one event in fold order."""
     found = []
     if event.updated_at is not None and abs(event.updated_at - event.event_time) > DRIFT:
-        found.append(f"body updated_at {display_time(event.updated_at)} is far from event_time "
-                     f"{display_time(event.event_time)}")
+        found.append(
+            f"body updated_at {display_time(event.updated_at)} is far from event_time {display_time(event.event_time)}"
+        )
     if event.rank == 0 and previous is not None:
-        found.append(f"a creation follows {previous.canvas_name} of {display_time(previous.event_time)} "
-                     "in event time (Canvas re-created it, e.g. by a course copy or import)")
+        found.append(
+            f"a creation follows {previous.canvas_name} of {display_time(previous.event_time)} "
+            "in event time (Canvas re-created it, e.g. by a course copy or import)"
+        )
     return found
 
 
@@ -62,10 +65,18 @@ def entries(events: Iterable[CanvasEvent], positions: dict[str, int] | None = No
     for event in fold_order(events):
         before = state.fields() if state else None
         state = evolve(event, state)
-        out.append({"event_time": display_time(event.event_time), "recorded_at": display_time(event.recorded_at),
-                    "position": (positions or {}).get(event.content_hash), "event_name": event.canvas_name,
-                    "actor": event.actor, "request": event.request, "changes": diff(before, state.fields()),
-                    "notes": notes(event, previous)})
+        out.append(
+            {
+                "event_time": display_time(event.event_time),
+                "recorded_at": display_time(event.recorded_at),
+                "position": (positions or {}).get(event.content_hash),
+                "event_name": event.canvas_name,
+                "actor": event.actor,
+                "request": event.request,
+                "changes": diff(before, state.fields()),
+                "notes": notes(event, previous),
+            }
+        )
         previous = event
     return out
 

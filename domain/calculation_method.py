@@ -28,7 +28,11 @@ def evolve(event: CanvasEvent, state: MethodState | None) -> MethodState | None:
 def _snapshot(event: CanvasEvent, state: MethodState | None) -> MethodState:
     b = event.body
     return MethodState.of(
-        **bookkeeping(event, state), context_type=b.context_type, context_id=event.local(b.context_id),
-        workflow_state=b.workflow_state, calculation_method=b.calculation_method,
-        calculation_int=b.calculation_int, updated_at=b.updated_at,
+        **bookkeeping(event, state),
+        context_type=b.context_type,
+        context_id=event.local(b.context_id),
+        workflow_state=b.workflow_state,
+        calculation_method=b.calculation_method,
+        calculation_int=b.calculation_int,
+        updated_at=b.updated_at,
     )

@@ -13,8 +13,16 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.events import CanvasEvent
 
-BOOKKEEPING = {"root_account", "id", "first_event_time", "last_event_time", "last_event_name",
-               "last_position_hash", "events", "created_seen"}
+BOOKKEEPING = {
+    "root_account",
+    "id",
+    "first_event_time",
+    "last_event_time",
+    "last_event_name",
+    "last_position_hash",
+    "events",
+    "created_seen",
+}
 
 
 class EntityState(BaseModel):

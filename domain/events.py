@@ -100,8 +100,11 @@ def _class_name(canvas_name: str) -> str:
 def _define(canvas_name: str, kind: str) -> type[CanvasEvent]:
     rank = 0 if canvas_name.endswith("_created") else 1
     name = _class_name(canvas_name)
-    cls = type(name, (CanvasEvent,), {"__module__": __name__, "__qualname__": name,
-                                      "canvas_name": canvas_name, "kind": kind, "rank": rank})
+    cls = type(
+        name,
+        (CanvasEvent,),
+        {"__module__": __name__, "__qualname__": name, "canvas_name": canvas_name, "kind": kind, "rank": rank},
+    )
     return cls  # type: ignore[return-value]
 
 
@@ -152,9 +155,16 @@ class Parsed:
 
     def state(self, recorded_at: datetime, source: str | None) -> dict[str, Any]:
         """The stored state (the library's mapper adds originator id and version)."""
-        return {"root_account": self.root_account, "key": self.key, "event_time": self.event_time,
-                "recorded_at": recorded_at, "content_hash": self.content_hash,
-                "attributable": self.attributable, "source": source, "event": self.event}
+        return {
+            "root_account": self.root_account,
+            "key": self.key,
+            "event_time": self.event_time,
+            "recorded_at": recorded_at,
+            "content_hash": self.content_hash,
+            "attributable": self.attributable,
+            "source": source,
+            "event": self.event,
+        }
 
 
 @dataclass(frozen=True)
@@ -188,8 +198,16 @@ def parse(value: Any) -> Parsed | Ignored:
         raise InvalidEvent("no `body` object")
     body = _validate(canvas.BODIES[cls.kind], event["body"], "body")
     key, attributable = _entity_key(cls.kind, body, shard_of(meta.root_account_id))
-    return Parsed(cls, meta.root_account_uuid, key, stream_id(meta.root_account_uuid, cls.kind, key),
-                  meta.event_time, content_hash, attributable, event)
+    return Parsed(
+        cls,
+        meta.root_account_uuid,
+        key,
+        stream_id(meta.root_account_uuid, cls.kind, key),
+        meta.event_time,
+        content_hash,
+        attributable,
+        event,
+    )
 
 
 def _validate(model: type[BaseModel], data: dict, where: str) -> Any:

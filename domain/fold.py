@@ -26,8 +26,9 @@ def in_cut(event: CanvasEvent, as_of: datetime | None = None, known_at: datetime
     return known_at is None or event.recorded_at <= known_at
 
 
-def fold_order(events: Iterable[CanvasEvent], as_of: datetime | None = None,
-               known_at: datetime | None = None) -> list[CanvasEvent]:
+def fold_order(
+    events: Iterable[CanvasEvent], as_of: datetime | None = None, known_at: datetime | None = None
+) -> list[CanvasEvent]:
     """The events inside the cut, each once, in fold order."""
     unique: dict[str, CanvasEvent] = {}
     for event in events:
@@ -36,16 +37,26 @@ def fold_order(events: Iterable[CanvasEvent], as_of: datetime | None = None,
     return sorted(unique.values(), key=lambda e: e.fold_key)
 
 
-def fold(evolve: Evolve, events: Iterable[CanvasEvent], state: Any = None, *,
-         as_of: datetime | None = None, known_at: datetime | None = None) -> Any:
+def fold(
+    evolve: Evolve,
+    events: Iterable[CanvasEvent],
+    state: Any = None,
+    *,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+) -> Any:
     """Apply evolve over the events in fold order."""
     for event in fold_order(events, as_of, known_at):
         state = evolve(event, state)
     return state
 
 
-def projector(evolve: Evolve, as_of: datetime | None = None, known_at: datetime | None = None,
-              skipped: list[tuple[CanvasEvent, Exception]] | None = None) -> ProjectorFunc:
+def projector(
+    evolve: Evolve,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+    skipped: list[tuple[CanvasEvent, Exception]] | None = None,
+) -> ProjectorFunc:
     """A projector (the library's `projector_func` shape, used by `EventStore.fold`) that sorts and cuts
     before folding.
 
@@ -53,6 +64,7 @@ def projector(evolve: Evolve, as_of: datetime | None = None, known_at: datetime 
     back: what the projections skip, DESIGN decision 10) is left out, so the state comes from the other
     events; `skipped`, when given, collects each such event with its error.
     """
+
     def project(state: Any, events: Iterable[CanvasEvent]) -> Any:
         for event in fold_order(_sortable(events, skipped), as_of, known_at):
             try:
@@ -61,6 +73,7 @@ def projector(evolve: Evolve, as_of: datetime | None = None, known_at: datetime 
                 if skipped is not None:
                     skipped.append((event, error))
         return state
+
     return project
 
 

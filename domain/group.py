@@ -32,10 +32,15 @@ def evolve(event: CanvasEvent, state: GroupState | None) -> GroupState | None:
 def _snapshot(event: CanvasEvent, state: GroupState | None) -> GroupState:
     b = event.body
     return GroupState.of(
-        **bookkeeping(event, state), title=b.title, description=b.description,
-        vendor_guid=b.vendor_guid, parent_id=event.local(b.parent_outcome_group_id),
-        context_type=b.context_type, context_id=event.local(b.context_id),
-        workflow_state=b.workflow_state, updated_at=b.updated_at,
+        **bookkeeping(event, state),
+        title=b.title,
+        description=b.description,
+        vendor_guid=b.vendor_guid,
+        parent_id=event.local(b.parent_outcome_group_id),
+        context_type=b.context_type,
+        context_id=event.local(b.context_id),
+        workflow_state=b.workflow_state,
+        updated_at=b.updated_at,
     )
 
 
@@ -54,8 +59,12 @@ def tree(groups: Iterable[GroupState]) -> dict:
     reachable = _reachable(roots + orphans, children)
     cycles = sorted(gid for gid in by_id if gid not in reachable)
     key = id_key
-    return {"roots": sorted(roots, key=key), "orphans": sorted(orphans, key=key), "cycles": cycles,
-            "children": {k: sorted(v, key=key) for k, v in children.items()}}
+    return {
+        "roots": sorted(roots, key=key),
+        "orphans": sorted(orphans, key=key),
+        "cycles": cycles,
+        "children": {k: sorted(v, key=key) for k, v in children.items()},
+    }
 
 
 def path(group_id: str, groups: dict[str, GroupState]) -> list[str]:
@@ -77,4 +86,3 @@ def _reachable(starts: list[str], children: dict[str, list[str]]) -> set[str]:
             seen.add(node)
             stack.extend(children.get(node, []))
     return seen
-

@@ -28,7 +28,11 @@ def evolve(event: CanvasEvent, state: LinkState | None) -> LinkState | None:
 def _snapshot(event: CanvasEvent, state: LinkState | None) -> LinkState:
     b = event.body
     return LinkState.of(
-        **bookkeeping(event, state), outcome_id=event.local(b.learning_outcome_id) or "",
-        group_id=event.local(b.learning_outcome_group_id), context_type=b.context_type,
-        context_id=event.local(b.context_id), workflow_state=b.workflow_state, updated_at=b.updated_at,
+        **bookkeeping(event, state),
+        outcome_id=event.local(b.learning_outcome_id) or "",
+        group_id=event.local(b.learning_outcome_group_id),
+        context_type=b.context_type,
+        context_id=event.local(b.context_id),
+        workflow_state=b.workflow_state,
+        updated_at=b.updated_at,
     )

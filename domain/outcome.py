@@ -36,10 +36,17 @@ def _snapshot(event: CanvasEvent, state: OutcomeState | None) -> OutcomeState:
     b = event.body
     criterion = event.raw_body.get("rubric_criterion")
     return OutcomeState.of(
-        **bookkeeping(event, state), title=b.title, display_name=b.display_name,
-        short_description=b.short_description, description=b.description,
-        vendor_guid=b.vendor_guid, context_type=b.context_type,
-        context_id=event.local(b.context_id), calculation_method=b.calculation_method,
-        calculation_int=b.calculation_int, rubric_criterion=criterion if isinstance(criterion, dict) else None,
-        workflow_state=b.workflow_state, updated_at=b.updated_at,
+        **bookkeeping(event, state),
+        title=b.title,
+        display_name=b.display_name,
+        short_description=b.short_description,
+        description=b.description,
+        vendor_guid=b.vendor_guid,
+        context_type=b.context_type,
+        context_id=event.local(b.context_id),
+        calculation_method=b.calculation_method,
+        calculation_int=b.calculation_int,
+        rubric_criterion=criterion if isinstance(criterion, dict) else None,
+        workflow_state=b.workflow_state,
+        updated_at=b.updated_at,
     )

@@ -46,10 +46,16 @@ def excluded_reason(result: ResultState, outcome: OutcomeState | None, links: Se
 
 
 def as_input(result: ResultState) -> ResultInput:
-    return ResultInput(id=result.id, score=result.score, percent=result.percent, possible=result.possible,
-                       assessed_at=result.assessed_at, artifact_type=result.artifact_type,
-                       associated_asset_type=result.associated_asset_type,
-                       associated_asset_id=result.associated_asset_id)
+    return ResultInput(
+        id=result.id,
+        score=result.score,
+        percent=result.percent,
+        possible=result.possible,
+        assessed_at=result.assessed_at,
+        artifact_type=result.artifact_type,
+        associated_asset_type=result.associated_asset_type,
+        associated_asset_id=result.associated_asset_id,
+    )
 
 
 def effective_mode(setting: str, has_scale_or_method_events: bool) -> str:
@@ -59,8 +65,16 @@ def effective_mode(setting: str, has_scale_or_method_events: bool) -> str:
     return "scale" if has_scale_or_method_events else "outcome"
 
 
-def rules(mode: str, outcome_id: str, outcome: OutcomeState | None, course: str, account: str | None,
-          root_local: str | None, scales: Sequence[ScaleState], methods: Sequence[MethodState]) -> Rules:
+def rules(
+    mode: str,
+    outcome_id: str,
+    outcome: OutcomeState | None,
+    course: str,
+    account: str | None,
+    root_local: str | None,
+    scales: Sequence[ScaleState],
+    methods: Sequence[MethodState],
+) -> Rules:
     """The scale and method for one outcome in one course, in the given (effective) mode."""
     if mode == "outcome":
         return Rules(mode, _outcome_scale(outcome_id, outcome), _outcome_method(outcome_id, outcome))
@@ -73,8 +87,11 @@ def rules(mode: str, outcome_id: str, outcome: OutcomeState | None, course: str,
     if method_state is None:
         method = method_from(None, None, "Canvas default (no calculation method for the course, account or root)")
     else:
-        method = method_from(method_state.calculation_method, method_state.calculation_int,
-                             f"{method_where} calculation method {method_state.id}")
+        method = method_from(
+            method_state.calculation_method,
+            method_state.calculation_int,
+            f"{method_where} calculation method {method_state.id}",
+        )
     return Rules(mode, scale, method)
 
 
@@ -91,8 +108,9 @@ def _outcome_method(outcome_id: str, outcome: OutcomeState | None) -> Method:
     return method_from(outcome.calculation_method, outcome.calculation_int, f"outcome {outcome_id}")
 
 
-def _resolve(items: Sequence[ScaleState | MethodState], course: str, account: str | None,
-             root_local: str | None) -> tuple[ScaleState | MethodState | None, str]:
+def _resolve(
+    items: Sequence[ScaleState | MethodState], course: str, account: str | None, root_local: str | None
+) -> tuple[ScaleState | MethodState | None, str]:
     """Course → the course's account → the root account, among active items (body contexts)."""
     active = [i for i in items if i.workflow_state != "deleted"]
     levels = [("Course", course, f"course {course}")]

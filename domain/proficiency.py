@@ -31,6 +31,10 @@ def _snapshot(event: CanvasEvent, state: ScaleState | None) -> ScaleState:
     for rating in ratings:
         rating["outcome_proficiency_rating_id"] = event.local(rating.get("outcome_proficiency_rating_id"))
     return ScaleState.of(
-        **bookkeeping(event, state), context_type=b.context_type, context_id=event.local(b.context_id),
-        workflow_state=b.workflow_state, ratings=ratings, updated_at=b.updated_at,
+        **bookkeeping(event, state),
+        context_type=b.context_type,
+        context_id=event.local(b.context_id),
+        workflow_state=b.workflow_state,
+        ratings=ratings,
+        updated_at=b.updated_at,
     )

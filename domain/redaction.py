@@ -16,7 +16,16 @@ from urllib.parse import unquote
 
 import orjson
 
-__all__ = ["REDACTED", "PERSONAL_FIELDS", "hide_personal", "redact_event", "redact_text", "redact_value", "redact_string", "may_hold_secret"]
+__all__ = [
+    "REDACTED",
+    "PERSONAL_FIELDS",
+    "hide_personal",
+    "redact_event",
+    "redact_text",
+    "redact_value",
+    "redact_string",
+    "may_hold_secret",
+]
 
 REDACTED = "[REDACTED]"
 # Who made a request and from where: hidden on request (`mastery export --redact`, `mastery audit --redact`).
@@ -43,8 +52,11 @@ _SEPARATOR = r"\\*\"?\s*(?:=|%(?:25)?3d|:)\s*"
 # The value: up to the closing quote when it is quoted (also \"-escaped), else up to a delimiter.
 _VALUE = r"(\\*\")?" + _NOT_DONE + r"(?(2)[^\"\\]*|[^&#\s\"'\\,;}\]]+)"
 _TOKEN = re.compile(rf"({_NAME}{_SEPARATOR}){_VALUE}", re.IGNORECASE)
-_HEADER = re.compile(rf"({_AUTH}{_SEPARATOR}(?:\\*\")?\s*{_SCHEME}){_NOT_DONE}"
-                     r"[^\s\"'\\,;}\]]+", re.IGNORECASE)
+_HEADER = re.compile(
+    rf"({_AUTH}{_SEPARATOR}(?:\\*\")?\s*{_SCHEME}){_NOT_DONE}"
+    r"[^\s\"'\\,;}\]]+",
+    re.IGNORECASE,
+)
 _BEARER = re.compile(r"(\bbearer\s+)" + _NOT_DONE + r"[^\s\"'\\,;}\]]+", re.IGNORECASE)
 # Anything that might hide one of the forms above; text without it is returned untouched (the fast path).
 _HINT = re.compile(r"token|bearer|authori|\\u00|%[0-9a-f]{2}", re.IGNORECASE)
@@ -81,7 +93,7 @@ def redact_value(value: Any) -> Any:
         return redact_string(value)
     if isinstance(value, list):
         items = [redact_value(v) for v in value]
-        return items if any(a is not b for a, b in zip(items, value)) else value
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     if not isinstance(value, dict):
         return value
     out, changed = {}, False

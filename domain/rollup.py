@@ -14,15 +14,28 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from fractions import Fraction
 
+from domain.arithmetic import fsum_safe, list_text, mean_safe, num_text, ruby_round
 from domain.ids import id_key
 from domain.scales import DEFAULT_SCALE, Rating, Scale, criterion_scale, proficiency_scale, rating_for
 
 __all__ = [
-    "Rating", "Scale", "Method", "ResultInput", "Step", "RollupScore", "DEFAULT_SCALE", "METHODS",
-    "ruby_round", "method_from", "criterion_scale", "proficiency_scale", "order_results", "rating_for",
-    "rollup", "course_aggregate",
+    "Rating",
+    "Scale",
+    "Method",
+    "ResultInput",
+    "Step",
+    "RollupScore",
+    "DEFAULT_SCALE",
+    "METHODS",
+    "ruby_round",
+    "method_from",
+    "criterion_scale",
+    "proficiency_scale",
+    "order_results",
+    "rating_for",
+    "rollup",
+    "course_aggregate",
 ]
 
 QUIZ_ARTIFACT = "Quizzes::QuizSubmission"
@@ -40,93 +53,52 @@ METHODS: dict[str, tuple[int, int, int] | None] = {
 }
 # §3 / rollup_score_aggregator_helper.rb `scaled_score_from_result`: quiz results are grouped per asset
 # for these methods only; highest and n_mastery score each question on its own.
-GROUPED_METHODS = frozenset({"latest", "average", "decaying_average", "weighted_average",
-                             "standard_decaying_average"})
+GROUPED_METHODS = frozenset({"latest", "average", "decaying_average", "weighted_average", "standard_decaying_average"})
 
 
 @dataclass(frozen=True)
 class Method:
-    name: str            # highest|latest|average|decaying_average|weighted_average|standard_decaying_average|n_mastery
-    int: int | None      # the effective int (valid given one, else the method's default); None for methods taking none
-    source: str          # human text given by the caller
-    note: str | None = None   # why a given int was ignored / why an unknown method fell back, else None
+    name: str  # highest|latest|average|decaying_average|weighted_average|standard_decaying_average|n_mastery
+    int: int | None  # the effective int (valid given one, else the method's default); None for methods taking none
+    source: str  # human text given by the caller
+    note: str | None = None  # why a given int was ignored / why an unknown method fell back, else None
 
 
 @dataclass(frozen=True)
 class ResultInput:
-    id: str                          # Canvas result id (numeric string normally)
+    id: str  # Canvas result id (numeric string normally)
     score: float | None
     percent: float | None
     possible: float | None
-    assessed_at: datetime | None     # timezone-aware UTC
+    assessed_at: datetime | None  # timezone-aware UTC
     artifact_type: str | None = None
     associated_asset_type: str | None = None
     associated_asset_id: str | None = None
 
 
 @dataclass(frozen=True)
-class Step:                           # one counted result, in calculation order, for `mastery explain`
+class Step:  # one counted result, in calculation order, for `mastery explain`
     result_id: str
     assessed_at: datetime | None
     raw_score: float | None
     scaled_score: float | None
-    how: str                          # e.g. "percent 0.4 × 3.0 (points_possible)", "raw score"
+    how: str  # e.g. "percent 0.4 × 3.0 (points_possible)", "raw score"
 
 
 @dataclass(frozen=True)
 class RollupScore:
-    score: float | None               # final, Ruby-rounded to 2 decimals; None when the method yields null
-    count: int                        # number of counted results
-    submitted_at: str | None          # "YYYY-MM-DDTHH:MM:SSZ" per §6b, or None
+    score: float | None  # final, Ruby-rounded to 2 decimals; None when the method yields null
+    count: int  # number of counted results
+    submitted_at: str | None  # "YYYY-MM-DDTHH:MM:SSZ" per §6b, or None
     rating: Rating | None
-    mastery: bool | None              # score >= scale.mastery_points; None when score (or mastery_points) is None
+    mastery: bool | None  # score >= scale.mastery_points; None when score (or mastery_points) is None
     steps: tuple[Step, ...]
-    arithmetic: str                   # one human-readable line showing the method's arithmetic
-    ignored: tuple[str, ...] = ()     # ids of results left out because their scaled score is not finite
-
-
-# ------------------------------------------------------------------------------------------------- rounding
-
-def _c_round(x: float) -> float:
-    # C's round(): half away from zero, sign kept. (x - floor(x) is exact for a double, so no double rounding.)
-    a = abs(x)
-    f = math.floor(a)
-    return math.copysign(float(f + 1 if a - f >= 0.5 else f), x)
-
-
-def ruby_round(x: float, digits: int = 2) -> float:
-    """Ruby's `Float#round(digits)` (§5), e.g. 3.175 -> 3.18 where Python's round gives 3.17.
-
-    Mirrors Ruby's float.c `flo_round` + `round_half_up`: round x×10^d half away from zero, then step one
-    up if the half-way point (f + 0.5)/10^d is still <= x (the step that rescues 1.005 -> 1.01).
-    """
-    if digits < 0:
-        raise ValueError("ruby_round supports digits >= 0 only")
-    x = float(x)
-    if x == 0.0 or not math.isfinite(x):
-        return x
-    if digits == 0:
-        return _c_round(x)
-    binexp = math.frexp(x)[1]
-    # float.c `float_round_overflow` / `float_round_underflow` (C integer division truncates toward 0).
-    if digits >= 17 - (binexp // 4 if binexp > 0 else math.trunc(binexp / 3) - 1):
-        return x
-    if digits < -(binexp // 3 + 1 if binexp > 0 else math.trunc(binexp / 4)):
-        return 0.0
-    if digits > 14:  # Ruby switches to exact rationals here: 10**digits is no longer exact as a double
-        scaled = Fraction(x) * 10**digits
-        whole = math.floor(abs(scaled) + Fraction(1, 2))  # half away from zero, exactly
-        return float(Fraction(whole if x > 0 else -whole, 10**digits))
-    s = float(10**digits)
-    f = _c_round(x * s)
-    if x > 0 and (f + 0.5) / s <= x:
-        f += 1
-    elif x < 0 and (f - 0.5) / s >= x:
-        f -= 1
-    return f / s
+    arithmetic: str  # one human-readable line showing the method's arithmetic
+    ignored: tuple[str, ...] = ()  # ids of results left out because their scaled score is not finite
 
 
 # --------------------------------------------------------------------------------------------------- method
+
 
 def _as_int(value: object) -> int | None:
     # An int, an integral float (65.0) or digit text ("65"); anything else is not a calculation_int.
@@ -164,6 +136,7 @@ def method_from(name: str | None, int_: object, source: str) -> Method:
 
 # ---------------------------------------------------------------------------------------------------- order
 
+
 def _second(moment: datetime | None) -> int | None:
     # Whole UTC seconds, like Ruby's Time#to_i (fractions dropped); a naive time is read as UTC.
     if moment is None:
@@ -197,6 +170,7 @@ def _submitted_at(ordered: list[ResultInput]) -> str | None:
 
 # ----------------------------------------------------------------------------------------------- scoring §3
 
+
 def _scale_points(scale: Scale) -> tuple[float | None, str]:
     # rollup_score_aggregator_helper.rb `result_score`: points_possible when > 0, else mastery_points.
     if scale.points_possible is not None and scale.points_possible > 0:
@@ -212,8 +186,13 @@ def _own_step(result: ResultInput, scale: Scale) -> Step:
         return Step(result.id, result.assessed_at, score, score, "raw score")
     percent = float(result.percent)
     if p is None:
-        return Step(result.id, result.assessed_at, score, score,
-                    f"raw score (percent {percent!r} but the scale has no points_possible or mastery_points)")
+        return Step(
+            result.id,
+            result.assessed_at,
+            score,
+            score,
+            f"raw score (percent {percent!r} but the scale has no points_possible or mastery_points)",
+        )
     return Step(result.id, result.assessed_at, score, percent * p, f"percent {percent!r} × {p!r} ({which})")
 
 
@@ -221,8 +200,12 @@ def _quiz_asset(result: ResultInput) -> tuple[str | None, str] | None:
     # §3: only quiz results with `possible` (and a percent to weight) on a known asset join a group. Canvas's
     # `is_match?` would also pull in a rubric result on the asset, and would group results with no asset at
     # all; the doc says only quiz results join (the doc wins), and with no asset nothing is shared.
-    if (result.artifact_type != QUIZ_ARTIFACT or result.possible is None or result.percent is None
-            or result.associated_asset_id is None):
+    if (
+        result.artifact_type != QUIZ_ARTIFACT
+        or result.possible is None
+        or result.percent is None
+        or result.associated_asset_id is None
+    ):
         return None
     return (result.associated_asset_type, str(result.associated_asset_id))
 
@@ -237,14 +220,16 @@ def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[
             members.setdefault(asset, []).append(r)
     groups = {}
     for asset, rs in members.items():
-        total = _sum([float(r.possible) for r in rs])
+        total = fsum_safe([float(r.possible) for r in rs])
         # Canvas's `alignment_aggregate_score` returns nil for Σ possible 0; the doc keeps each result's own
         # score instead (the doc wins). With no P at all the raw score is used (see _own_step).
-        weighted = _sum([float(r.possible) * float(r.percent) for r in rs])
+        weighted = fsum_safe([float(r.possible) * float(r.percent) for r in rs])
         if total == 0 or p is None or not math.isfinite(total) or not math.isfinite(weighted):
             continue  # a non-finite or overflowing group (bad data): each result keeps its own score
-        how = (f"quiz group {asset[0]} {asset[1]}: (Σ possible×percent / Σ possible) × {p!r} ({which})"
-               f" = ({weighted!r} / {total!r}) × {p!r}")
+        how = (
+            f"quiz group {asset[0]} {asset[1]}: (Σ possible×percent / Σ possible) × {p!r} ({which})"
+            f" = ({weighted!r} / {total!r}) × {p!r}"
+        )
         groups[asset] = ((weighted / total) * p, how)
     return groups
 
@@ -263,64 +248,37 @@ def _steps(ordered: list[ResultInput], scale: Scale, grouped: bool) -> list[Step
 
 # ---------------------------------------------------------------------------------------------- methods §5
 
-def _num(x: float) -> str:
-    return str(int(x)) if math.isfinite(x) and x == int(x) and abs(x) < 1e15 else repr(x)
-
-
-def _list(scores: Sequence[float]) -> str:
-    return ", ".join(_num(s) for s in scores)
-
-
-# Sums and means that cannot raise: values this large are scaled down by a power of two (exact) first.
-_LARGE, _DOWN, _UP = 2.0**960, 2.0**-64, 2.0**64
-
-
-def _sum(values: Sequence[float]) -> float:
-    """math.fsum that never raises: ±inf when finite values overflow, NaN when any value is not finite."""
-    if not all(math.isfinite(v) for v in values):
-        return math.nan
-    if max(map(abs, values), default=0.0) < _LARGE:
-        return math.fsum(values)
-    return math.fsum(v * _DOWN for v in values) * _UP
-
-
-def _mean(scores: Sequence[float]) -> float:
-    """The mean of finite scores; it lies between their min and max, so it never overflows."""
-    if max(map(abs, scores)) < _LARGE:
-        return math.fsum(scores) / len(scores)
-    return math.fsum(s * _DOWN for s in scores) / len(scores) * _UP
-
 
 def _highest(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
-    return max(scores), f"max({_list(scores)})"
+    return max(scores), f"max({list_text(scores)})"
 
 
 def _latest(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
-    return scores[-1], f"latest of ({_list(scores)})"
+    return scores[-1], f"latest of ({list_text(scores)})"
 
 
 def _average(scores: list[float], _n: int, _scale: Scale) -> tuple[float | None, str]:
-    return _mean(scores), f"mean({_list(scores)})"
+    return mean_safe(scores), f"mean({list_text(scores)})"
 
 
 def _weighted(scores: list[float], w: int, _scale: Scale) -> tuple[float | None, str]:
     # rollup_score.rb `decaying_average_set`: latest × 0.01w + mean(older) × 0.01(100 − w).
     if len(scores) == 1:
-        return scores[0], f"single result {_num(scores[0])}"
+        return scores[0], f"single result {num_text(scores[0])}"
     *older, latest = scores
-    value = _sum([latest * (0.01 * w), _mean(older) * (0.01 * (100 - w))])
-    return value, f"{_num(latest)}×{w / 100:g} + mean({_list(older)})×{(100 - w) / 100:g}"
+    value = fsum_safe([latest * (0.01 * w), mean_safe(older) * (0.01 * (100 - w))])
+    return value, f"{num_text(latest)}×{w / 100:g} + mean({list_text(older)})×{(100 - w) / 100:g}"
 
 
 def _standard_decay(scores: list[float], d: int, _scale: Scale) -> tuple[float | None, str]:
     # rollup_score.rb `standard_decaying_average`: a = a × 0.01(100 − d) + next × 0.01d, from s1.
     if len(scores) == 1:
-        return scores[0], f"single result {_num(scores[0])}"
+        return scores[0], f"single result {num_text(scores[0])}"
     keep, take = f"{(100 - d) / 100:g}", f"{d / 100:g}"
-    value, text = scores[0], _num(scores[0])
+    value, text = scores[0], num_text(scores[0])
     for i, s in enumerate(scores[1:]):
-        value = _sum([value * (0.01 * (100 - d)), s * (0.01 * d)])
-        text = f"{f'({text})' if i else text}×{keep} + {_num(s)}×{take}"
+        value = fsum_safe([value * (0.01 * (100 - d)), s * (0.01 * d)])
+        text = f"{f'({text})' if i else text}×{keep} + {num_text(s)}×{take}"
     return value, text
 
 
@@ -332,8 +290,13 @@ def _n_mastery(scores: list[float], n: int, scale: Scale) -> tuple[float | None,
         return None, f"n_mastery {n}: the scale has no mastery_points"
     kept = [s for s in scores if s >= scale.mastery_points]
     if len(kept) < n:
-        return None, f"n_mastery {n}: {len(kept)} of ({_list(scores)}) >= {_num(scale.mastery_points)}, fewer than {n}"
-    return _mean(kept), f"n_mastery {n}: mean of scores >= {_num(scale.mastery_points)}: mean({_list(kept)})"
+        return (
+            None,
+            f"n_mastery {n}: {len(kept)} of ({list_text(scores)}) >= {num_text(scale.mastery_points)}, fewer than {n}",
+        )
+    return mean_safe(
+        kept
+    ), f"n_mastery {n}: mean of scores >= {num_text(scale.mastery_points)}: mean({list_text(kept)})"
 
 
 _CALCULATIONS: dict[str, Callable[[list[float], int, Scale], tuple[float | None, str]]] = {
@@ -360,8 +323,7 @@ def _calculation(method: Method, legacy_decay: bool) -> tuple[str, int, str]:
     return method.name, number, ""
 
 
-def rollup(results: Sequence[ResultInput], scale: Scale, method: Method, *,
-           legacy_decay: bool = False) -> RollupScore:
+def rollup(results: Sequence[ResultInput], scale: Scale, method: Method, *, legacy_decay: bool = False) -> RollupScore:
     """One student's rollup score for one outcome (§3-§6) from the counted results the caller passes."""
     name, number, prefix = _calculation(method, legacy_decay)
     # §5: count is the results with a score; a null score never counts (§1), whatever the caller passed.
@@ -378,12 +340,14 @@ def rollup(results: Sequence[ResultInput], scale: Scale, method: Method, *,
         value, text = None, f"{text} overflows"
     score = None if value is None else ruby_round(value)  # §5: rounded once, at the end
     mastery = None if score is None or scale.mastery_points is None else score >= scale.mastery_points
-    arithmetic = f"{prefix}{text} {'→ null' if score is None else f'= {_num(score)}'}"
-    return RollupScore(score, len(steps), _submitted_at(ordered), rating_for(score, scale), mastery,
-                       tuple(steps), arithmetic, ignored)
+    arithmetic = f"{prefix}{text} {'→ null' if score is None else f'= {num_text(score)}'}"
+    return RollupScore(
+        score, len(steps), _submitted_at(ordered), rating_for(score, scale), mastery, tuple(steps), arithmetic, ignored
+    )
 
 
 # -------------------------------------------------------------------------------------------- aggregate §7
+
 
 def course_aggregate(scores: Sequence[float | None], stat: str) -> tuple[float | None, int]:
     """§7: the course mean (Ruby-rounded) or median (not rounded) of students' scores; count includes nulls."""
@@ -393,7 +357,7 @@ def course_aggregate(scores: Sequence[float | None], stat: str) -> tuple[float |
     if not present:
         return None, len(scores)
     if stat == "mean":
-        return ruby_round(_mean(present)), len(scores)
+        return ruby_round(mean_safe(present)), len(scores)
     # rollup_score_aggregator_helper.rb `median_aggregate_score`: (lower middle + upper middle) / 2.0.
     k = len(present)
-    return _mean([present[(k - 1) // 2], present[k // 2]]), len(scores)
+    return mean_safe([present[(k - 1) // 2], present[k // 2]]), len(scores)

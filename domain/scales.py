@@ -13,27 +13,24 @@ from typing import Any
 
 from domain.ids import id_key
 
-__all__ = [
-    "Rating", "Scale", "criterion_scale", "proficiency_scale", "DEFAULT_SCALE", "rating_for"
-    "default_colors",
-]
+__all__ = ["Rating", "Scale", "criterion_scale", "proficiency_scale", "DEFAULT_SCALE", "rating_for", "default_colors"]
 
 
 @dataclass(frozen=True)
 class Rating:
     description: str | None
     points: float
-    color: str | None        # 6 hex digits, no '#', upper case as given
-    mastery: bool            # the scale's own flag on this rating (marks the mastery level)
+    color: str | None  # 6 hex digits, no '#', upper case as given
+    mastery: bool  # the scale's own flag on this rating (marks the mastery level)
     id: str | None = None
 
 
 @dataclass(frozen=True)
 class Scale:
-    ratings: tuple[Rating, ...]      # active ratings only, ordered points descending (ties: numeric id, then list order)
+    ratings: tuple[Rating, ...]  # active ratings only, ordered points descending (ties: numeric id, then list order)
     points_possible: float | None
     mastery_points: float | None
-    source: str                      # human text, e.g. "outcome 12345 rubric_criterion", "Canvas default criterion"
+    source: str  # human text, e.g. "outcome 12345 rubric_criterion", "Canvas default criterion"
 
 
 def _ordered(ratings: list[Rating]) -> tuple[Rating, ...]:
@@ -121,7 +118,7 @@ def criterion_scale(criterion: dict | None, source: str) -> Scale:
             mastery=i == index,  # learning_outcome.rb `set_mastery_level`
             id=None if r.get("id") is None else str(r["id"]),
         )
-        for i, (r, p) in enumerate(zip(given, points))
+        for i, (r, p) in enumerate(zip(given, points, strict=True))
     ]
     return Scale(tuple(ratings), possible, mastery_points, source)
 
@@ -131,6 +128,7 @@ def _float_or(value: Any, default: float | None) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------------ scale mode
+
 
 def proficiency_scale(ratings: list[dict], source: str) -> Scale:
     """An `outcome_proficiency`'s ratings as a Scale: deleted ratings skipped, top active rating = possible."""

@@ -14,9 +14,9 @@ Refs = tuple[str | None, str | None, str | None]  # (course, outcome, user) an e
 class Change:
     """One change of a page: an entity's new current refs (and the ones it had before), or a course's account."""
 
-    kind: str                    # an entity kind (outcome, group, link, scale, method, result) or COURSE_ACCOUNT
-    root: str                    # the root account
-    key: str | None              # the entity's key; None for a course account
+    kind: str  # an entity kind (outcome, group, link, scale, method, result) or COURSE_ACCOUNT
+    root: str  # the root account
+    key: str | None  # the entity's key; None for a course account
     course: str | None
     outcome: str | None = None
     user: str | None = None

@@ -20,6 +20,7 @@ def follow(store_url: str, read_path: str, stop: Any, parent: int) -> None:
 
     parent is the ingest's pid as the ingest itself gave it: read here, after start-up, it would already be
     pid 1 if the ingest was killed meanwhile, and the follower would watch init forever."""
+
     def orphaned(*_: Any) -> None:
         if os.getppid() != parent:  # the ingest died (kill -9): stop now; the next run resumes
             raise SystemExit(0)
@@ -28,6 +29,7 @@ def follow(store_url: str, read_path: str, stop: Any, parent: int) -> None:
     from projections.runner import catch_up
     from projections.schema import connect
     from store.application import open_store
+
     orphaned()
 
     store = open_store(store_url)
@@ -53,8 +55,7 @@ class Follower:
         if self.enabled:
             ctx = multiprocessing.get_context("spawn")
             self.stop = ctx.Event()
-            self.process = ctx.Process(target=follow, args=(*self.args, self.stop, os.getpid()),
-                                       daemon=True)
+            self.process = ctx.Process(target=follow, args=(*self.args, self.stop, os.getpid()), daemon=True)
             self.process.start()
         return self
 

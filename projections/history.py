@@ -13,14 +13,26 @@ from __future__ import annotations
 from typing import Any
 
 from domain.canvas import iso
-from domain.events import CanvasEvent, REGISTRY
+from domain.events import REGISTRY, CanvasEvent
 from domain.ids import local_id, shard_of
 from domain.states import FOLDS
 from projections.changes import COURSE_ACCOUNT, Change
 
 NAME, VERSION = "history", 2  # 2: current rows point at their version
-COLUMNS = ("position", "root", "kind", "key", "fold_key", "event_time", "recorded_at", "event_name", "course",
-           "outcome", "user_uuid", "state")
+COLUMNS = (
+    "position",
+    "root",
+    "kind",
+    "key",
+    "fold_key",
+    "event_time",
+    "recorded_at",
+    "event_name",
+    "course",
+    "outcome",
+    "user_uuid",
+    "state",
+)
 # The current row of an entity points at its winning version instead of copying the state.
 CURRENT_COLUMNS = ("root", "kind", "key", "fold_key", "position", "course", "outcome", "user_uuid")
 TOPICS = frozenset(REGISTRY)
@@ -41,16 +53,33 @@ def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
     evolve, _ = FOLDS[event.kind]
     state = evolve(event, None)
     course, outcome, user = refs(state)
-    return {"position": position, "root": event.root_account, "kind": event.kind, "key": event.key,
-            "fold_key": event.fold_key, "event_time": iso(event.event_time), "recorded_at": iso(event.recorded_at),
-            "event_name": event.canvas_name, "course": course, "outcome": outcome, "user_uuid": user,
-            "state": state.model_dump_json()}
+    return {
+        "position": position,
+        "root": event.root_account,
+        "kind": event.kind,
+        "key": event.key,
+        "fold_key": event.fold_key,
+        "event_time": iso(event.event_time),
+        "recorded_at": iso(event.recorded_at),
+        "event_name": event.canvas_name,
+        "course": course,
+        "outcome": outcome,
+        "user_uuid": user,
+        "state": state.model_dump_json(),
+    }
 
 
 def _entity_change(event: CanvasEvent, row: dict[str, Any], current: tuple | None) -> Change:
     """The change of an entity whose current row a page replaced (`current`: its fold key and refs before)."""
-    return Change(event.kind, event.root_account, event.key, row["course"], row["outcome"], row["user_uuid"],
-                  None if current is None else (current[1], current[2], current[3]))
+    return Change(
+        event.kind,
+        event.root_account,
+        event.key,
+        row["course"],
+        row["outcome"],
+        row["user_uuid"],
+        None if current is None else (current[1], current[2], current[3]),
+    )
 
 
 class HistoryProjection:
@@ -65,14 +94,21 @@ class HistoryProjection:
         """The version rows of a page: pure work, done before the write lock is taken."""
         return [version_row(position, event) for position, event in batch]
 
-    def handle_page(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change],
-                    rows: list[dict[str, Any]] | None = None) -> None:
+    def handle_page(
+        self,
+        conn: Any,
+        batch: list[tuple[int, CanvasEvent]],
+        changes: list[Change],
+        rows: list[dict[str, Any]] | None = None,
+    ) -> None:
         """Record a page of events (every kept event type the same way: a new version), in few statements."""
         s = self.suffix
         rows = rows if rows is not None else self.prepare(batch)
         cols, marks = ", ".join(COLUMNS), ", ".join("?" * len(COLUMNS))
-        conn.executemany(f"INSERT OR IGNORE INTO entity_versions{s} ({cols}) VALUES ({marks})",
-                         [[r[c] for c in COLUMNS] for r in rows])
+        conn.executemany(
+            f"INSERT OR IGNORE INTO entity_versions{s} ({cols}) VALUES ({marks})",
+            [[r[c] for c in COLUMNS] for r in rows],
+        )
         current = self._current(conn, {(r["root"], r["kind"], r["key"]) for r in rows})
         winners: dict[tuple, tuple[CanvasEvent, dict]] = {}
         for (_, event), row in zip(batch, rows, strict=True):
@@ -81,9 +117,11 @@ class HistoryProjection:
             if row["fold_key"] > best:
                 winners[key] = (event, row)
         current_cols = ", ".join(CURRENT_COLUMNS)
-        conn.executemany(f"INSERT OR REPLACE INTO entity_current{s} ({current_cols}) "
-                         f"VALUES ({', '.join('?' * len(CURRENT_COLUMNS))})",
-                         [[row[c] for c in CURRENT_COLUMNS] for _, row in winners.values()])
+        conn.executemany(
+            f"INSERT OR REPLACE INTO entity_current{s} ({current_cols}) "
+            f"VALUES ({', '.join('?' * len(CURRENT_COLUMNS))})",
+            [[row[c] for c in CURRENT_COLUMNS] for _, row in winners.values()],
+        )
         changes.extend(_entity_change(event, row, current.get(key)) for key, (event, row) in winners.items())
         self._learn(conn, batch, changes)
 
@@ -95,10 +133,12 @@ class HistoryProjection:
         found: dict[tuple, tuple] = {}
         for (root, kind), names in by_kind.items():
             for i in range(0, len(names), 500):
-                part = names[i:i + 500]
-                rows = conn.execute(f"SELECT key, fold_key, course, outcome, user_uuid FROM entity_current{self.suffix} "
-                                    f"WHERE root = ? AND kind = ? AND key IN ({','.join('?' * len(part))})",
-                                    (root, kind, *part))
+                part = names[i : i + 500]
+                rows = conn.execute(
+                    f"SELECT key, fold_key, course, outcome, user_uuid FROM entity_current{self.suffix} "
+                    f"WHERE root = ? AND kind = ? AND key IN ({','.join('?' * len(part))})",
+                    (root, kind, *part),
+                )
                 found.update(((root, kind, r[0]), tuple(r[1:])) for r in rows)
         return found
 
@@ -112,18 +152,28 @@ class HistoryProjection:
                 roots[event.root_account] = (event.root_account, local_id(root_id, shard), shard)
             pair = event.course_account
             if pair and pair[0] and pair[1]:
-                pairs.append((position, event.root_account, pair[0], pair[1], iso(event.event_time),
-                              iso(event.recorded_at)))
+                pairs.append(
+                    (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at))
+                )
         conn.executemany(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", roots.values())
         courses = {(p[1], p[2]) for p in pairs}
         before = {c: self._latest_account(conn, *c) for c in courses}
-        conn.executemany(f"INSERT OR IGNORE INTO course_accounts{s} (position, root, course, account, event_time, "
-                         "recorded_at) VALUES (?, ?, ?, ?, ?, ?)", pairs)
+        conn.executemany(
+            f"INSERT OR IGNORE INTO course_accounts{s} (position, root, course, account, event_time, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+            pairs,
+        )
         # Only a course whose account is newly learned or has changed needs its mastery recomputed.
-        changes.extend(Change(COURSE_ACCOUNT, root, None, course) for root, course in courses
-                       if self._latest_account(conn, root, course) != before[(root, course)])
+        changes.extend(
+            Change(COURSE_ACCOUNT, root, None, course)
+            for root, course in courses
+            if self._latest_account(conn, root, course) != before[(root, course)]
+        )
 
     def _latest_account(self, conn: Any, root: str, course: str) -> str | None:
-        row = conn.execute(f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ? "
-                           "ORDER BY event_time DESC, account DESC LIMIT 1", (root, course)).fetchone()
+        row = conn.execute(
+            f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ? "
+            "ORDER BY event_time DESC, account DESC LIMIT 1",
+            (root, course),
+        ).fetchone()
         return row[0] if row else None

@@ -41,8 +41,12 @@ class CourseContext:
 
 def course_context(view: View, course: str) -> CourseContext:
     mode = effective_mode(view.setting("mode", "auto"), view.any_event(("scale", "method")))
-    ctx = CourseContext(mode, view.course_account(course), view.root_local_id(),
-                        legacy_decay=view.setting("standard-decay", "true") == "legacy")
+    ctx = CourseContext(
+        mode,
+        view.course_account(course),
+        view.root_local_id(),
+        legacy_decay=view.setting("standard-decay", "true") == "legacy",
+    )
     if mode == "scale":
         ctx.scales, ctx.methods = view.states("scale"), view.states("method")
     return ctx
@@ -61,16 +65,23 @@ class Unit:
     excluded: dict[str, list] = field(default_factory=dict)
 
 
-def unit_rules(view: View, course: str, outcome_id: str, ctx: CourseContext,
-               override: Callable[[Rules], Rules] | None = None) -> Unit:
+def unit_rules(
+    view: View, course: str, outcome_id: str, ctx: CourseContext, override: Callable[[Rules], Rules] | None = None
+) -> Unit:
     """The outcome and the rules in force for it in the course (or a what-if's), before any result is read."""
     outcome = view.one("outcome", outcome_id)
     found = rules(ctx.mode, outcome_id, outcome, course, ctx.account, ctx.root_local, ctx.scales, ctx.methods)
     return Unit(course, outcome_id, outcome, override(found) if override else found, {})
 
 
-def compute(view: View, course: str, outcome_id: str, ctx: CourseContext | None = None,
-            user: str | None = None, override: Callable[[Rules], Rules] | None = None) -> Unit:
+def compute(
+    view: View,
+    course: str,
+    outcome_id: str,
+    ctx: CourseContext | None = None,
+    user: str | None = None,
+    override: Callable[[Rules], Rules] | None = None,
+) -> Unit:
     """Every student's (or one student's) mastery of one outcome in one course, inside the view."""
     ctx = ctx or course_context(view, course)
     unit = unit_rules(view, course, outcome_id, ctx, override)
@@ -82,8 +93,9 @@ def compute(view: View, course: str, outcome_id: str, ctx: CourseContext | None 
         bucket = unit.excluded if reason else unit.counted
         bucket.setdefault(result.user_uuid or "", []).append((result, reason) if reason else result)
     for student, results in unit.counted.items():
-        unit.scores[student] = rollup([as_input(r) for r in results], unit.rules.scale, unit.rules.method,
-                                      legacy_decay=ctx.legacy_decay)
+        unit.scores[student] = rollup(
+            [as_input(r) for r in results], unit.rules.scale, unit.rules.method, legacy_decay=ctx.legacy_decay
+        )
     return unit
 
 
@@ -92,13 +104,29 @@ def rows(root: str, unit: Unit) -> list[dict[str, Any]]:
     out = []
     for student, score in unit.scores.items():
         r, m, s = score.rating, unit.rules.method, unit.rules.scale
-        out.append({"root": root, "course": unit.course, "user_uuid": student, "outcome": unit.outcome_id,
-                    "score": score.score, "count": score.count, "submitted_at": score.submitted_at,
-                    "rating_description": r.description if r else None, "rating_points": r.points if r else None,
-                    "rating_color": r.color if r else None, "rating_mastery": None if r is None else int(r.mastery),
-                    "mastery": None if score.mastery is None else int(score.mastery), "method": m.name,
-                    "method_int": m.int, "method_source": m.source, "scale_source": s.source,
-                    "points_possible": s.points_possible, "mastery_points": s.mastery_points, "mode": unit.rules.mode})
+        out.append(
+            {
+                "root": root,
+                "course": unit.course,
+                "user_uuid": student,
+                "outcome": unit.outcome_id,
+                "score": score.score,
+                "count": score.count,
+                "submitted_at": score.submitted_at,
+                "rating_description": r.description if r else None,
+                "rating_points": r.points if r else None,
+                "rating_color": r.color if r else None,
+                "rating_mastery": None if r is None else int(r.mastery),
+                "mastery": None if score.mastery is None else int(score.mastery),
+                "method": m.name,
+                "method_int": m.int,
+                "method_source": m.source,
+                "scale_source": s.source,
+                "points_possible": s.points_possible,
+                "mastery_points": s.mastery_points,
+                "mode": unit.rules.mode,
+            }
+        )
     return out
 
 
@@ -118,19 +146,26 @@ class MasteryProjection:
     def mark(self, conn: Any, changes: list[Change]) -> None:
         """Queue every unit the changes of one page touch (in the page's transaction); `drain` computes them."""
         units = {u for change in changes for u in self._units(conn, change)}
-        conn.executemany(f"INSERT OR IGNORE INTO mastery_dirty{self.suffix} (root, course, outcome, user_uuid) "
-                         "VALUES (?, ?, ?, ?)", [(r, c, o, u or "") for r, c, o, u in units])
+        conn.executemany(
+            f"INSERT OR IGNORE INTO mastery_dirty{self.suffix} (root, course, outcome, user_uuid) VALUES (?, ?, ?, ?)",
+            [(r, c, o, u or "") for r, c, o, u in units],
+        )
 
     def drain(self, conn: Any, limit: int = -1) -> int:
         """Recompute up to `limit` queued units, write their rows and clear them; return how many."""
-        queued = conn.execute(f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
-                              "ORDER BY root, course, outcome LIMIT ?", (limit,)).fetchall()
+        queued = conn.execute(
+            f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
+            "ORDER BY root, course, outcome LIMIT ?",
+            (limit,),
+        ).fetchall()
         dirty: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)
         for root, course, outcome, user in queued:
             dirty[(root, course, outcome)].add(user or None)
         self.recompute(conn, dirty)
-        conn.executemany(f"DELETE FROM mastery_dirty{self.suffix} WHERE root = ? AND course = ? AND outcome = ? "
-                         "AND user_uuid = ?", queued)
+        conn.executemany(
+            f"DELETE FROM mastery_dirty{self.suffix} WHERE root = ? AND course = ? AND outcome = ? AND user_uuid = ?",
+            queued,
+        )
         return len(queued)
 
     def recompute(self, conn: Any, dirty: dict[tuple[str, str, str], set[str | None]]) -> None:
@@ -138,7 +173,7 @@ class MasteryProjection:
         contexts: dict[tuple[str, str], CourseContext] = {}
         for (root, course, outcome), users in dirty.items():
             whole = None in users or len(users) > 3
-            for user in ([None] if whole else sorted(users)):
+            for user in [None] if whole else sorted(users):
                 self._guarded(conn, contexts, root, course, outcome, user)
 
     def _guarded(self, conn: Any, contexts: dict, root: str, course: str, outcome: str, user: str | None) -> None:
@@ -162,12 +197,20 @@ class MasteryProjection:
         """Record each result a rollup left out (a scaled score that is not finite), by its event's position."""
         for student, score in unit.scores.items():
             for result_id in score.ignored:
-                row = conn.execute(f"SELECT position, (SELECT event_name FROM entity_versions{self.suffix} v "
-                                   f"WHERE v.position = c.position) FROM entity_current{self.suffix} c "
-                                   "WHERE root = ? AND kind = 'result' AND key = ?", (root, result_id)).fetchone()
-                problems.record_unit(conn, self.suffix, problems.unit_name(root, unit.course, unit.outcome_id, student),
-                                     f"result {result_id} left out of the rollup: its scaled score is not finite",
-                                     row[0] if row else None, row[1] if row else None)
+                row = conn.execute(
+                    f"SELECT position, (SELECT event_name FROM entity_versions{self.suffix} v "
+                    f"WHERE v.position = c.position) FROM entity_current{self.suffix} c "
+                    "WHERE root = ? AND kind = 'result' AND key = ?",
+                    (root, result_id),
+                ).fetchone()
+                problems.record_unit(
+                    conn,
+                    self.suffix,
+                    problems.unit_name(root, unit.course, unit.outcome_id, student),
+                    f"result {result_id} left out of the rollup: its scaled score is not finite",
+                    row[0] if row else None,
+                    row[1] if row else None,
+                )
 
     def write(self, conn: Any, root: str, unit: Unit, user: str | None) -> None:
         where, params = "root = ? AND course = ? AND outcome = ?", [root, unit.course, unit.outcome_id]
@@ -177,8 +220,10 @@ class MasteryProjection:
         new = rows(root, unit)
         if new:
             cols = ", ".join(new[0])
-            conn.executemany(f"INSERT INTO mastery{self.suffix} ({cols}) VALUES ({', '.join('?' * len(new[0]))})",
-                             [list(r.values()) for r in new])
+            conn.executemany(
+                f"INSERT INTO mastery{self.suffix} ({cols}) VALUES ({', '.join('?' * len(new[0]))})",
+                [list(r.values()) for r in new],
+            )
 
     def _units(self, conn: Any, change: Change) -> list[tuple[str, str, str, str | None]]:
         root, kind = change.root, change.kind
@@ -191,8 +236,12 @@ class MasteryProjection:
                 units += [(root, *before)]
             return [u for u in units if u[1] and u[2]]
         if kind == "outcome":
-            return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
-                                "AND kind = 'result' AND outcome = ? AND course IS NOT NULL", (root, root, change.key))
+            return self._select(
+                conn,
+                "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
+                "AND kind = 'result' AND outcome = ? AND course IS NOT NULL",
+                (root, root, change.key),
+            )
         if kind == "link":
             return [(root, change.course, change.outcome, None)] if change.course and change.outcome else []
         if kind in ("scale", "method"):
@@ -200,12 +249,20 @@ class MasteryProjection:
         return []
 
     def _course_units(self, conn: Any, root: str, course: str) -> list:
-        return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
-                            "AND kind = 'result' AND course = ?", (root, root, course))
+        return self._select(
+            conn,
+            "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
+            "AND kind = 'result' AND course = ?",
+            (root, root, course),
+        )
 
     def root_units(self, conn: Any, root: str) -> list:
-        return self._select(conn, "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
-                            "AND kind = 'result' AND course IS NOT NULL", (root, root))
+        return self._select(
+            conn,
+            "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
+            "AND kind = 'result' AND course IS NOT NULL",
+            (root, root),
+        )
 
     def _select(self, conn: Any, sql: str, params: tuple) -> list:
         return [tuple(r) for r in conn.execute(sql.format(s=self.suffix), params).fetchall()]

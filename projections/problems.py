@@ -17,20 +17,29 @@ REASON_CHARS = 500
 
 def ensure(conn: Any, suffix: str = "") -> None:
     """Create the problems table of a read model (and the shared exclusions table) when missing."""
-    found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
-                                        (f"rm_problems{suffix}", "rm_exclusions"))}
+    found = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+            (f"rm_problems{suffix}", "rm_exclusions"),
+        )
+    }
     if len(found) == 2:
         return  # the usual case: no statement that would want the writer lock
-    conn.execute(f"CREATE TABLE IF NOT EXISTS rm_problems{suffix} (key TEXT PRIMARY KEY, position INTEGER, "
-                 "event_type TEXT, unit TEXT, reason TEXT NOT NULL, first_seen TEXT NOT NULL)")
-    conn.execute("CREATE TABLE IF NOT EXISTS rm_exclusions (position INTEGER PRIMARY KEY, reason TEXT, "
-                 "excluded_at TEXT NOT NULL)")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS rm_problems{suffix} (key TEXT PRIMARY KEY, position INTEGER, "
+        "event_type TEXT, unit TEXT, reason TEXT NOT NULL, first_seen TEXT NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS rm_exclusions (position INTEGER PRIMARY KEY, reason TEXT, "
+        "excluded_at TEXT NOT NULL)"
+    )
 
 
 def describe(error: BaseException) -> str:
     """One line saying what went wrong, short enough to list."""
     text = " ".join(f"{type(error).__name__}: {error}".split())
-    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
 
 
 def _now() -> str:
@@ -39,28 +48,36 @@ def _now() -> str:
 
 def record_event(conn: Any, suffix: str, position: int, event_type: str | None, reason: str) -> None:
     """Note that the event at `position` was skipped (the first sighting's time is kept)."""
-    conn.execute(f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
-                 "VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET reason = excluded.reason",
-                 (f"event:{position}", position, event_type, reason, _now()))
+    conn.execute(
+        f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
+        "VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET reason = excluded.reason",
+        (f"event:{position}", position, event_type, reason, _now()),
+    )
 
 
 def unit_name(root: str, course: str, outcome: str, user: str | None) -> str:
     return f"root {root} course {course} outcome {outcome}" + (f" student {user}" if user else "")
 
 
-def record_unit(conn: Any, suffix: str, unit: str, reason: str, position: int | None = None,
-                event_type: str | None = None) -> None:
+def record_unit(
+    conn: Any, suffix: str, unit: str, reason: str, position: int | None = None, event_type: str | None = None
+) -> None:
     """Note that a unit's recompute failed or left something out (keyed by unit, and by event when known)."""
     key = f"unit:{unit}" if position is None else f"result:{position}"
-    conn.execute(f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
-                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, "
-                 "unit = excluded.unit", (key, position, event_type, unit, reason, _now()))
+    conn.execute(
+        f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, "
+        "unit = excluded.unit",
+        (key, position, event_type, unit, reason, _now()),
+    )
 
 
 def clear_unit(conn: Any, suffix: str, unit: str) -> None:
     """A unit computed cleanly: forget the problems it had (a whole outcome's: its students' too)."""
-    conn.execute(f"DELETE FROM rm_problems{suffix} WHERE unit = ? OR (unit LIKE ? AND ? NOT LIKE '% student %')",
-                 (unit, unit + " student %", unit))
+    conn.execute(
+        f"DELETE FROM rm_problems{suffix} WHERE unit = ? OR (unit LIKE ? AND ? NOT LIKE '% student %')",
+        (unit, unit + " student %", unit),
+    )
 
 
 def excluded(conn: Any, low: int, high: int) -> set[int]:
@@ -71,8 +88,10 @@ def excluded(conn: Any, low: int, high: int) -> set[int]:
 
 def keep_first_seen(conn: Any, side: str) -> None:
     """Before a rebuild's swap: problems seen before keep the time they were first seen."""
-    conn.execute(f"UPDATE rm_problems{side} SET first_seen = (SELECT a.first_seen FROM rm_problems a "
-                 f"WHERE a.key = rm_problems{side}.key) WHERE key IN (SELECT key FROM rm_problems)")
+    conn.execute(
+        f"UPDATE rm_problems{side} SET first_seen = (SELECT a.first_seen FROM rm_problems a "
+        f"WHERE a.key = rm_problems{side}.key) WHERE key IN (SELECT key FROM rm_problems)"
+    )
 
 
 def stored_positions(store: Any, position: int | None = None) -> int:
@@ -84,11 +103,17 @@ def listing(store: Any, conn: Any) -> dict[str, Any]:
     """Every problem and exclusion, and how the stored events are accounted for:
     stored = applied + skipped (a problem) + excluded."""
     ensure(conn)
-    problems = [{"position": r[0], "type": r[1], "unit": r[2], "reason": r[3], "first_seen": r[4]}
-                for r in conn.execute("SELECT position, event_type, unit, reason, first_seen FROM rm_problems "
-                                      "ORDER BY position IS NULL, position, key")]
-    exclusions = [{"position": r[0], "reason": r[1], "excluded_at": r[2]}
-                  for r in conn.execute("SELECT position, reason, excluded_at FROM rm_exclusions ORDER BY position")]
+    problems = [
+        {"position": r[0], "type": r[1], "unit": r[2], "reason": r[3], "first_seen": r[4]}
+        for r in conn.execute(
+            "SELECT position, event_type, unit, reason, first_seen FROM rm_problems "
+            "ORDER BY position IS NULL, position, key"
+        )
+    ]
+    exclusions = [
+        {"position": r[0], "reason": r[1], "excluded_at": r[2]}
+        for r in conn.execute("SELECT position, reason, excluded_at FROM rm_exclusions ORDER BY position")
+    ]
     applied = conn.execute("SELECT COUNT(*) FROM entity_versions").fetchone()[0]
     skipped = conn.execute("SELECT COUNT(*) FROM rm_problems WHERE key LIKE 'event:%'").fetchone()[0]
     counts = {"stored": stored_positions(store), "applied": applied, "skipped": skipped, "excluded": len(exclusions)}
@@ -103,12 +128,15 @@ def exclude(store: Any, conn: Any, position: int, reason: str | None) -> dict[st
     """Make the projections skip the event at `position`, then rebuild so every answer reflects it."""
     from projections.rebuild import rebuild
     from projections.runner import write_transaction
+
     if stored_positions(store, position) == 0:
         raise UnknownPosition(f"no stored event at position {position}")
     ensure(conn)
     with write_transaction(conn):
-        conn.execute("INSERT OR REPLACE INTO rm_exclusions (position, reason, excluded_at) VALUES (?, ?, ?)",
-                     (position, reason, _now()))
+        conn.execute(
+            "INSERT OR REPLACE INTO rm_exclusions (position, reason, excluded_at) VALUES (?, ?, ?)",
+            (position, reason, _now()),
+        )
     return {"excluded": position, "reason": reason, "rebuild": rebuild(store, conn)}
 
 
@@ -116,6 +144,7 @@ def include(store: Any, conn: Any, position: int) -> dict[str, Any]:
     """Undo an exclusion, then rebuild so the event counts again."""
     from projections.rebuild import rebuild
     from projections.runner import write_transaction
+
     ensure(conn)
     with write_transaction(conn):
         if conn.execute("DELETE FROM rm_exclusions WHERE position = ?", (position,)).rowcount == 0:

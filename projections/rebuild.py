@@ -30,10 +30,12 @@ def drop_side_tables(conn: Any) -> None:
         conn.execute("DELETE FROM rm_tracking WHERE projection LIKE ?", (f"%{SIDE}",))
 
 
-def rebuild(store: Any, conn: Any, *, dry_run: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def rebuild(
+    store: Any, conn: Any, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
     """Rebuild every read model from the history; report what moved (mastery: score or rating)."""
     import sqlite_utils
+
     drop_side_tables(conn)
     ensure_schema(sqlite_utils.Database(conn), suffix=SIDE, index_tag=uuid.uuid4().hex[:8])
     problems.ensure(conn)
@@ -54,16 +56,27 @@ def rebuild(store: Any, conn: Any, *, dry_run: bool = False,
 
 def _compare(conn: Any) -> dict[str, Any]:
     """What moved between the live and the rebuilt tables, computed in SQL (bounded memory)."""
-    mastery = _diff(conn, "mastery", ("root", "course", "user_uuid", "outcome"),
-                    ("score", "rating_description", "rating_points"))
-    history = _diff(conn, "entity_current", ("root", "kind", "key"),
-                    ("fold_key", "position", "course", "outcome", "user_uuid"))
+    mastery = _diff(
+        conn, "mastery", ("root", "course", "user_uuid", "outcome"), ("score", "rating_description", "rating_points")
+    )
+    history = _diff(
+        conn, "entity_current", ("root", "kind", "key"), ("fold_key", "position", "course", "outcome", "user_uuid")
+    )
     moved = _differs(("score", "rating_description", "rating_points"))
-    examples = [{"course": r[0], "user_uuid": r[1], "outcome": r[2], "before": level_label(r[3], r[4]),
-                 "after": level_label(r[5], r[6])} for r in conn.execute(
-        f"SELECT a.course, a.user_uuid, a.outcome, a.score, a.rating_description, b.score, b.rating_description "
-        f"FROM mastery a JOIN mastery{SIDE} b USING (root, course, user_uuid, outcome) WHERE {moved} "
-        "ORDER BY 1, 2, 3 LIMIT 20")]
+    examples = [
+        {
+            "course": r[0],
+            "user_uuid": r[1],
+            "outcome": r[2],
+            "before": level_label(r[3], r[4]),
+            "after": level_label(r[5], r[6]),
+        }
+        for r in conn.execute(
+            f"SELECT a.course, a.user_uuid, a.outcome, a.score, a.rating_description, b.score, b.rating_description "
+            f"FROM mastery a JOIN mastery{SIDE} b USING (root, course, user_uuid, outcome) WHERE {moved} "
+            "ORDER BY 1, 2, 3 LIMIT 20"
+        )
+    ]
     return {**mastery, "examples": examples, "read_models": {"mastery": mastery, "history": history}}
 
 
@@ -73,12 +86,15 @@ def _differs(columns: tuple[str, ...]) -> str:
 
 def _diff(conn: Any, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, int]:
     using = ", ".join(key)
-    changed = conn.execute(f"SELECT COUNT(*) FROM {table} a JOIN {table}{SIDE} b USING ({using}) "
-                           f"WHERE {_differs(columns)}").fetchone()[0]
-    added = conn.execute(f"SELECT COUNT(*) FROM {table}{SIDE} b LEFT JOIN {table} a USING ({using}) "
-                         f"WHERE a.{key[-1]} IS NULL").fetchone()[0]
-    removed = conn.execute(f"SELECT COUNT(*) FROM {table} a LEFT JOIN {table}{SIDE} b USING ({using}) "
-                           f"WHERE b.{key[-1]} IS NULL").fetchone()[0]
+    changed = conn.execute(
+        f"SELECT COUNT(*) FROM {table} a JOIN {table}{SIDE} b USING ({using}) WHERE {_differs(columns)}"
+    ).fetchone()[0]
+    added = conn.execute(
+        f"SELECT COUNT(*) FROM {table}{SIDE} b LEFT JOIN {table} a USING ({using}) WHERE a.{key[-1]} IS NULL"
+    ).fetchone()[0]
+    removed = conn.execute(
+        f"SELECT COUNT(*) FROM {table} a LEFT JOIN {table}{SIDE} b USING ({using}) WHERE b.{key[-1]} IS NULL"
+    ).fetchone()[0]
     return {"changed": changed, "added": added, "removed": removed}
 
 
@@ -89,5 +105,7 @@ def _swap(conn: Any) -> None:
         conn.execute(f"ALTER TABLE {table}{SIDE} RENAME TO {table}")
     conn.execute("DELETE FROM rm_tracking WHERE projection NOT LIKE ?", (f"%{SIDE}",))
     for projection in PROJECTIONS:
-        conn.execute("UPDATE rm_tracking SET projection = ?, version = ? WHERE projection = ?",
-                     (projection.name, projection.version, projection.name + SIDE))
+        conn.execute(
+            "UPDATE rm_tracking SET projection = ?, version = ? WHERE projection = ?",
+            (projection.name, projection.version, projection.name + SIDE),
+        )

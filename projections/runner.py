@@ -50,8 +50,16 @@ def write_transaction(conn: Any) -> Iterator[Any]:
         raise
 
 
-def catch_up(store: Any, conn: Any, *, page: int = PAGE, suffix: str = "", in_transaction: bool = False,
-             drain_queue: bool = True, progress: Callable[[int, int], None] | None = None) -> int:
+def catch_up(
+    store: Any,
+    conn: Any,
+    *,
+    page: int = PAGE,
+    suffix: str = "",
+    in_transaction: bool = False,
+    drain_queue: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Apply every stored event after the tracked position; return how many were read (applied or skipped)."""
     history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
     problems.ensure(conn, suffix)
@@ -115,8 +123,16 @@ def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, c
                 return
 
 
-def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, suffix: str,
-               rows: list | None = None, last: int | None = None, failed: list = ()) -> None:
+def apply_page(
+    conn: Any,
+    history: HistoryProjection,
+    mastery: MasteryProjection,
+    batch: list,
+    suffix: str,
+    rows: list | None = None,
+    last: int | None = None,
+    failed: list = (),
+) -> None:
     """Apply one page to both projections and move their tracking positions (caller holds the transaction).
 
     The page is applied whole inside a SAVEPOINT; if that raises, it is applied again one event per
@@ -136,8 +152,10 @@ def apply_page(conn: Any, history: HistoryProjection, mastery: MasteryProjection
     now = datetime.now(UTC).isoformat()
     position = last if last is not None else batch[-1][0]
     for projection in (history, mastery):
-        conn.execute("INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) "
-                     "VALUES (?, ?, ?, ?)", (projection.name + suffix, projection.version, position, now))
+        conn.execute(
+            "INSERT OR REPLACE INTO rm_tracking (projection, version, position, updated_at) VALUES (?, ?, ?, ?)",
+            (projection.name + suffix, projection.version, position, now),
+        )
 
 
 def _apply(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list) -> None:

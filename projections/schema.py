@@ -35,20 +35,51 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     after the swap renames it, and a later rebuild tags its own afresh.
     """
     _table(db, "rm_meta", {"key": str, "value": str}, pk="key")
-    _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str},
-           pk="projection")
-    entity_cols = {"position": int, "root": str, "kind": str, "key": str, "fold_key": str, "event_time": str,
-                   "recorded_at": str, "event_name": str, "course": str, "outcome": str, "user_uuid": str,
-                   "state": str}
+    _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str}, pk="projection")
+    entity_cols = {
+        "position": int,
+        "root": str,
+        "kind": str,
+        "key": str,
+        "fold_key": str,
+        "event_time": str,
+        "recorded_at": str,
+        "event_name": str,
+        "course": str,
+        "outcome": str,
+        "user_uuid": str,
+        "state": str,
+    }
     _table(db, f"entity_versions{suffix}", entity_cols, pk="position")
-    _table(db, f"entity_current{suffix}", {"root": str, "kind": str, "key": str, "fold_key": str, "position": int,
-                                           "course": str, "outcome": str, "user_uuid": str}, pk=("root", "kind", "key"))
-    _table(db, f"course_accounts{suffix}", {"position": int, "root": str, "course": str, "account": str,
-                                            "event_time": str, "recorded_at": str}, pk="position")
+    _table(
+        db,
+        f"entity_current{suffix}",
+        {
+            "root": str,
+            "kind": str,
+            "key": str,
+            "fold_key": str,
+            "position": int,
+            "course": str,
+            "outcome": str,
+            "user_uuid": str,
+        },
+        pk=("root", "kind", "key"),
+    )
+    _table(
+        db,
+        f"course_accounts{suffix}",
+        {"position": int, "root": str, "course": str, "account": str, "event_time": str, "recorded_at": str},
+        pk="position",
+    )
     _table(db, f"roots{suffix}", {"root": str, "local_id": str, "shard": int}, pk="root")
     _table(db, f"mastery{suffix}", MASTERY_COLUMNS, pk=("root", "course", "user_uuid", "outcome"))
-    _table(db, f"mastery_dirty{suffix}", {"root": str, "course": str, "outcome": str, "user_uuid": str},
-           pk=("root", "course", "outcome", "user_uuid"))
+    _table(
+        db,
+        f"mastery_dirty{suffix}",
+        {"root": str, "course": str, "outcome": str, "user_uuid": str},
+        pk=("root", "course", "outcome", "user_uuid"),
+    )
     _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
     _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
     _indexes(db, suffix, index_tag)
@@ -67,10 +98,25 @@ def restamp(conn: sqlite3.Connection, store_id: str) -> None:
 
 
 MASTERY_COLUMNS = {
-    "root": str, "course": str, "user_uuid": str, "outcome": str, "score": float, "count": int,
-    "submitted_at": str, "rating_description": str, "rating_points": float, "rating_color": str,
-    "rating_mastery": int, "mastery": int, "method": str, "method_int": int, "method_source": str,
-    "scale_source": str, "points_possible": float, "mastery_points": float, "mode": str,
+    "root": str,
+    "course": str,
+    "user_uuid": str,
+    "outcome": str,
+    "score": float,
+    "count": int,
+    "submitted_at": str,
+    "rating_description": str,
+    "rating_points": float,
+    "rating_color": str,
+    "rating_mastery": int,
+    "mastery": int,
+    "method": str,
+    "method_int": int,
+    "method_source": str,
+    "scale_source": str,
+    "points_possible": float,
+    "mastery_points": float,
+    "mode": str,
 }
 
 

@@ -20,6 +20,7 @@ from domain.ids import local_id
 def package_version() -> str:
     """The installed outcome-mastery version (both entry points report it), or "0+unknown" when not installed."""
     from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("outcome-mastery")
     except PackageNotFoundError:
@@ -71,8 +72,7 @@ class Settings:
 class Session:
     """Opens the store and the read model lazily, and catches the read model up before a query."""
 
-    def __init__(self, store_url: str, read_db: str | None = None, account: str | None = None,
-                 tz: str = "UTC") -> None:
+    def __init__(self, store_url: str, read_db: str | None = None, account: str | None = None, tz: str = "UTC") -> None:
         self.settings = Settings(store_url, read_db, account, tz)
         self._store: Any = None
         self._db: Any = None
@@ -81,6 +81,7 @@ class Session:
     def store(self) -> Any:
         if self._store is None:
             from store.application import StoreError, open_store
+
             try:
                 self._store = open_store(self.settings.store_url)
             except StoreError as error:
@@ -101,6 +102,7 @@ class Session:
         if self._db is None:
             db = self.open_read_model()
             from projections.schema import claim
+
             owner = claim(db.conn, self.store.store_id)
             if owner is not None:
                 db.conn.close()
@@ -108,13 +110,15 @@ class Session:
                     f"read model {self.read_path!r} belongs to another event store (store id {owner}), not to "
                     f"{self.store.safe_url} (store id "
                     f"{self.store.store_id}): give this store its own read model with --read-db FILE, or run "
-                    "`mastery rebuild --adopt` to rebuild this one from this store")
+                    "`mastery rebuild --adopt` to rebuild this one from this store"
+                )
             self._db = db
         return self._db
 
     def open_read_model(self) -> Any:
         """The read-model file as it is, whoever it belongs to (for `rebuild --adopt`)."""
         from projections.schema import connect
+
         try:
             return connect(self.read_path)
         except Exception as error:
@@ -133,10 +137,13 @@ class Session:
     def caught_up(self, progress: Callable[[int, int], None] | None = None) -> Any:
         """The read-model connection after applying every stored event (a no-op when current)."""
         from projections.runner import catch_up, check_versions
+
         stale = check_versions(self.conn)
         if stale:
-            raise StaleReadModel(f"the read model was built by another version of {', '.join(stale)}: "
-                                 "run `mastery rebuild` to rebuild it from the history")
+            raise StaleReadModel(
+                f"the read model was built by another version of {', '.join(stale)}: "
+                "run `mastery rebuild` to rebuild it from the history"
+            )
         catch_up(self.store, self.conn, progress=progress)
         return self.conn
 
@@ -153,8 +160,10 @@ class Session:
             return str(roots[0])
         if not roots:
             raise NotFound("the store holds no events yet: run `mastery ingest FILE` first")
-        raise SeveralAccounts(f"the store holds {len(roots)} root accounts; choose one with --account ROOT "
-                              f"(or MASTERY_ACCOUNT, or ?account= over HTTP); {_some(roots)}")
+        raise SeveralAccounts(
+            f"the store holds {len(roots)} root accounts; choose one with --account ROOT "
+            f"(or MASTERY_ACCOUNT, or ?account= over HTTP); {_some(roots)}"
+        )
 
     def local(self, value: str, conn: Any, root: str) -> str:
         """An id given by the user, reduced like the keys (DESIGN decision 1)."""
@@ -194,8 +203,7 @@ def parse_moment(text: str | None, tz: str, option: str = "--as-of") -> datetime
             return end.astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
-        raise BadInput(f"{text!r} is not a date or time (e.g. 2019-12-01 or 2019-11-02T00:00:00Z)",
-                       option) from None
+        raise BadInput(f"{text!r} is not a date or time (e.g. 2019-12-01 or 2019-11-02T00:00:00Z)", option) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)

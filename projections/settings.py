@@ -28,8 +28,13 @@ def mastery_diff(before: dict[tuple, dict], after: dict[tuple, dict], limit: int
     added, removed = after.keys() - before.keys(), before.keys() - after.keys()
     examples = []
     for key in sorted(changed)[:limit]:
-        examples.append({**dict(zip(KEY_COLUMNS, key, strict=True)), "before": level_label(before[key]["score"], before[key]["rating_description"]),
-                         "after": level_label(after[key]["score"], after[key]["rating_description"])})
+        examples.append(
+            {
+                **dict(zip(KEY_COLUMNS, key, strict=True)),
+                "before": level_label(before[key]["score"], before[key]["rating_description"]),
+                "after": level_label(after[key]["score"], after[key]["rating_description"]),
+            }
+        )
     return {"changed": len(changed), "added": len(added), "removed": len(removed), "examples": examples}
 
 

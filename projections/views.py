@@ -39,12 +39,14 @@ class View:
             rows = self.conn.execute(
                 f"SELECT v.state FROM entity_current{self.suffix} c JOIN entity_versions{self.suffix} v "
                 f"ON v.position = c.position WHERE c.root = ? AND c.kind = ?{cond}",
-                (self.root, kind, *match.values())).fetchall()
+                (self.root, kind, *match.values()),
+            ).fetchall()
             return [_load(kind, r[0]) for r in rows]
         cut, cut_params = self._cut()
         rows = self.conn.execute(
             f"SELECT key, fold_key, state FROM entity_versions{self.suffix} v WHERE root = ? AND kind = ?{cond}{cut}",
-            (self.root, kind, *match.values(), *cut_params)).fetchall()
+            (self.root, kind, *match.values(), *cut_params),
+        ).fetchall()
         best: dict[str, tuple[str, str]] = {}
         for key, fold_key, state in rows:
             if key not in best or best[key][0] < fold_key:
@@ -55,8 +57,10 @@ class View:
         """Outcomes any result in the course (inside the cut) is for."""
         table, alias = (f"entity_versions{self.suffix}", "v") if self.is_cut else (f"entity_current{self.suffix}", "c")
         cut, params = self._cut() if self.is_cut else ("", ())
-        rows = self.conn.execute(f"SELECT DISTINCT outcome FROM {table} {alias} WHERE root = ? AND kind = 'result' "
-                                 f"AND course = ?{cut}", (self.root, course, *params)).fetchall()
+        rows = self.conn.execute(
+            f"SELECT DISTINCT outcome FROM {table} {alias} WHERE root = ? AND kind = 'result' AND course = ?{cut}",
+            (self.root, course, *params),
+        ).fetchall()
         return {r[0] for r in rows if r[0]}
 
     def cut_sql(self) -> tuple[str, tuple]:
@@ -81,8 +85,10 @@ class View:
         """Whether the cut holds any event of these kinds for this root account."""
         marks = ",".join("?" * len(kinds))
         cut, params = self._cut()
-        row = self.conn.execute(f"SELECT 1 FROM entity_versions{self.suffix} WHERE root = ? AND kind IN ({marks})"
-                                f"{cut} LIMIT 1", (self.root, *kinds, *params)).fetchone()
+        row = self.conn.execute(
+            f"SELECT 1 FROM entity_versions{self.suffix} WHERE root = ? AND kind IN ({marks}){cut} LIMIT 1",
+            (self.root, *kinds, *params),
+        ).fetchone()
         return row is not None
 
     def course_account(self, course: str) -> str | None:
@@ -91,9 +97,11 @@ class View:
         At equal event times the greater account id wins, so arrival order never decides.
         """
         cut, params = self._cut()
-        row = self.conn.execute(f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ?"
-                                f"{cut} ORDER BY event_time DESC, account DESC LIMIT 1",
-                                (self.root, course, *params)).fetchone()
+        row = self.conn.execute(
+            f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ?"
+            f"{cut} ORDER BY event_time DESC, account DESC LIMIT 1",
+            (self.root, course, *params),
+        ).fetchone()
         return row[0] if row else None
 
     def root_local_id(self) -> str | None:

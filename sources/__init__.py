@@ -35,5 +35,15 @@ The package imports nothing else from the project: it knows JSON and files, not 
 from sources.files import MAX_FILE_BYTES, MAX_ITEM_CHARS, iter_items, iter_paths, read_sources
 from sources.items import PREFIX_BYTES, STDIN, STDIN_SOURCE, RawItem, SourceError
 
-__all__ = ["RawItem", "SourceError", "STDIN", "STDIN_SOURCE", "MAX_ITEM_CHARS", "MAX_FILE_BYTES",
-           "PREFIX_BYTES", "iter_paths", "iter_items", "read_sources"]
+__all__ = [
+    "RawItem",
+    "SourceError",
+    "STDIN",
+    "STDIN_SOURCE",
+    "MAX_ITEM_CHARS",
+    "MAX_FILE_BYTES",
+    "PREFIX_BYTES",
+    "iter_paths",
+    "iter_items",
+    "read_sources",
+]

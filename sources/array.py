@@ -9,8 +9,18 @@ import json
 from collections.abc import Generator, Iterator
 from typing import BinaryIO
 
-from sources.items import (_CHUNK, _ESCAPED_BYTE, _WS, RawItem, _continued, _Decoder, _failure, _item,
-                           _skip_ws, _without_blank_tail)
+from sources.items import (
+    _CHUNK,
+    _ESCAPED_BYTE,
+    _WS,
+    RawItem,
+    _continued,
+    _Decoder,
+    _failure,
+    _item,
+    _skip_ws,
+    _without_blank_tail,
+)
 
 
 class _Array:
@@ -99,7 +109,7 @@ class _Array:
 
     def _value(self, end: int, value: object) -> RawItem:
         line = self._where(self.pos)[0]
-        text = self.buf[self.pos:end]
+        text = self.buf[self.pos : end]
         return _item(self.source, line, text, value, self.decoder.rejection(line), self.tainted)
 
     def _bad(self, at: int, why: str) -> Iterator[RawItem]:
@@ -130,7 +140,7 @@ class _Array:
                 yield piece
                 line, reason = line + piece.text.count("\n"), _continued(reason)
             if end != -1 or self.eof:
-                text = self.buf[self.pos:stop]
+                text = self.buf[self.pos : stop]
                 text = _without_blank_tail(text) if end == -1 else text.rstrip("\r")
                 yield self._error(stop, line, reason, text)
                 return
@@ -139,20 +149,21 @@ class _Array:
             at = self.pos + offset
 
     def _error(self, end: int, line: int, reason: str, text: str | None = None) -> RawItem:
-        text = self.buf[self.pos:end] if text is None else text
+        text = self.buf[self.pos : end] if text is None else text
         self.pos = end
         return _item(self.source, line, text, None, reason, self.tainted)
 
     def _unclosed(self) -> RawItem:
         line = self._where(self.pos)[0]
-        return RawItem(self.source, line, self.buf[self.pos:].strip(_WS), None,
-                       "array not closed: the input ended before its ']'")
+        return RawItem(
+            self.source, line, self.buf[self.pos :].strip(_WS), None, "array not closed: the input ended before its ']'"
+        )
 
     def _rest(self) -> tuple[bytes, int]:
         """The input read after the array (given back exactly, bad bytes too) and its line number."""
         line = self._where(self.pos)[0]
         pending = self.utf8.getstate()[0]  # bytes of a character cut by the chunk boundary
-        return self.buf[self.pos:].encode("utf-8", "surrogateescape") + pending, line
+        return self.buf[self.pos :].encode("utf-8", "surrogateescape") + pending, line
 
     def _fill(self) -> bool:
         """Read more input, forgetting buf before pos. False if the input was already exhausted."""

@@ -28,12 +28,13 @@ MAX_ITEM_CHARS = 4 << 20
 # bomb or /dev/zero stops there, with an error item saying so, and the next input is read.
 MAX_FILE_BYTES = 2 << 30
 
-_BUFFER = 1 << 16        # read buffer of each input (larger measured no faster)
+_BUFFER = 1 << 16  # read buffer of each input (larger measured no faster)
 _BOM = b"\xef\xbb\xbf"
 _GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 
 
 # --- paths ------------------------------------------------------------------------------------
+
 
 def iter_paths(paths: Sequence[str]) -> Iterator[str]:
     """The files to read: each path as given, folders expanded; "-" (stdin) passed through."""
@@ -50,6 +51,7 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
 
 def _files_under(folder: str) -> list[str]:
     """Every non-hidden file below folder, sorted by path (component by component)."""
+
     def fail(error: OSError) -> None:  # os.walk would otherwise skip an unreadable folder silently
         raise SourceError(f"{error.filename}: cannot list folder: {error.strerror}") from error
 
@@ -60,8 +62,13 @@ def _files_under(folder: str) -> list[str]:
     return sorted(found, key=lambda path: os.path.relpath(path, folder).split(os.sep))
 
 
-def read_sources(paths: Sequence[str], stdin: BinaryIO | None = None, *, max_item_bytes: int | None = None,
-                 max_file_bytes: int | None = None) -> Iterator[RawItem]:
+def read_sources(
+    paths: Sequence[str],
+    stdin: BinaryIO | None = None,
+    *,
+    max_item_bytes: int | None = None,
+    max_file_bytes: int | None = None,
+) -> Iterator[RawItem]:
     """Items of every input in order; "-" reads stdin (or the stream given). A file found in a
     folder that is not a regular file (a FIFO, a device, a socket) is not read, which could block
     forever: it becomes an error item saying so. One named explicitly is read as a stream."""
@@ -96,6 +103,7 @@ def _irregular(path: str) -> str | None:
 
 # --- opening ----------------------------------------------------------------------------------
 
+
 class _Reader(io.RawIOBase):
     """Raw-I/O face for any binary stream, so io.BufferedReader can give it fast lines and peek.
     For compressed data it turns a broken stream into the end of the input, keeping the error
@@ -124,7 +132,7 @@ class _Reader(io.RawIOBase):
         except self.catch as error:
             self.error = f"{type(error).__name__}: {error}"
             return 0
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         self.total += len(data)
         return len(data)
 
@@ -149,8 +157,9 @@ def _opened(path: str, stream: BinaryIO | None, limit: int) -> Iterator[tuple[Bi
         yield io.BufferedReader(guard, _BUFFER), guard
 
 
-def iter_items(path: str, stream: BinaryIO | None = None, *, max_item_bytes: int | None = None,
-               max_file_bytes: int | None = None) -> Iterator[RawItem]:
+def iter_items(
+    path: str, stream: BinaryIO | None = None, *, max_item_bytes: int | None = None, max_file_bytes: int | None = None
+) -> Iterator[RawItem]:
     """Items of one input (a file path, or "-" / any name with the stream given for stdin).
     Linear in the input's size; an item over max_item_bytes and input past max_file_bytes
     (decompressed) become error items (defaults: MAX_ITEM_CHARS, MAX_FILE_BYTES)."""
@@ -165,15 +174,20 @@ def iter_items(path: str, stream: BinaryIO | None = None, *, max_item_bytes: int
     if guard.error and guard.limit is not None and guard.total >= guard.limit:
         yield RawItem(source, last_line, "", None, f"{guard.error} (line {last_line}); the rest is not read")
     elif guard.error:
-        yield RawItem(source, last_line, "", None,
-                      f"compressed data broken after line {last_line} (the rest is lost): {guard.error}")
+        yield RawItem(
+            source,
+            last_line,
+            "",
+            None,
+            f"compressed data broken after line {last_line} (the rest is lost): {guard.error}",
+        )
 
 
 def _read_stream(source: str, data: BinaryIO, cap: int) -> Generator[RawItem, None, int]:
     """Items of one decompressed input; returns the number of the last line read."""
     line, head = 1, data.readline(_CHUNK)
     if head.startswith(_BOM):
-        head = head[len(_BOM):]
+        head = head[len(_BOM) :]
     while True:
         head, line = _skip_blank(data, head, line)
         if not head.startswith(b"["):
@@ -192,4 +206,3 @@ def _skip_blank(data: BinaryIO, head: bytes, line: int) -> tuple[bytes, int]:
         head = data.readline(_CHUNK)
         if not head:
             return b"", line
-

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
-PREFIX_BYTES = 4096      # how much of an oversized item is kept
-_CHUNK = 1 << 16         # bytes an array is read by; also the longest line looked at to pick the mode
+PREFIX_BYTES = 4096  # how much of an oversized item is kept
+_CHUNK = 1 << 16  # bytes an array is read by; also the longest line looked at to pick the mode
 _WS = " \t\r\n"
 _BYTES_WS = b" \t\r\n"
 _NON_WS = re.compile(r"[^ \t\r\n]")
@@ -29,24 +29,27 @@ class SourceError(Exception):
 class RawItem:
     """One item read: a parsed JSON value, or a stretch of input that is not one (error set)."""
 
-    source: str           # file path as given, or "<stdin>"
-    line: int             # 1-based line where the item starts
-    text: str             # the item's exact raw text (for an error item: the bad stretch)
+    source: str  # file path as given, or "<stdin>"
+    line: int  # 1-based line where the item starts
+    text: str  # the item's exact raw text (for an error item: the bad stretch)
     value: object | None  # the parsed JSON value; None when error is set
-    error: str | None     # None if parsed; else why not, for a person to act on
+    error: str | None  # None if parsed; else why not, for a person to act on
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-
 def _oversized_item(source: str, line: int, prefix: bytes, size: int, cap: int, what: str) -> RawItem:
     """An error item for an item over the cap: its first PREFIX_BYTES, made printable, and its size."""
     text = prefix[:PREFIX_BYTES].decode("utf-8", "backslashreplace").rstrip("\r\n")
-    return RawItem(source, line, text, None,
-                   f"{what} of {size} bytes is over the {cap}-byte limit (only its first {len(prefix[:PREFIX_BYTES])} bytes kept)")
-
+    return RawItem(
+        source,
+        line,
+        text,
+        None,
+        f"{what} of {size} bytes is over the {cap}-byte limit (only its first {len(prefix[:PREFIX_BYTES])} bytes kept)",
+    )
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -112,4 +115,3 @@ def _failure(error: Exception, pos: int) -> tuple[int, str]:
     if isinstance(error, RecursionError):
         return pos, "nested too deeply"
     return pos, str(error)
-

@@ -12,8 +12,19 @@ from typing import BinaryIO
 
 import orjson
 
-from sources.items import (_BYTES_WS, _CHUNK, _VALUE_START, PREFIX_BYTES, RawItem, _Decoder, _failure,
-                           _item, _oversized_item, _skip_ws, _without_blank_tail)
+from sources.items import (
+    _BYTES_WS,
+    _CHUNK,
+    _VALUE_START,
+    PREFIX_BYTES,
+    RawItem,
+    _Decoder,
+    _failure,
+    _item,
+    _oversized_item,
+    _skip_ws,
+    _without_blank_tail,
+)
 
 
 class _Oversized:
@@ -52,7 +63,6 @@ def _bounded(raw: bytes, data: BinaryIO, cap: int) -> bytes | _Oversized:
         raw = data.readline(_CHUNK)
         size += len(raw)
     return _Oversized(prefix, size)
-
 
 
 def _iter_sequence(source: str, base: Iterator[bytes], line: int, cap: int) -> Generator[RawItem, None, int]:
@@ -142,8 +152,7 @@ class _Spread:
         self.source, self.cap = source, cap
         self.decoder = _Decoder()
 
-    def read(self, raw: bytes, n: int,
-             lines: Iterator[bytes]) -> Generator[RawItem, None, tuple[list[bytes], int]]:
+    def read(self, raw: bytes, n: int, lines: Iterator[bytes]) -> Generator[RawItem, None, tuple[list[bytes], int]]:
         """Items from line n (`raw`, refused by orjson) on, reading more lines while a value is open.
         Returns the lines read but not used, and the number of the line before them."""
         if isinstance(raw, _Oversized):
@@ -208,9 +217,8 @@ class _Spread:
             reason = f"incomplete JSON value starting at line {line}: {final}"
         else:
             after, stop = held.index(at) + 1, text.find("\n", at)
-            stretch = text[pos:stop if stop != -1 else len(text)]
+            stretch = text[pos : stop if stop != -1 else len(text)]
             err_line, err_col = held.where(at)
             reason = f"invalid JSON at line {err_line}, column {err_col}: {why}"
         yield _item(self.source, line, stretch.rstrip("\r\n"), None, reason, held.tainted)
         return after
-

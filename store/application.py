@@ -54,8 +54,9 @@ class EventStore(Application):
 
     name = "mastery"
 
-    def __init__(self, url: str, *, lock_timeout: int = 30, chain_key: bytes | None = None,
-                 state_home: str | None = None) -> None:
+    def __init__(
+        self, url: str, *, lock_timeout: int = 30, chain_key: bytes | None = None, state_home: str | None = None
+    ) -> None:
         self.url = url
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
         super().__init__(env=_env_for(url, lock_timeout))
@@ -81,8 +82,13 @@ class EventStore(Application):
         return EventMapper()
 
     # -- writing -----------------------------------------------------------------------------------
-    def append(self, events: Sequence[Parsed], bad: Sequence[BadItem] = (),
-               sources: Sequence[str | None] | None = None, recorded_at: datetime | None = None) -> AppendResult:
+    def append(
+        self,
+        events: Sequence[Parsed],
+        bad: Sequence[BadItem] = (),
+        sources: Sequence[str | None] | None = None,
+        recorded_at: datetime | None = None,
+    ) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
         result = self.recorder.append_batch(events, bad, when, sources)  # type: ignore[attr-defined]
@@ -96,14 +102,18 @@ class EventStore(Application):
             head = self.last_link()
             old = read_witness(self.witness)
             if old is not None and (old.store_id != self.store_id or self.link_at(old.position) != old.hash):
-                self._warn(f"head witness {str(self.witness)!r} disagrees with this store, so it was not moved: "
-                           "run `mastery verify`; if the store was re-created on purpose, delete that file")
+                self._warn(
+                    f"head witness {str(self.witness)!r} disagrees with this store, so it was not moved: "
+                    "run `mastery verify`; if the store was re-created on purpose, delete that file"
+                )
             elif head is not None and (old is None or old.position < head.position):
                 write_witness(self.witness, head)
         except (OSError, WitnessError) as error:
-            self._warn(f"the events are stored, but the head witness {str(self.witness)!r} could not be "
-                       f"written ({error}); until it is, `verify` cannot see a cut tail: make its folder "
-                       "writable (or set XDG_STATE_HOME for a PostgreSQL store) and ingest again")
+            self._warn(
+                f"the events are stored, but the head witness {str(self.witness)!r} could not be "
+                f"written ({error}); until it is, `verify` cannot see a cut tail: make its folder "
+                "writable (or set XDG_STATE_HOME for a PostgreSQL store) and ingest again"
+            )
 
     def _warn(self, message: str) -> None:
         if not self._witness_warned:  # once per process, not once per batch
@@ -115,8 +125,9 @@ class EventStore(Application):
         """One entity's readable events in arrival order (`read_stream` also gives the unreadable records)."""
         return [event for _, event in self.read_stream(root_account, kind, key)[0]]
 
-    def fold(self, root_account: str, kind: str, key: str, projector: ProjectorFunc,
-             excluded: Collection[int] = ()) -> Any:
+    def fold(
+        self, root_account: str, kind: str, key: str, projector: ProjectorFunc, excluded: Collection[int] = ()
+    ) -> Any:
         """An entity's state from its readable events through our fold-ordering projector (None: no events).
 
         Like the projections (DESIGN decision 10), a record that cannot be mapped and an event at an
@@ -135,8 +146,9 @@ class EventStore(Application):
             try:
                 events.append((int(r["position"]), self.mapper.to_domain_event(stored)))
             except Exception as error:
-                unreadable.append(Unreadable(int(r["position"]), stored.topic, sid, stored.originator_version,
-                                             stored.state, error))
+                unreadable.append(
+                    Unreadable(int(r["position"]), stored.topic, sid, stored.originator_version, stored.state, error)
+                )
         return events, unreadable
 
     def read(self, after: int = 0, limit: int = 1000, stop: int | None = None) -> tuple[list, list[Unreadable]]:
@@ -148,17 +160,21 @@ class EventStore(Application):
             try:
                 events.append((n.id, self.mapper.to_domain_event(n)))
             except Exception as error:
-                unreadable.append(Unreadable(n.id, n.topic, n.originator_id, n.originator_version,
-                                             bytes(n.state), error))
+                unreadable.append(
+                    Unreadable(n.id, n.topic, n.originator_id, n.originator_version, bytes(n.state), error)
+                )
         return events, unreadable
 
-    def notifications(self, after: int = 0, limit: int = 1000, stop: int | None = None) -> list[tuple[int, CanvasEvent]]:
+    def notifications(
+        self, after: int = 0, limit: int = 1000, stop: int | None = None
+    ) -> list[tuple[int, CanvasEvent]]:
         """Stored events after a position, in arrival order, as (position, event); unreadable records are
         left out (`read` gives them)."""
         return self.read(after, limit, stop)[0]
 
-    def iter_all(self, after: int = 0, page: int = 1000, *,
-                 unreadable: bool = False) -> Iterator[tuple[int, CanvasEvent | Unreadable]]:
+    def iter_all(
+        self, after: int = 0, page: int = 1000, *, unreadable: bool = False
+    ) -> Iterator[tuple[int, CanvasEvent | Unreadable]]:
         """Every stored record after a position, in arrival order, as (position, event); a record that
         cannot be mapped is skipped, or given as (position, Unreadable) when `unreadable` is set."""
         while True:
@@ -194,14 +210,29 @@ class EventStore(Application):
             return checked, last + 1, damaged
         for source, expected in expected_heads:
             if expected.store_id is not None and expected.store_id != self.store_id:
-                return checked, 1, (f"{source} belongs to store {expected.store_id}, this is store {self.store_id}: "
-                                    "the store was replaced or re-created (if on purpose, delete the witness)")
+                return (
+                    checked,
+                    1,
+                    (
+                        f"{source} belongs to store {expected.store_id}, this is store {self.store_id}: "
+                        "the store was replaced or re-created (if on purpose, delete the witness)"
+                    ),
+                )
             if expected.position > last:
-                return checked, last + 1, (f"the history ends at position {last} but {source} says "
-                                           f"{expected.position}: the events after {last} were removed")
+                return (
+                    checked,
+                    last + 1,
+                    (
+                        f"the history ends at position {last} but {source} says "
+                        f"{expected.position}: the events after {last} were removed"
+                    ),
+                )
             if self.link_at(expected.position) != expected.hash:
-                return checked, expected.position, (f"the link at position {expected.position} differs from "
-                                                    f"{source}: the history was rewritten")
+                return (
+                    checked,
+                    expected.position,
+                    (f"the link at position {expected.position} differs from {source}: the history was rewritten"),
+                )
         return checked, None, None
 
     def witness_status(self) -> str:
@@ -232,8 +263,15 @@ class EventStore(Application):
                 prev = chain_hash(prev, position, oid, version, topic, raw, self.chain_key)
                 if prev != link:
                     if position > last + 1 and self.link_at(last + 1) is None:
-                        return checked, last, last + 1, (f"position {last + 1} is missing (removed with its link), "
-                                                         f"or the event at {position} was changed")
+                        return (
+                            checked,
+                            last,
+                            last + 1,
+                            (
+                                f"position {last + 1} is missing (removed with its link), "
+                                f"or the event at {position} was changed"
+                            ),
+                        )
                     return checked, last, position, "the event or its link was changed"
                 checked += 1
                 last = position
@@ -259,11 +297,16 @@ def _env_for(url: str, lock_timeout: int) -> dict[str, str]:
         return common | {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "APPLICATION_RECORDER_TOPIC": "store.persistence:PostgresEventRecorder",
-            "POSTGRES_DBNAME": unquote(u.path.strip("/")), "POSTGRES_HOST": u.hostname,
-            "POSTGRES_PORT": str(u.port or 5432), "POSTGRES_USER": unquote(u.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(u.password or ""), "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
-            "POSTGRES_LOCK_TIMEOUT": str(lock_timeout), "POSTGRES_CONNECT_TIMEOUT": "5",
-            "POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_DBNAME": unquote(u.path.strip("/")),
+            "POSTGRES_HOST": u.hostname,
+            "POSTGRES_PORT": str(u.port or 5432),
+            "POSTGRES_USER": unquote(u.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(u.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "4",
         }
     path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
     if path.parent and not path.parent.exists():
@@ -271,11 +314,14 @@ def _env_for(url: str, lock_timeout: int) -> dict[str, str]:
     return common | {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "store.persistence:SQLiteEventRecorder",
-        "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
     }
 
 
-def open_store(url: str, *, lock_timeout: int = 30, chain_key: Any = FROM_ENV, state_home: Any = FROM_ENV) -> EventStore:
+def open_store(
+    url: str, *, lock_timeout: int = 30, chain_key: Any = FROM_ENV, state_home: Any = FROM_ENV
+) -> EventStore:
     """Open (creating when needed) the event store at a path or postgresql:// URL.
 
     chain_key (bytes or str; default MASTERY_CHAIN_KEY) keys the hash chain; state_home (default

@@ -38,8 +38,13 @@ class Counts:
     quarantine_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"read": self.read, "appended": self.appended, "duplicates": self.duplicates,
-                "quarantined": self.quarantined, "ignored": self.ignored}
+        return {
+            "read": self.read,
+            "appended": self.appended,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "ignored": self.ignored,
+        }
 
     def balanced(self) -> bool:
         return self.read == self.appended + self.duplicates + self.quarantined + self.ignored
@@ -138,8 +143,13 @@ def flush(store: EventStore, batch: Batch, counts: Counts) -> None:
     counts.quarantine_ids.extend(result.quarantined)
 
 
-def ingest(store: EventStore, items: Iterable[Any], *, batch_size: int = BATCH,
-           on_batch: Callable[[Counts], None] | None = None) -> Counts:
+def ingest(
+    store: EventStore,
+    items: Iterable[Any],
+    *,
+    batch_size: int = BATCH,
+    on_batch: Callable[[Counts], None] | None = None,
+) -> Counts:
     """Read every item, append in batches, return the accounting."""
     counts, batch = Counts(), Batch()
     for item in items:

@@ -66,8 +66,9 @@ class AppendResult:
     quarantined: list[int] = field(default_factory=list)
 
 
-def chain_hash(prev: str, position: int, stream: str, version: int, topic: str, state: bytes,
-               key: bytes | None = None) -> str:
+def chain_hash(
+    prev: str, position: int, stream: str, version: int, topic: str, state: bytes, key: bytes | None = None
+) -> str:
     """The tamper-evident link: this event's identity and state, chained to the previous link.
 
     With a key the link is an HMAC: someone who edits the database without the key cannot recompute it."""
@@ -85,8 +86,12 @@ class EventMapper(Mapper):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
-        return StoredEvent(domain_event.originator_id, domain_event.originator_version,
-                           get_topic(type(domain_event)), orjson.dumps(state))
+        return StoredEvent(
+            domain_event.originator_id,
+            domain_event.originator_version,
+            get_topic(type(domain_event)),
+            orjson.dumps(state),
+        )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # The state was validated and written by us: construct without a second validation (hot path).
@@ -110,8 +115,13 @@ class ChainedBatchMixin(RecorderStatements):
     def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
         raise NotImplementedError
 
-    def append_batch(self, events: Sequence[Parsed], bad: Sequence[BadItem], recorded_at: datetime,
-                     sources: Sequence[str | None] | None = None) -> AppendResult:
+    def append_batch(
+        self,
+        events: Sequence[Parsed],
+        bad: Sequence[BadItem],
+        recorded_at: datetime,
+        sources: Sequence[str | None] | None = None,
+    ) -> AppendResult:
         """Append one batch atomically; duplicates (stored or repeated) are counted, not stored."""
         result = AppendResult()
         with self._write() as c:
@@ -121,8 +131,9 @@ class ChainedBatchMixin(RecorderStatements):
             self._quarantine(c, bad, recorded_at, result)
         return result
 
-    def _new_events(self, c: Any, events: Sequence[Parsed], sources: Sequence[str | None],
-                    result: AppendResult) -> list[tuple[Parsed, str | None]]:
+    def _new_events(
+        self, c: Any, events: Sequence[Parsed], sources: Sequence[str | None], result: AppendResult
+    ) -> list[tuple[Parsed, str | None]]:
         known = self._existing(c, "event_hashes", "hash", {e.content_hash for e in events})
         fresh = []
         for event, source in zip(events, sources, strict=True):
@@ -137,14 +148,15 @@ class ChainedBatchMixin(RecorderStatements):
         found: set[str] = set()
         ordered = sorted(values)
         for i in range(0, len(ordered), CHUNK):
-            part = ordered[i:i + CHUNK]
+            part = ordered[i : i + CHUNK]
             marks = ",".join([self.ph] * len(part))
             c.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", part)
             found.update(row[column] for row in c.fetchall())
         return found
 
-    def _insert_fresh(self, c: Any, fresh: list[tuple[Parsed, str | None]], recorded_at: datetime,
-                      result: AppendResult) -> None:
+    def _insert_fresh(
+        self, c: Any, fresh: list[tuple[Parsed, str | None]], recorded_at: datetime, result: AppendResult
+    ) -> None:
         versions = self._next_versions(c, {e.stream_id for e, _ in fresh})
         stored = []
         for event, source in fresh:
@@ -154,18 +166,23 @@ class ChainedBatchMixin(RecorderStatements):
             stored.append(StoredEvent(event.stream_id, version, event.topic, state))
         positions = self._insert_library_rows(c, stored)
         self._chain(c, positions, stored)
-        c.executemany(f"INSERT INTO event_hashes (hash, position) VALUES ({self.ph}, {self.ph})",
-                      [(e.content_hash, p) for (e, _), p in zip(fresh, positions, strict=True)])
+        c.executemany(
+            f"INSERT INTO event_hashes (hash, position) VALUES ({self.ph}, {self.ph})",
+            [(e.content_hash, p) for (e, _), p in zip(fresh, positions, strict=True)],
+        )
         result.appended.extend(zip(positions, (e for e, _ in fresh), strict=True))
 
     def _next_versions(self, c: Any, streams: set[UUID]) -> dict[UUID, int]:
         versions = dict.fromkeys(streams, 1)
         ordered = sorted(streams)
         for i in range(0, len(ordered), CHUNK):
-            part = [self._stream_param(s) for s in ordered[i:i + CHUNK]]
+            part = [self._stream_param(s) for s in ordered[i : i + CHUNK]]
             marks = ",".join([self.ph] * len(part))
-            c.execute(f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "
-                      f"WHERE originator_id IN ({marks}) GROUP BY originator_id", part)
+            c.execute(
+                f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                part,
+            )
             for row in c.fetchall():
                 oid = row["originator_id"]
                 versions[oid if isinstance(oid, UUID) else UUID(oid)] = row["v"] + 1
@@ -178,8 +195,9 @@ class ChainedBatchMixin(RecorderStatements):
         prev = row["hash"] if row else GENESIS
         links = []
         for position, s in sorted(zip(positions, stored, strict=True), key=lambda p: p[0]):
-            prev = chain_hash(prev, position, s.originator_id.hex, s.originator_version, s.topic, s.state,
-                              self.chain_key)
+            prev = chain_hash(
+                prev, position, s.originator_id.hex, s.originator_version, s.topic, s.state, self.chain_key
+            )
             links.append((position, prev))
         c.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({self.ph}, {self.ph})", links)
 
@@ -195,10 +213,14 @@ class ChainedBatchMixin(RecorderStatements):
         if stored is None and self.chain_key:
             c.execute("SELECT 1 FROM event_chain LIMIT 1")
             if c.fetchone() is not None:
-                raise ChainKeyError("MASTERY_CHAIN_KEY is set but this store's history is not keyed (a chain "
-                                    "cannot be keyed afterwards): unset MASTERY_CHAIN_KEY for this store")
-            c.execute(f"INSERT INTO store_meta (key, value) VALUES ({self.ph}, {self.ph})",
-                      ("chain_key_check", key_check(self.chain_key)))
+                raise ChainKeyError(
+                    "MASTERY_CHAIN_KEY is set but this store's history is not keyed (a chain "
+                    "cannot be keyed afterwards): unset MASTERY_CHAIN_KEY for this store"
+                )
+            c.execute(
+                f"INSERT INTO store_meta (key, value) VALUES ({self.ph}, {self.ph})",
+                ("chain_key_check", key_check(self.chain_key)),
+            )
         elif stored is not None and not self.chain_key:
             raise ChainKeyError("this store's hash chain is keyed: set MASTERY_CHAIN_KEY to its key")
         elif stored is not None and self.chain_key and not hmac.compare_digest(stored, key_check(self.chain_key)):
@@ -226,9 +248,11 @@ class ChainedBatchMixin(RecorderStatements):
                 continue
             known.add(item.raw_hash)
             marks = ", ".join([self.ph] * 6)
-            c.execute("INSERT INTO quarantine (raw_hash, raw_text, source, line, reason, received_at) "
-                      f"VALUES ({marks})" + self._returning_id(),
-                      (item.raw_hash, item.raw_text, item.source, item.line, item.reason, recorded_at.isoformat()))
+            c.execute(
+                "INSERT INTO quarantine (raw_hash, raw_text, source, line, reason, received_at) "
+                f"VALUES ({marks})" + self._returning_id(),
+                (item.raw_hash, item.raw_text, item.source, item.line, item.reason, recorded_at.isoformat()),
+            )
             result.quarantined.append(self._inserted_id(c))
 
     def _returning_id(self) -> str:
@@ -251,7 +275,8 @@ SQLITE_EXTRA = [
 ] + [
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'refused: the event history is immutable ({table})'); END"
-    for table in ("stored_events", "event_chain", "event_hashes", "store_meta") for op in ("UPDATE", "DELETE")
+    for table in ("stored_events", "event_chain", "event_hashes", "store_meta")
+    for op in ("UPDATE", "DELETE")
 ]
 
 
@@ -310,10 +335,14 @@ def _pg_extra(schema: str, events_table: str) -> list[str]:
         "RAISE EXCEPTION 'refused: the event history is immutable (% on %)', TG_OP, TG_TABLE_NAME; END $$",
     ]
     for table in (events_table, "event_chain", "event_hashes", "store_meta"):
-        stmts.append(f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {s}.{table} "
-                     f"FOR EACH ROW EXECUTE FUNCTION {refuse}()")
-        stmts.append(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {s}.{table} "
-                     f"FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()")
+        stmts.append(
+            f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {s}.{table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {refuse}()"
+        )
+        stmts.append(
+            f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {s}.{table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()"
+        )
     return stmts
 
 

@@ -7,8 +7,8 @@ with the current reason.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,8 +21,9 @@ def _row(row: Any) -> dict[str, Any]:
     return dict(row)
 
 
-def list_items(store: EventStore, status: str | None = "open", limit: int | None = None,
-               offset: int = 0) -> list[dict[str, Any]]:
+def list_items(
+    store: EventStore, status: str | None = "open", limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
     """Quarantined items (open ones by default), oldest first: all of them, or limit from offset."""
     return [_row(r) for r in store.recorder.select_quarantine(status, limit, offset)]
 

@@ -39,17 +39,20 @@ class RecorderStatements:
 
     def stream_records(self, stream: UUID) -> list[Any]:
         """One stream's stored records in version order: position, version, topic, state."""
-        return self.run(f"SELECT {self.position} AS position, originator_version AS version, topic, state "
-                        f"FROM {self.events_table_name} WHERE originator_id = {self.ph} ORDER BY originator_version",
-                        (self._stream_param(stream),))
+        return self.run(
+            f"SELECT {self.position} AS position, originator_version AS version, topic, state "
+            f"FROM {self.events_table_name} WHERE originator_id = {self.ph} ORDER BY originator_version",
+            (self._stream_param(stream),),
+        )
 
     def count_positions(self, position: int | None = None) -> int:
         """How many events are stored (or, given a position, whether one is stored there: 0 or 1)."""
         if position is None:
             rows = self.run(f"SELECT COUNT(*) AS n FROM {self.events_table_name}")
         else:
-            rows = self.run(f"SELECT COUNT(*) AS n FROM {self.events_table_name} WHERE {self.position} = {self.ph}",
-                            (position,))
+            rows = self.run(
+                f"SELECT COUNT(*) AS n FROM {self.events_table_name} WHERE {self.position} = {self.ph}", (position,)
+            )
         return int(rows[0]["n"]) if rows else 0
 
     def link_at(self, position: int) -> str | None:
@@ -59,15 +62,19 @@ class RecorderStatements:
     def chain_page(self, after: int, page: int) -> list[tuple]:
         """Up to `page` events after a position with their chain link (None when it has none)."""
         pos = f"e.{self.position}"
-        sql = (f"SELECT {pos} AS position, e.originator_id, e.originator_version, e.topic, e.state, c.hash "
-               f"FROM {self.events_table_name} e LEFT JOIN event_chain c ON c.position = {pos} "
-               f"WHERE {pos} > {self.ph} ORDER BY {pos} LIMIT {self.ph}")
+        sql = (
+            f"SELECT {pos} AS position, e.originator_id, e.originator_version, e.topic, e.state, c.hash "
+            f"FROM {self.events_table_name} e LEFT JOIN event_chain c ON c.position = {pos} "
+            f"WHERE {pos} > {self.ph} ORDER BY {pos} LIMIT {self.ph}"
+        )
         return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in self.run(sql, (after, page))]
 
     def orphan_link(self) -> int | None:
         """The first chain link whose event is gone, if any."""
-        rows = self.run(f"SELECT MIN(position) AS p FROM event_chain WHERE position NOT IN "
-                        f"(SELECT {self.position} FROM {self.events_table_name})")
+        rows = self.run(
+            f"SELECT MIN(position) AS p FROM event_chain WHERE position NOT IN "
+            f"(SELECT {self.position} FROM {self.events_table_name})"
+        )
         value = rows[0]["p"] if rows else None
         return int(value) if value is not None else None
 
@@ -86,8 +93,9 @@ class RecorderStatements:
 
     def open_quarantine_ids(self, after: int, page: int) -> list[int]:
         """Up to `page` open items' ids after an id, in order."""
-        rows = self.run(f"SELECT id FROM quarantine WHERE status = 'open' AND id > {self.ph} ORDER BY id "
-                        f"LIMIT {int(page)}", [after])
+        rows = self.run(
+            f"SELECT id FROM quarantine WHERE status = 'open' AND id > {self.ph} ORDER BY id LIMIT {int(page)}", [after]
+        )
         return [row["id"] for row in rows]
 
     def quarantine_item(self, item_id: int) -> Any | None:
@@ -97,5 +105,8 @@ class RecorderStatements:
 
     def mark_quarantine(self, item_id: int, status: str, resolved_at: str | None, note: str) -> None:
         ph = self.ph
-        self.run(f"UPDATE quarantine SET status = {ph}, resolved_at = {ph}, note = {ph} WHERE id = {ph}",
-                 [status, resolved_at, note, item_id], commit=True)
+        self.run(
+            f"UPDATE quarantine SET status = {ph}, resolved_at = {ph}, note = {ph} WHERE id = {ph}",
+            [status, resolved_at, note, item_id],
+            commit=True,
+        )

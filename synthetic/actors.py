@@ -8,7 +8,6 @@ import uuid
 from synthetic.basics import _between, _event_time, _token
 from synthetic.world import _Course, _Office, _Root
 
-
 _BROWSERS = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0 Safari/537.36",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:142.0) Gecko/20100101 Firefox/142.0",
@@ -34,9 +33,15 @@ _QUIZ_TAG = "Quizzes::SubmissionGrader#update_outcomes"
 
 
 def _event(root: _Root, name: str, t: int, who: dict, body: dict) -> dict:
-    metadata = {"root_account_uuid": root.uuid, "root_account_id": root.gid(1),
-                "root_account_lti_guid": root.lti_guid, **who, "producer": "canvas",
-                "event_name": name, "event_time": _event_time(t)}
+    metadata = {
+        "root_account_uuid": root.uuid,
+        "root_account_id": root.gid(1),
+        "root_account_lti_guid": root.lti_guid,
+        **who,
+        "producer": "canvas",
+        "event_name": name,
+        "event_time": _event_time(t),
+    }
     return {"metadata": metadata, "body": body}
 
 
@@ -49,15 +54,33 @@ def _login(root: _Root, user: int) -> str:
     return f"{kind}{user}@{root.name}.example.org"
 
 
-def _request(rng: random.Random, root: _Root, user: int, route: tuple, context: dict, *,
-             referrer: str | None = None, real_user: int | None = None, api: bool = False) -> dict:
+def _request(
+    rng: random.Random,
+    root: _Root,
+    user: int,
+    route: tuple,
+    context: dict,
+    *,
+    referrer: str | None = None,
+    real_user: int | None = None,
+    api: bool = False,
+) -> dict:
     """Metadata of a web or API request: the user, the request and where it was made."""
-    who = {"user_id": root.gid(user), "user_login": _login(root, user), "user_sis_id": f"U{user:06d}",
-           "user_account_id": root.gid(1), "time_zone": root.tz, **context,
-           "request_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "hostname": root.host,
-           "http_method": route[0], "url": f"https://{root.host}{route[1]}", "referrer": referrer,
-           "client_ip": f"10.{_between(rng, 0, 255)}.{_between(rng, 0, 255)}.{_between(rng, 1, 254)}",
-           "user_agent": rng.choice(_API_AGENTS if api else _BROWSERS)}
+    who = {
+        "user_id": root.gid(user),
+        "user_login": _login(root, user),
+        "user_sis_id": f"U{user:06d}",
+        "user_account_id": root.gid(1),
+        "time_zone": root.tz,
+        **context,
+        "request_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "hostname": root.host,
+        "http_method": route[0],
+        "url": f"https://{root.host}{route[1]}",
+        "referrer": referrer,
+        "client_ip": f"10.{_between(rng, 0, 255)}.{_between(rng, 0, 255)}.{_between(rng, 1, 254)}",
+        "user_agent": rng.choice(_API_AGENTS if api else _BROWSERS),
+    }
     if api:
         who["developer_key_id"] = str(17 * 10**13 + rng.choice((16, 42, 107)))
     else:
@@ -83,15 +106,23 @@ def _acting(rng: random.Random, root: _Root, user: int, route: tuple, context: d
 
 def _route(name: str, body: dict, ctx: str) -> tuple:
     method, template = _ROUTES[name]
-    return method, template.format(ctx=ctx, parent=body.get("parent_outcome_group_id", "root"),
-                                   group=body.get("learning_outcome_group_id"),
-                                   outcome=body.get("learning_outcome_id"))
+    return method, template.format(
+        ctx=ctx,
+        parent=body.get("parent_outcome_group_id", "root"),
+        group=body.get("learning_outcome_group_id"),
+        outcome=body.get("learning_outcome_id"),
+    )
 
 
 def _course_context(c: _Course, role: str = "TeacherEnrollment") -> dict:
     root = c.root
-    return {"context_type": "Course", "context_id": root.gid(c.local_id), "context_account_id": root.gid(c.account),
-            "context_role": role, "context_sis_source_id": f"2025FA.{c.subject.replace(' ', '')}.{c.local_id}"}
+    return {
+        "context_type": "Course",
+        "context_id": root.gid(c.local_id),
+        "context_account_id": root.gid(c.account),
+        "context_role": role,
+        "context_sis_source_id": f"2025FA.{c.subject.replace(' ', '')}.{c.local_id}",
+    }
 
 
 def _who(owner: _Course | _Office, name: str, body: dict) -> dict:

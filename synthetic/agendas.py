@@ -4,17 +4,27 @@ scheduled slotted in, and every owner merged lazily into one timeline."""
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
-from typing import Iterable, Iterator
 
 from synthetic.actors import _event, _job
-from synthetic.basics import _at, _between, _DAY, _HOUR, MAIN_SHARD
-from synthetic.catalog import (_copy, _COURSE_SCALE, _COURSE_SCALE_V2, _group_body, _link_body, _method_body,
-                               _ROOT_SCALE, _ROOT_SCALE_V2, _ROOT_SCALE_V3, _scale_body, _SUB_SCALE)
+from synthetic.basics import _DAY, _HOUR, MAIN_SHARD, _at, _between
+from synthetic.catalog import (
+    _COURSE_SCALE,
+    _COURSE_SCALE_V2,
+    _ROOT_SCALE,
+    _ROOT_SCALE_V2,
+    _ROOT_SCALE_V3,
+    _SUB_SCALE,
+    _copy,
+    _group_body,
+    _link_body,
+    _method_body,
+    _scale_body,
+)
 from synthetic.results import _account_results, _assessment
 from synthetic.steps import _course_setup, _edit_group, _edit_outcome, _relink, _set_link, _setting
 from synthetic.world import _Course, _Office, _Root, _World
-
 
 _SCALE, _METHOD = "outcome_proficiency", "outcome_calculation_method"
 
@@ -61,9 +71,12 @@ def _course_settings(i: int, context: tuple) -> Iterator[tuple]:
 
 def _import_bodies(o: _Office) -> Iterator[tuple[str, dict]]:
     context = ("Account", 1)
-    o.groups = [_group_body(context, 1, None, f"{o.root.name} outcomes"),
-                _group_body(context, 2, 1, "English Language Arts", "ELA"),
-                _group_body(context, 3, 1, "Mathematics", "MATH"), _group_body(context, 4, 1, "Science", "SCI")]
+    o.groups = [
+        _group_body(context, 1, None, f"{o.root.name} outcomes"),
+        _group_body(context, 2, 1, "English Language Arts", "ELA"),
+        _group_body(context, 3, 1, "Mathematics", "MATH"),
+        _group_body(context, 4, 1, "Science", "SCI"),
+    ]
     for group in o.groups:
         yield "learning_outcome_group_created", dict(group)
     for k, outcome in enumerate(o.own):
@@ -106,7 +119,7 @@ def _district_settings(root: _Root) -> Iterator[tuple]:
 def _run(w: _World, owner: _Course | _Office, agenda: Iterable[tuple]) -> Iterator[tuple]:
     """One owner's events in time order, with the regrades it scheduled slotted in."""
     for start, step, arg in sorted(agenda, key=itemgetter(0)):
-        start += _between(owner.rng, 0, _HOUR - 1)          # people do not work on the hour
+        start += _between(owner.rng, 0, _HOUR - 1)  # people do not work on the hour
         for t, event in step(w, owner, max(start, owner.now), arg):
             yield from _release(owner, t)
             owner.now = t

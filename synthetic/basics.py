@@ -12,20 +12,24 @@ import time
 from domain.events import REGISTRY
 from domain.rollup import METHODS
 
-
 # The kept names come from the stored event classes, never from a second list.
 KEPT_EVENT_NAMES = tuple(REGISTRY)
 IGNORED_EVENT_NAMES = (
-    "submission_created", "submission_updated", "grade_change", "rubric_assessed", "asset_accessed", "logged_in",
+    "submission_created",
+    "submission_updated",
+    "grade_change",
+    "rubric_assessed",
+    "asset_accessed",
+    "logged_in",
 )
 CALCULATION_METHODS = tuple(METHODS)
 MAIN_SHARD, OTHER_SHARD = 2107, 2108
-EVENTS_PER_COURSE = 1500      # whole stream (kept, ignored, duplicates) per course
-SETUP_EVENTS = 22             # groups, outcomes, links and edits of one course
-RESULTS_PER_OUTCOME = 30.2    # per aligned outcome of an assessment: ~28 students, 7% regraded or deleted
-QUESTIONS_PER_OUTCOME = 2.5   # quiz questions aligned to one outcome
-OWN_OUTCOMES = 5              # course-level outcomes per course, next to 3 account-level ones
-MAX_DELAY = 3000              # positions a late event may slip
+EVENTS_PER_COURSE = 1500  # whole stream (kept, ignored, duplicates) per course
+SETUP_EVENTS = 22  # groups, outcomes, links and edits of one course
+RESULTS_PER_OUTCOME = 30.2  # per aligned outcome of an assessment: ~28 students, 7% regraded or deleted
+QUESTIONS_PER_OUTCOME = 2.5  # quiz questions aligned to one outcome
+OWN_OUTCOMES = 5  # course-level outcomes per course, next to 3 account-level ones
+MAX_DELAY = 3000  # positions a late event may slip
 
 
 def _at(month: int, day: int, hour: int = 0, minute: int = 0) -> int:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 
 from synthetic.agendas import _timeline
-from synthetic.basics import _between, MAX_DELAY, TERM_END, TERM_START
+from synthetic.basics import MAX_DELAY, TERM_END, TERM_START, _between
 from synthetic.noise import _admin_noise, _noise
 from synthetic.plan import _plan
 from synthetic.world import _World
@@ -33,7 +33,7 @@ def _with_noise(timeline: Iterator[tuple], fraction: float, rng: random.Random) 
 def _padded(stream: Iterator[tuple], w: _World, rng: random.Random) -> Iterator[dict]:
     """The events, then (should the term run short) administrators logging in after it, without end."""
     t = TERM_END
-    for t, _, event in stream:
+    for t, _, event in stream:  # noqa: B007 (t, the last event's time, is read after the loop)
         yield event
     while True:
         t += rng.randint(1000, 60_000)
@@ -45,7 +45,7 @@ def _with_duplicates(events: Iterator[dict], fraction: float, rng: random.Random
     ratio, credit, again, position = fraction / (1 - fraction), 0.0, [], 0
     for seq, event in enumerate(events):
         credit += 2 * ratio * rng.random()
-        while credit >= 1:      # copied now: the consumer may change what it receives
+        while credit >= 1:  # copied now: the consumer may change what it receives
             credit -= 1
             heapq.heappush(again, (position + _between(rng, 1, 500), seq, orjson.dumps(event)))
         yield event
@@ -78,12 +78,25 @@ def _check(events: int, fractions: dict) -> None:
             raise ValueError(f"{name} must be between 0 and {limits[name]}, not {value!r}")
 
 
-def generate(events: int = 10_000, seed: int = 0, *, ignored_fraction: float = 0.15,
-             duplicate_fraction: float = 0.02, late_fraction: float = 0.05,
-             legacy_fraction: float = 0.01) -> Iterator[dict]:
+def generate(
+    events: int = 10_000,
+    seed: int = 0,
+    *,
+    ignored_fraction: float = 0.15,
+    duplicate_fraction: float = 0.02,
+    late_fraction: float = 0.05,
+    legacy_fraction: float = 0.01,
+) -> Iterator[dict]:
     """Exactly `events` Canvas Live Event dicts of one synthetic district term, in arrival order."""
-    _check(events, {"ignored_fraction": ignored_fraction, "duplicate_fraction": duplicate_fraction,
-                    "late_fraction": late_fraction, "legacy_fraction": legacy_fraction})
+    _check(
+        events,
+        {
+            "ignored_fraction": ignored_fraction,
+            "duplicate_fraction": duplicate_fraction,
+            "late_fraction": late_fraction,
+            "legacy_fraction": legacy_fraction,
+        },
+    )
     world = _plan(events, seed, (1 - ignored_fraction) * (1 - duplicate_fraction), legacy_fraction)
     noise = random.Random(f"{seed}:noise")
     stream = _padded(_with_noise(_timeline(world), ignored_fraction, noise), world, noise)

@@ -5,26 +5,53 @@ from __future__ import annotations
 
 import random
 
-from synthetic.basics import (_digest, EVENTS_PER_COURSE, MAIN_SHARD, OTHER_SHARD, QUESTIONS_PER_OUTCOME,
-                              RESULTS_PER_OUTCOME, SETUP_EVENTS, _uuid40)
+from synthetic.basics import (
+    EVENTS_PER_COURSE,
+    MAIN_SHARD,
+    OTHER_SHARD,
+    QUESTIONS_PER_OUTCOME,
+    RESULTS_PER_OUTCOME,
+    SETUP_EVENTS,
+    _digest,
+    _uuid40,
+)
 from synthetic.catalog import _account_outcome
 from synthetic.results import _aligned, _is_quiz
 from synthetic.world import _Course, _Office, _Root, _World
 
-
 _MAIN_NAMES = ("oxana", "lakeview", "riverbend", "cedarvale", "northfield", "pinecrest")
 _OTHER_NAMES = ("summit-charter", "harbor-prep", "mesa-academy")
-_SUBJECTS = ("Algebra I", "Biology", "English 9", "World History", "Chemistry", "Geometry", "Spanish I",
-             "Physics", "Civics", "Art Foundations", "Earth Science", "English 10")
+_SUBJECTS = (
+    "Algebra I",
+    "Biology",
+    "English 9",
+    "World History",
+    "Chemistry",
+    "Geometry",
+    "Spanish I",
+    "Physics",
+    "Civics",
+    "Art Foundations",
+    "Earth Science",
+    "English 10",
+)
 
 
 # (method, int mode, has a rubric_criterion): every method, valid / missing / invalid ints, no criterion.
 _ACCOUNT_SPECS = (
-    ("highest", "invalid", True), ("latest", "none", True), ("average", "none", True),
-    ("decaying_average", "valid", True), ("weighted_average", "valid", True),
-    ("standard_decaying_average", "valid", True), ("n_mastery", "valid", True), ("highest", "none", False),
-    ("decaying_average", "invalid", True), ("decaying_average", "none", True),
-    ("standard_decaying_average", "none", False), ("n_mastery", "none", True), (None, "none", True),
+    ("highest", "invalid", True),
+    ("latest", "none", True),
+    ("average", "none", True),
+    ("decaying_average", "valid", True),
+    ("weighted_average", "valid", True),
+    ("standard_decaying_average", "valid", True),
+    ("n_mastery", "valid", True),
+    ("highest", "none", False),
+    ("decaying_average", "invalid", True),
+    ("decaying_average", "none", True),
+    ("standard_decaying_average", "none", False),
+    ("n_mastery", "none", True),
+    (None, "none", True),
     ("weighted_average", "invalid", True),
 )
 _OTHER_SPECS = (("highest", "invalid", True), ("decaying_average", "valid", True), ("n_mastery", "valid", False))
@@ -38,7 +65,7 @@ def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float) -> 
     main = _make_root(rng, seed, MAIN_SHARD, _MAIN_NAMES, ("America/Denver", -7), max(2, (n - n_other) // 15))
     other = _make_root(rng, seed, OTHER_SHARD, _OTHER_NAMES, ("America/Chicago", -6), 1)
     offices = [_make_office(seed, main, _ACCOUNT_SPECS), _make_office(seed, other, _OTHER_SPECS)]
-    spare = 1.02 + 0.2 / n**0.5       # aim a little past `events`; few courses vary more
+    spare = 1.02 + 0.2 / n**0.5  # aim a little past `events`; few courses vary more
     assessments = _assessments_for(events * spare * kept_share / n - SETUP_EVENTS - 60 / n)
     courses = [_make_course(seed, offices[0], i, n - n_other, assessments) for i in range(n - n_other)]
     courses += [_make_course(seed, offices[1], i, n_other, assessments) for i in range(n_other)]
@@ -57,8 +84,7 @@ def _assessments_for(results: float) -> float:
 
 
 def _make_root(rng: random.Random, seed: int, shard: int, names: tuple, zone: tuple, subs: int) -> _Root:
-    return _Root(_uuid40(seed, "root", shard), shard, rng.choice(names), zone[0], zone[1],
-                 tuple(range(70, 70 + subs)))
+    return _Root(_uuid40(seed, "root", shard), shard, rng.choice(names), zone[0], zone[1], tuple(range(70, 70 + subs)))
 
 
 def _make_office(seed: int, root: _Root, specs: tuple) -> _Office:
@@ -70,11 +96,22 @@ def _make_office(seed: int, root: _Root, specs: tuple) -> _Office:
 def _make_course(seed: int, office: _Office, idx: int, courses: int, assessments: float) -> _Course:
     root = office.root
     rng = random.Random(f"{seed}:{root.shard}:course:{idx}")
-    pool = max(60, courses * 10)                      # each student takes about three courses
+    pool = max(60, courses * 10)  # each student takes about three courses
     seats = tuple(rng.sample(range(pool), min(pool, rng.randint(26, 34))))
     uuids = tuple(_uuid40(seed, root.shard, "user", s) for s in seats)
     abilities = tuple(0.3 + 0.6 * (_digest(u) % 1000) / 1000 for u in uuids)
     shared = rng.sample(office.own, 3)
     count = int(assessments) + (rng.random() < assessments % 1)
-    return _Course(idx, root, rng.choice(root.sub_accounts), 100 + idx // 2, seats, uuids, abilities,
-                   _SUBJECTS[idx % len(_SUBJECTS)], count, shared, rng)
+    return _Course(
+        idx,
+        root,
+        rng.choice(root.sub_accounts),
+        100 + idx // 2,
+        seats,
+        uuids,
+        abilities,
+        _SUBJECTS[idx % len(_SUBJECTS)],
+        count,
+        shared,
+        rng,
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import heapq
 import random
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
-from synthetic.actors import _event, _job, _QUIZ_TAG, _RUBRIC_TAG, _who
-from synthetic.basics import _between, _body_time, _DAY, _HOUR, TERM_END, TERM_START
+from synthetic.actors import _QUIZ_TAG, _RUBRIC_TAG, _event, _job, _who
+from synthetic.basics import _DAY, _HOUR, TERM_END, TERM_START, _between, _body_time
 from synthetic.catalog import _scoring
 from synthetic.world import _Course, _Outcome, _World
 
@@ -17,10 +18,10 @@ class _Assessment(NamedTuple):
     asset_type: str
     asset_id: int
     artifact_type: str
-    tag: str | None                 # the background job that writes its results; None: a web request
+    tag: str | None  # the background job that writes its results; None: a web request
     quiz: bool
-    progress: float                 # 0 at the start of the term, 1 at its end
-    context: tuple                  # result_context type, local id, uuid
+    progress: float  # 0 at the start of the term, 1 at its end
+    context: tuple  # result_context type, local id, uuid
 
 
 def _grade(score: float | None, possible: float, ratio: float, rng: random.Random) -> dict:
@@ -36,28 +37,48 @@ def _grade(score: float | None, possible: float, ratio: float, rng: random.Rando
 def _result_body(c: _Course, t: int, s: int, o: _Outcome, a: _Assessment, artifact: str, grade: dict) -> dict:
     rng = c.rng
     stamp = _body_time(t, c.root.offset(t) if rng.random() < 0.03 else 0)
-    body = {"id": str(next(c.result_ids)), "assessed_at": stamp, "attempt": 1 + (rng.random() < 0.1),
-            "created_at": stamp, "learning_outcome_id": o.body["learning_outcome_id"],
-            "learning_outcome_context_uuid": o.context_uuid, "result_context_id": str(a.context[1]),
-            "result_context_type": a.context[0], "result_context_uuid": a.context[2],
-            "original_mastery": grade["mastery"], "original_possible": grade["possible"],
-            "original_score": grade["score"], **grade, "user_uuid": c.uuids[s], "artifact_id": artifact,
-            "artifact_type": a.artifact_type, "artifact_updated_at": _body_time(t - 60_000),
-            "artifact_created_at": _body_time(t - _between(rng, 2, 90) * 60_000),
-            "associated_asset_id": str(a.asset_id), "associated_asset_type": a.asset_type}
+    body = {
+        "id": str(next(c.result_ids)),
+        "assessed_at": stamp,
+        "attempt": 1 + (rng.random() < 0.1),
+        "created_at": stamp,
+        "learning_outcome_id": o.body["learning_outcome_id"],
+        "learning_outcome_context_uuid": o.context_uuid,
+        "result_context_id": str(a.context[1]),
+        "result_context_type": a.context[0],
+        "result_context_uuid": a.context[2],
+        "original_mastery": grade["mastery"],
+        "original_possible": grade["possible"],
+        "original_score": grade["score"],
+        **grade,
+        "user_uuid": c.uuids[s],
+        "artifact_id": artifact,
+        "artifact_type": a.artifact_type,
+        "artifact_updated_at": _body_time(t - 60_000),
+        "artifact_created_at": _body_time(t - _between(rng, 2, 90) * 60_000),
+        "associated_asset_id": str(a.asset_id),
+        "associated_asset_type": a.asset_type,
+    }
     if rng.random() < 0.002:
-        del body["assessed_at"]     # Canvas allows a result without a time: it sorts first
+        del body["assessed_at"]  # Canvas allows a result without a time: it sorts first
     return body
 
 
 def _legacy_body(c: _Course, t: int, s: int, o: _Outcome, grade: dict) -> dict:
     """The older documented shape: no id, no user_uuid, no result context, but a title."""
     stamp = _body_time(t)
-    return {"assessed_at": stamp, "attempt": 1, "created_at": stamp,
-            "learning_outcome_id": o.body["learning_outcome_id"], "mastery": grade["mastery"],
-            "original_mastery": grade["mastery"], "original_possible": grade["possible"],
-            "original_score": grade["score"], **{k: v for k, v in grade.items() if k != "mastery"},
-            "title": f"{c.root.name} Student {c.students[s]}, {o.body['title']}"}
+    return {
+        "assessed_at": stamp,
+        "attempt": 1,
+        "created_at": stamp,
+        "learning_outcome_id": o.body["learning_outcome_id"],
+        "mastery": grade["mastery"],
+        "original_mastery": grade["mastery"],
+        "original_possible": grade["possible"],
+        "original_score": grade["score"],
+        **{k: v for k, v in grade.items() if k != "mastery"},
+        "title": f"{c.root.name} Student {c.students[s]}, {o.body['title']}",
+    }
 
 
 def _pick(c: _Course, s: int, choices: tuple, progress: float) -> float:
@@ -86,7 +107,7 @@ def _student_results(w: _World, c: _Course, t: int, s: int, aligned: list, a: _A
             grade = _grade(score, question or possible, ratio, rng)
             legacy = rng.random() < w.legacy_fraction
             body = _legacy_body(c, t, s, o, grade) if legacy else _result_body(c, t, s, o, a, artifact, grade)
-            if not legacy:             # before the yield: the consumer may change what it receives
+            if not legacy:  # before the yield: the consumer may change what it receives
                 _follow_up(c, t, body, a, choices, ratio)
             name = "learning_outcome_result_created"
             yield t, _event(c.root, name, t, who or _who(c, name, body), body)
@@ -122,13 +143,17 @@ def _assessment(w: _World, c: _Course, t: int, k: int) -> Iterator[tuple]:
     quiz = _is_quiz(k)
     progress = (t - TERM_START) / (TERM_END - TERM_START)
     context = ("Course", c.local_id, c.uuid)
-    a = (_Assessment("Quizzes::Quiz", 300 + 50 * c.idx + k, "Quizzes::QuizSubmission", _QUIZ_TAG, True, progress,
-                     context) if quiz else
-         _Assessment("Assignment", _assignment_id(c, k), "RubricAssessment", _RUBRIC_TAG, False, progress, context))
+    a = (
+        _Assessment(
+            "Quizzes::Quiz", 300 + 50 * c.idx + k, "Quizzes::QuizSubmission", _QUIZ_TAG, True, progress, context
+        )
+        if quiz
+        else _Assessment("Assignment", _assignment_id(c, k), "RubricAssessment", _RUBRIC_TAG, False, progress, context)
+    )
     t += rng.randint(0, _HOUR) if quiz else rng.randint(_HOUR // 6, 4 * _DAY)
     for s in rng.sample(range(len(c.students)), len(c.students)):
         if rng.random() < 0.06:
-            continue                # did not submit
+            continue  # did not submit
         yield from _student_results(w, c, t, s, aligned, a)
         t = c.now + _between(rng, 20_000, 20 * 60_000)
 
@@ -136,8 +161,15 @@ def _assessment(w: _World, c: _Course, t: int, k: int) -> Iterator[tuple]:
 def _account_results(w: _World, c: _Course, t: int, _: object) -> Iterator[tuple]:
     """A live assessment whose results belong to the sub-account, not to any course."""
     root = c.root
-    a = _Assessment("LiveAssessments::Assessment", 9000 + c.idx, "LiveAssessments::Submission", None, False,
-                    (t - TERM_START) / (TERM_END - TERM_START), ("Account", c.account, root.account_uuid(c.account)))
+    a = _Assessment(
+        "LiveAssessments::Assessment",
+        9000 + c.idx,
+        "LiveAssessments::Submission",
+        None,
+        False,
+        (t - TERM_START) / (TERM_END - TERM_START),
+        ("Account", c.account, root.account_uuid(c.account)),
+    )
     for s in c.rng.sample(range(len(c.students)), 5):
         yield from _student_results(w, c, t, s, c.shared[1:2], a)
         t = c.now + c.rng.randint(30_000, 300_000)

@@ -4,21 +4,25 @@ unlinks and relinks, mastery scales and calculation methods created, changed or 
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 from synthetic.actors import _COURSE_COPY, _event, _job, _who
-from synthetic.basics import _body_time, CALCULATION_METHODS, OWN_OUTCOMES
+from synthetic.basics import CALCULATION_METHODS, OWN_OUTCOMES, _body_time
 from synthetic.catalog import _copy, _course_outcome, _criterion, _group_body, _link_body, _method_fields
 from synthetic.world import _Course, _Office, _Outcome, _World
 
 
 def _course_groups(c: _Course) -> list:
     base, context = 1000 + 8 * c.idx, ("Course", c.local_id)
-    specs = [(base, None, c.subject), (base + 1, base, "Unit 1: Foundations"),
-             (base + 2, base, "Unit 2: Investigations"), (base + 3, base, "Unit 3: Synthesis"),
-             (base + 4, base + 1, "Lab and practice skills")]
+    specs = [
+        (base, None, c.subject),
+        (base + 1, base, "Unit 1: Foundations"),
+        (base + 2, base, "Unit 2: Investigations"),
+        (base + 3, base, "Unit 3: Synthesis"),
+        (base + 4, base + 1, "Lab and practice skills"),
+    ]
     if c.idx % 7 == 0:
-        specs.append((base + 5, base + 7, "Imported from blueprint"))     # its parent is never emitted
+        specs.append((base + 5, base + 7, "Imported from blueprint"))  # its parent is never emitted
     return [_group_body(context, *spec) for spec in specs]
 
 
@@ -38,7 +42,7 @@ def _setup_bodies(c: _Course) -> Iterator[tuple[str, dict]]:
         yield "learning_outcome_created", _copy(o.body)
         yield "learning_outcome_link_created", _link(c, o, k)
     for k, o in enumerate(c.shared):
-        if k < 2 or c.idx % 6 != 5:     # else assessed but never linked: as if we joined the stream late
+        if k < 2 or c.idx % 6 != 5:  # else assessed but never linked: as if we joined the stream late
             yield "learning_outcome_link_created", _link(c, o, OWN_OUTCOMES + k)
 
 
@@ -64,9 +68,13 @@ def _remethod(rng: random.Random, body: dict) -> None:
     body.update(_method_fields(rng, rng.choice(CALCULATION_METHODS), "valid"))
 
 
-_CHANGES = {"title": _retitle, "criterion": _recriterion, "method": _remethod,
-            "deleted": lambda rng, body: body.update(workflow_state="deleted"),
-            "archived": lambda rng, body: body.update(workflow_state="archived")}
+_CHANGES = {
+    "title": _retitle,
+    "criterion": _recriterion,
+    "method": _remethod,
+    "deleted": lambda rng, body: body.update(workflow_state="deleted"),
+    "archived": lambda rng, body: body.update(workflow_state="archived"),
+}
 
 
 def _edit_outcome(w: _World, owner: _Course | _Office, t: int, what: tuple) -> Iterator[tuple]:

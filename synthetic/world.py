@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
-import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from synthetic.basics import _DST_END, TERM_START, _uuid40
 
@@ -18,7 +17,7 @@ class _Root:
     shard: int
     name: str
     tz: str
-    utc_offset: int                 # standard time; daylight saving time adds an hour until 2025-11-02
+    utc_offset: int  # standard time; daylight saving time adds an hour until 2025-11-02
     sub_accounts: tuple[int, ...]
     admins: tuple[int, ...] = (1, 2, 3)
 
@@ -43,13 +42,14 @@ class _Root:
 
 @dataclass(eq=False)
 class _Outcome:
-    body: dict                      # the latest full snapshot, as Canvas sends it
+    body: dict  # the latest full snapshot, as Canvas sends it
     context_uuid: str
 
 
 @dataclass(eq=False)
 class _Office:
     """A root account's administrators: account outcomes, groups, scales and methods."""
+
     root: _Root
     rng: random.Random
     own: list
@@ -64,12 +64,12 @@ class _Course:
     root: _Root
     account: int
     teacher: int
-    students: tuple[int, ...]       # indexes in the root account's student pool
+    students: tuple[int, ...]  # indexes in the root account's student pool
     uuids: tuple[str, ...]
     abilities: tuple[float, ...]
     subject: str
     assessments: int
-    shared: list                    # account-level outcomes used here
+    shared: list  # account-level outcomes used here
     rng: random.Random
     own: list = field(default_factory=list)
     groups: list = field(default_factory=list)

@@ -84,14 +84,16 @@ class Ran:
     stderr: bytes
 
 
-def mastery(*args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None,
-            check: bool = False) -> Ran:
+def mastery(
+    *args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None, check: bool = False
+) -> Ran:
     """Run `mastery` in this process through click's CliRunner: the group's own exit codes and messages,
     MASTERY_* of the test process dropped and `env` applied for the call, in `cwd` (the project root by
     default) for the call."""
     from click.testing import CliRunner
 
     from cli.main import cli
+
     call_env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("MASTERY_")}
     call_env.update(env or {})
     with contextlib.chdir(cwd or ROOT):
@@ -106,8 +108,9 @@ def mastery(*args: str, cwd: Path | None = None, input: bytes | None = None, env
     return ran
 
 
-def mastery_process(*args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None,
-                    check: bool = False) -> subprocess.CompletedProcess:
+def mastery_process(
+    *args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run the real `mastery` command in a subprocess: for tests where the process is the point."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERY_")}
     full_env.update(env or {})

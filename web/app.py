@@ -30,9 +30,14 @@ def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
         yield
         service.close()
 
-    app = FastAPI(title="outcome-mastery", version=package_version(), lifespan=lifespan, redoc_url=None,
-                  description="Canvas Live Events in (HTTPS delivery); Canvas-compatible outcome rollups, "
-                              "outcomes and their history out, now or as of any time.")
+    app = FastAPI(
+        title="outcome-mastery",
+        version=package_version(),
+        lifespan=lifespan,
+        redoc_url=None,
+        description="Canvas Live Events in (HTTPS delivery); Canvas-compatible outcome rollups, "
+        "outcomes and their history out, now or as of any time.",
+    )
     app.state.config, app.state.service, app.state.keys = config, service, keys
     app.include_router(ingest.router)
     app.include_router(api.router, prefix="/api/v1")

@@ -22,9 +22,14 @@ def element(source: str, value: object, fallback: str) -> RawItem:
     try:
         return RawItem(source, 1, orjson.dumps(value).decode(), value, None)
     except orjson.JSONEncodeError as error:
-        return RawItem(source, 1, readable(value, fallback), None,
-                       f"the event cannot be stored as JSON: {error} (more than 255 levels deep, an integer "
-                       "beyond 64 bits, or a lone surrogate)")
+        return RawItem(
+            source,
+            1,
+            readable(value, fallback),
+            None,
+            f"the event cannot be stored as JSON: {error} (more than 255 levels deep, an integer "
+            "beyond 64 bits, or a lone surrogate)",
+        )
 
 
 def readable(value: object, fallback: str) -> str:
@@ -43,6 +48,10 @@ def accepted(item: RawItem, accounts: Collection[str]) -> RawItem:
     root = metadata.get("root_account_uuid") if isinstance(metadata, dict) else None
     if not isinstance(root, str) or root.strip() in accounts:
         return item  # no root account at all: the parser gives the reason
-    return RawItem(item.source, item.line, item.text, None,
-                   f"root account {root!r} is not accepted by this server (serve --accept-account: "
-                   f"{', '.join(sorted(accounts))})")
+    return RawItem(
+        item.source,
+        item.line,
+        item.text,
+        None,
+        f"root account {root!r} is not accepted by this server (serve --accept-account: {', '.join(sorted(accounts))})",
+    )

@@ -17,8 +17,12 @@ from projections.session import Settings
 
 MAX_BODY = 1 << 20  # Canvas sends one event per request; a few KiB each
 BODY_TIMEOUT = 30.0  # seconds a request body may take to arrive
-ENV_LISTS = {"jwt_issuers": "MASTERY_JWT_ISSUER", "jwt_audiences": "MASTERY_JWT_AUDIENCE",
-             "accept_accounts": "MASTERY_ACCEPT_ACCOUNT", "allowed_hosts": "MASTERY_ALLOWED_HOST"}
+ENV_LISTS = {
+    "jwt_issuers": "MASTERY_JWT_ISSUER",
+    "jwt_audiences": "MASTERY_JWT_AUDIENCE",
+    "accept_accounts": "MASTERY_ACCEPT_ACCOUNT",
+    "allowed_hosts": "MASTERY_ALLOWED_HOST",
+}
 
 
 @dataclass(frozen=True)
@@ -31,22 +35,36 @@ class ServeConfig:
     read_token: str | None = None
     jwks: str | None = None
     max_body: int = MAX_BODY
-    jwt_issuers: tuple[str, ...] = ()      # accepted `iss` of signed deliveries (any when empty)
-    jwt_audiences: tuple[str, ...] = ()    # accepted `aud` of signed deliveries (not checked when empty)
+    jwt_issuers: tuple[str, ...] = ()  # accepted `iss` of signed deliveries (any when empty)
+    jwt_audiences: tuple[str, ...] = ()  # accepted `aud` of signed deliveries (not checked when empty)
     accept_accounts: tuple[str, ...] = ()  # root accounts whose events are kept (all when empty)
-    allowed_hosts: tuple[str, ...] = ()    # Host names answered on loopback besides localhost and its IPs
+    allowed_hosts: tuple[str, ...] = ()  # Host names answered on loopback besides localhost and its IPs
     body_timeout: float = BODY_TIMEOUT
 
     @classmethod
-    def from_env(cls, settings: Settings, host: str, env: Mapping[str, str] | None = None,
-                 max_body: int | None = None, **lists: tuple[str, ...]) -> ServeConfig:
+    def from_env(
+        cls,
+        settings: Settings,
+        host: str,
+        env: Mapping[str, str] | None = None,
+        max_body: int | None = None,
+        **lists: tuple[str, ...],
+    ) -> ServeConfig:
         """The configuration of options and environment; `lists` are the repeatable options by field name."""
         env = os.environ if env is None else env
-        chosen = {name: tuple(v.strip() for v in lists.get(name) or env.get(var, "").split(",") if v.strip())
-                  for name, var in ENV_LISTS.items()}
-        return cls(settings, host, env.get("MASTERY_INGEST_TOKEN") or None, env.get("MASTERY_READ_TOKEN") or None,
-                   env.get("MASTERY_JWKS") or None, max_body or int(env.get("MASTERY_MAX_BODY") or MAX_BODY),
-                   **chosen)
+        chosen = {
+            name: tuple(v.strip() for v in lists.get(name) or env.get(var, "").split(",") if v.strip())
+            for name, var in ENV_LISTS.items()
+        }
+        return cls(
+            settings,
+            host,
+            env.get("MASTERY_INGEST_TOKEN") or None,
+            env.get("MASTERY_READ_TOKEN") or None,
+            env.get("MASTERY_JWKS") or None,
+            max_body or int(env.get("MASTERY_MAX_BODY") or MAX_BODY),
+            **chosen,
+        )
 
     @property
     def loopback(self) -> bool:
@@ -56,11 +74,14 @@ class ServeConfig:
         """Why the server must not start with this configuration (empty when it may)."""
         found = []
         if not self.ingest_token and not self.jwks:
-            found.append("nobody could deliver events: set MASTERY_INGEST_TOKEN (a bearer token) "
-                         "and/or MASTERY_JWKS (a JWKS file or URL for Canvas's signed payloads)")
+            found.append(
+                "nobody could deliver events: set MASTERY_INGEST_TOKEN (a bearer token) "
+                "and/or MASTERY_JWKS (a JWKS file or URL for Canvas's signed payloads)"
+            )
         if not self.loopback and not self.read_token:
-            found.append(f"--host {self.host} is reachable beyond this machine: set MASTERY_READ_TOKEN "
-                         "so that reads need it")
+            found.append(
+                f"--host {self.host} is reachable beyond this machine: set MASTERY_READ_TOKEN so that reads need it"
+            )
         if self.max_body < 1024:
             found.append("the body size limit must be at least 1024 bytes")
         return found

@@ -34,6 +34,7 @@ def is_page(request: Request) -> bool:
 def answer(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
     if is_page(request):
         from web.render import page
+
         return page("error.html", status=status, headers=headers, message=message, code=status)
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -72,8 +73,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        parts = [f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
-                 for e in error.errors()]
+        parts = [
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in error.errors()
+        ]
         return answer(request, 400, "; ".join(parts) or "invalid request")
 
     @app.exception_handler(HTTPException)

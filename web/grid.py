@@ -17,8 +17,9 @@ _HEX = re.compile(r"[0-9A-Fa-f]{6}")
 UNGROUPED = "Not in a group"
 
 
-def course_grid(conn: Any, root: str, course: str, as_of: datetime | None = None,
-                known_at: datetime | None = None) -> dict[str, Any] | None:
+def course_grid(
+    conn: Any, root: str, course: str, as_of: datetime | None = None, known_at: datetime | None = None
+) -> dict[str, Any] | None:
     """The grid, or None when the course has no outcomes or results (inside the cut)."""
     answer = rollups(conn, root, course, as_of=as_of, known_at=known_at)
     if not answer["linked"]["outcomes"]:
@@ -27,19 +28,38 @@ def course_grid(conn: Any, root: str, course: str, as_of: datetime | None = None
     groups = grouped(outcome_tree(View(conn, root, as_of, known_at), course), outcomes)
     columns = [o for g in groups for o in g["outcomes"]]
     names = {user: name for user, (name, _sis_id) in roster(conn).items()}
-    rows = [{"user": r["links"]["user"], "name": names.get(r["links"]["user"]), "cells": cells(r, columns)}
-            for r in answer["rollups"]]
+    rows = [
+        {"user": r["links"]["user"], "name": names.get(r["links"]["user"]), "cells": cells(r, columns)}
+        for r in answer["rollups"]
+    ]
     rows.sort(key=lambda r: ((r["name"] or "\uffff").casefold(), r["user"]))
-    stats = [{"stat": stat, "cells": cells(rollups(conn, root, course, as_of=as_of, known_at=known_at,
-                                                   aggregate=stat)["rollups"][0], columns)}
-             for stat in ("mean", "median")]
-    return {"course": course, "meta": answer["meta"], "groups": groups, "columns": columns, "rows": rows,
-            "aggregates": stats, "legend": legend(answer["linked"]["outcomes"])}
+    stats = [
+        {
+            "stat": stat,
+            "cells": cells(
+                rollups(conn, root, course, as_of=as_of, known_at=known_at, aggregate=stat)["rollups"][0], columns
+            ),
+        }
+        for stat in ("mean", "median")
+    ]
+    return {
+        "course": course,
+        "meta": answer["meta"],
+        "groups": groups,
+        "columns": columns,
+        "rows": rows,
+        "aggregates": stats,
+        "legend": legend(answer["linked"]["outcomes"]),
+    }
 
 
 def column(outcome: dict[str, Any]) -> dict[str, Any]:
-    return {"id": outcome["id"], "label": outcome["title"] or f"outcome {outcome['id']}",
-            "method": outcome["calculation_method"], "mastery_points": outcome["mastery_points"]}
+    return {
+        "id": outcome["id"],
+        "label": outcome["title"] or f"outcome {outcome['id']}",
+        "method": outcome["calculation_method"],
+        "mastery_points": outcome["mastery_points"],
+    }
 
 
 def grouped(tree: dict[str, Any], outcomes: dict[str, dict]) -> list[dict[str, Any]]:
@@ -75,16 +95,22 @@ def cell(score: dict[str, Any] | None) -> dict[str, Any] | None:
     rating = score["rating"] or {}
     color = rating.get("color") if isinstance(rating.get("color"), str) and _HEX.fullmatch(rating["color"]) else None
     value = score["score"]
-    return {"text": "–" if value is None else f"{value:g}", "score": value, "count": score["count"],
-            "rating": rating.get("description"), "color": color and color.upper(), "ink": ink(color),
-            "mastery": score["mastery"]}
+    return {
+        "text": "–" if value is None else f"{value:g}",
+        "score": value,
+        "count": score["count"],
+        "rating": rating.get("description"),
+        "color": color and color.upper(),
+        "ink": ink(color),
+        "mastery": score["mastery"],
+    }
 
 
 def ink(color: str | None) -> str:
     """Black or white text, whichever reads better on the colour (WCAG relative luminance)."""
     if color is None:
         return "000000"
-    channels = [int(color[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(color[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "000000" if luminance > 0.179 else "FFFFFF"
@@ -96,6 +122,8 @@ def legend(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for outcome in outcomes:
         for r in outcome["ratings"]:
             color = r["color"] if isinstance(r["color"], str) and _HEX.fullmatch(r["color"]) else None
-            seen.setdefault((r["description"], color), {"description": r["description"], "points": r["points"],
-                                                        "color": color, "ink": ink(color)})
+            seen.setdefault(
+                (r["description"], color),
+                {"description": r["description"], "points": r["points"], "color": color, "ink": ink(color)},
+            )
     return sorted(seen.values(), key=lambda r: -(r["points"] or 0))

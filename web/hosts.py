@@ -31,16 +31,26 @@ class LoopbackHosts:
         self.app = app
         self.allowed = LOCAL | {hostname(h) for h in allowed}
 
-    async def __call__(self, scope: Scope, receive: Callable[..., Awaitable[Any]],
-                       send: Callable[..., Awaitable[Any]]) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[..., Awaitable[Any]], send: Callable[..., Awaitable[Any]]
+    ) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         header = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), "")
         if hostname(header) in self.allowed:
             return await self.app(scope, receive, send)
-        body = orjson.dumps({"error": f"Host {header!r} is not a name of this server: it listens on loopback and "
-                                      "answers only localhost, 127.0.0.1 and [::1] (add names with "
-                                      "serve --allowed-host)"})
-        await send({"type": "http.response.start", "status": 421,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = orjson.dumps(
+            {
+                "error": f"Host {header!r} is not a name of this server: it listens on loopback and "
+                "answers only localhost, 127.0.0.1 and [::1] (add names with "
+                "serve --allowed-host)"
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 421,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

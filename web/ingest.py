@@ -30,20 +30,26 @@ SOURCE = "http"
 COUNTS = {"read": 1, "appended": 1, "duplicates": 0, "quarantined": 0, "ignored": 0, "quarantine_ids": []}
 
 
-@router.post("/events", summary="Receive Canvas Live Events (JSON, a JSON array, or a signed JWT)",
-             responses={200: {"content": {"application/json": {"example": COUNTS}}},
-                        401: {"description": "no ingest token and no valid signature; nothing kept"},
-                        408: {"description": "the body did not arrive within the deadline; nothing kept"},
-                        413: {"description": "the body is over the size limit"},
-                        503: {"description": "the signing keys cannot be fetched now; nothing kept"}})
+@router.post(
+    "/events",
+    summary="Receive Canvas Live Events (JSON, a JSON array, or a signed JWT)",
+    responses={
+        200: {"content": {"application/json": {"example": COUNTS}}},
+        401: {"description": "no ingest token and no valid signature; nothing kept"},
+        408: {"description": "the body did not arrive within the deadline; nothing kept"},
+        413: {"description": "the body is over the size limit"},
+        503: {"description": "the signing keys cannot be fetched now; nothing kept"},
+    },
+)
 async def post_events(request: Request) -> Response:
     """Keep the delivered events exactly once; answer the accounting of this request."""
     config, service = request.app.state.config, request.app.state.service
     body = await limited_body(request, config.max_body, config.body_timeout)
     items = await run_in_threadpool(delivered, request, body)
     counts = await run_in_threadpool(service.ingest, items)
-    return Response(orjson.dumps({**counts.as_json(), "quarantine_ids": counts.quarantine_ids}),
-                    media_type="application/json")
+    return Response(
+        orjson.dumps({**counts.as_json(), "quarantine_ids": counts.quarantine_ids}), media_type="application/json"
+    )
 
 
 async def limited_body(request: Request, limit: int, deadline: float) -> bytes:

@@ -41,23 +41,33 @@ async def index(request: Request, account: str | None = None) -> Response:
     def read() -> tuple[str, list]:
         with request.app.state.service.reading(account) as r:
             return r.root, courses(r.view())
+
     root, found = await request.app.state.service.read(read)
     return page("index.html", root=root, courses=found, qs=carried(account))
 
 
 @pages.get("/courses/{course_id}")
-async def course(request: Request, course_id: str, as_of: str | None = None, known_at: str | None = None,
-                 account: str | None = None) -> Response:
+async def course(
+    request: Request, course_id: str, as_of: str | None = None, known_at: str | None = None, account: str | None = None
+) -> Response:
     from web.grid import course_grid
 
     def read() -> tuple[str, Any]:
         with request.app.state.service.reading(account) as r:
             local = r.local(course_id, "course_id")
             return local, course_grid(r.conn, r.root, local, r.time(as_of, "as_of"), r.time(known_at, "known_at"))
+
     local, grid = await request.app.state.service.read(read)
     day = (as_of or "")[:10] if as_of else None
-    return page("course.html", status=404 if grid is None and not (as_of or known_at) else 200, course=local,
-                grid=grid, day=day, account=account, qs=carried(account))
+    return page(
+        "course.html",
+        status=404 if grid is None and not (as_of or known_at) else 200,
+        course=local,
+        grid=grid,
+        day=day,
+        account=account,
+        qs=carried(account),
+    )
 
 
 @pages.get("/outcomes/{outcome_id}")

@@ -21,8 +21,12 @@ CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["who"] = who
     env.filters["short"] = short
     return env
@@ -36,6 +40,7 @@ def html(template: str, **values: Any) -> str:
 def page(template: str, status: int = 200, headers: dict | None = None, **values: Any) -> Any:
     """A page served by the app, scripts forbidden."""
     from fastapi.responses import HTMLResponse
+
     answer = HTMLResponse(html(template, **values), status_code=status, headers=headers)
     answer.headers["Content-Security-Policy"] = CSP
     answer.headers["X-Content-Type-Options"] = "nosniff"
@@ -44,8 +49,7 @@ def page(template: str, status: int = 200, headers: dict | None = None, **values
 
 def report(grid: dict[str, Any]) -> str:
     """The grid as one self-contained file (the stylesheet inlined, no links to a server)."""
-    return html("course.html", grid=grid, course=grid["course"], static=True, qs="",
-                inline_css=Markup(CSS.read_text()))
+    return html("course.html", grid=grid, course=grid["course"], static=True, qs="", inline_css=Markup(CSS.read_text()))
 
 
 who = describe_actor  # an audit entry's actor as one line
@@ -53,4 +57,4 @@ who = describe_actor  # an audit entry's actor as one line
 
 def short(value: Any, limit: int = 120) -> str:
     text = "null" if value is None else str(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,10 +23,10 @@ import anyio
 from projections.session import Session, Settings
 from web.errors import Problem
 
-MAX_ID = 255     # characters of an id in a path or query
+MAX_ID = 255  # characters of an id in a path or query
 MAX_DIGITS = 30  # digits of a numeric id (Canvas ids have at most 17)
-IDLE = 1.0       # seconds without a delivery before the background catch-up runs
-READERS = 4      # threads for reads
+IDLE = 1.0  # seconds without a delivery before the background catch-up runs
+READERS = 4  # threads for reads
 log = logging.getLogger("mastery.serve")
 
 
@@ -54,6 +54,7 @@ class Service:
     def ingest(self, items: list[Any]) -> Any:
         """Append one request's items in one transaction; the counts once it is committed."""
         from store.ingest import ingest
+
         with self.append_lock:
             try:
                 return ingest(self.store, items, batch_size=len(items) + 1)
@@ -120,6 +121,7 @@ class Reader:
 
     def view(self, as_of: datetime | None = None, known_at: datetime | None = None) -> Any:
         from projections.views import View
+
         return View(self.conn, self.root, as_of, known_at)
 
 
@@ -129,6 +131,10 @@ def checked_id(value: str, name: str) -> str:
     if len(text) > MAX_ID:
         raise Problem(400, f"{name}: an id of {len(text)} characters is not an id (at most {MAX_ID})")
     if text.isdigit() and (len(text) > MAX_DIGITS or not text.isascii()):
-        raise Problem(400, f"{name}: {text[:40]!r}... is not a Canvas id (at most {MAX_DIGITS} ASCII digits)"
-                      if len(text) > 40 else f"{name}: {text!r} is not a Canvas id (ASCII digits only)")
+        raise Problem(
+            400,
+            f"{name}: {text[:40]!r}... is not a Canvas id (at most {MAX_DIGITS} ASCII digits)"
+            if len(text) > 40
+            else f"{name}: {text!r} is not a Canvas id (ASCII digits only)",
+        )
     return value

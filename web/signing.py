@@ -27,10 +27,10 @@ import jwt
 # same event, so they are dropped before the event is hashed for dedup.
 REGISTERED = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 _SHAPE = re.compile(rb"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-TTL = 3600.0          # seconds a fetched JWKS is used before it is fetched again
-RELOAD_EVERY = 60.0   # the fewest seconds between two fetches, whatever arrives
-DEADLINE = 5.0        # seconds one fetch may take in all
-MAX_JWKS = 1 << 20    # bytes
+TTL = 3600.0  # seconds a fetched JWKS is used before it is fetched again
+RELOAD_EVERY = 60.0  # the fewest seconds between two fetches, whatever arrives
+DEADLINE = 5.0  # seconds one fetch may take in all
+MAX_JWKS = 1 << 20  # bytes
 LEEWAY = 60
 
 
@@ -58,11 +58,10 @@ def looks_signed(body: bytes) -> bool:
 class KeySet:
     """The signing keys by `kid`, from a JWKS file or URL, fetched again when stale or a `kid` is unknown."""
 
-    def __init__(self, source: str, ttl: float = TTL, every: float = RELOAD_EVERY,
-                 deadline: float = DEADLINE) -> None:
+    def __init__(self, source: str, ttl: float = TTL, every: float = RELOAD_EVERY, deadline: float = DEADLINE) -> None:
         self.source, self.ttl, self.every, self.deadline = source, ttl, every, deadline
         self._keys: dict[str, Any] = {}
-        self._loaded = 0.0          # when the set was last fetched successfully
+        self._loaded = 0.0  # when the set was last fetched successfully
         self._tried = float("-inf")  # when a fetch for a request was last started
         self._failure: str | None = None
         self._lock = threading.Lock()
@@ -78,8 +77,14 @@ class KeySet:
             found = {k.key_id: k for k in keys if k.key_id}
             if not found:
                 raise ValueError("no key has a kid")
-        except (OSError, ValueError, http.client.HTTPException, jwt.PyJWKSetError, jwt.PyJWKError,
-                jwt.InvalidKeyError) as error:
+        except (
+            OSError,
+            ValueError,
+            http.client.HTTPException,
+            jwt.PyJWKSetError,
+            jwt.PyJWKError,
+            jwt.InvalidKeyError,
+        ) as error:
             self._failure = f"MASTERY_JWKS {self.source!r}: {error or type(error).__name__}"
             raise KeysUnavailable(self._failure) from None
         self._keys, self._loaded, self._failure = found, time.monotonic(), None
@@ -148,12 +153,14 @@ class _Claims(jwt.PyJWT):
             return super()._decode_payload(decoded)
         except jwt.DecodeError as error:
             raw = decoded["payload"]
-            raise UnusableClaims(str(error), raw.decode("utf-8", "backslashreplace")
-                                 if isinstance(raw, bytes) else str(raw)) from None
+            raise UnusableClaims(
+                str(error), raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else str(raw)
+            ) from None
 
 
-def signed_event(token: bytes, keys: KeySet, issuers: Sequence[str] = (),
-                 audiences: Sequence[str] = ()) -> dict[str, Any]:
+def signed_event(
+    token: bytes, keys: KeySet, issuers: Sequence[str] = (), audiences: Sequence[str] = ()
+) -> dict[str, Any]:
     """The Live Event carried by a verified token (its claims less the registered ones)."""
     text = token.strip().decode("ascii")
     require = ["exp", *(["iss"] if issuers else []), *(["aud"] if audiences else [])]
@@ -162,10 +169,15 @@ def signed_event(token: bytes, keys: KeySet, issuers: Sequence[str] = (),
         if header.get("alg") != "RS256":
             raise BadSignature(f"algorithm {header.get('alg')!r} is not RS256")
         key = keys.key(header.get("kid"))
-        claims = _Claims().decode(text, key.key, algorithms=["RS256"], leeway=LEEWAY,
-                                  issuer=list(issuers) or None, audience=list(audiences) or None,
-                                  options={"require": require, "verify_aud": bool(audiences),
-                                           "verify_iss": bool(issuers)})
+        claims = _Claims().decode(
+            text,
+            key.key,
+            algorithms=["RS256"],
+            leeway=LEEWAY,
+            issuer=list(issuers) or None,
+            audience=list(audiences) or None,
+            options={"require": require, "verify_aud": bool(audiences), "verify_iss": bool(issuers)},
+        )
     except jwt.ExpiredSignatureError:
         raise BadSignature("the signed payload has expired") from None
     except jwt.MissingRequiredClaimError as error:

@@ -25,8 +25,13 @@ ACTOR_FIELDS = ("user_id", "user_login", "user_sis_id", "real_user_id", "develop
 def by_entity(store: Any, conn: Any, root: str, kind: str, key: str) -> dict[str, Any]:
     """Every change of one entity in fold order, and the records of it that could not be read."""
     events, positions, unreadable = trail_events(store, root, kind, key)
-    return {"kind": kind, "id": key, "root_account": root, "entries": entries(events, positions),
-            "unreadable": unreadable}
+    return {
+        "kind": kind,
+        "id": key,
+        "root_account": root,
+        "entries": entries(events, positions),
+        "unreadable": unreadable,
+    }
 
 
 def trail_events(store: Any, root: str, kind: str, key: str) -> tuple[list[CanvasEvent], dict[str, int], list]:
@@ -93,5 +98,9 @@ def by_actor(store: Any, conn: Any, root: str, who: str, since: datetime | None,
             if event.content_hash in hashes:
                 found.append({"kind": kind, "id": key, **entry})
     found.sort(key=lambda e: (e["event_time"], e["kind"], e["id"]))
-    return {"actor": who, "root_account": root, "entries": found,
-            "unreadable": [unreadable[p] for p in sorted(unreadable)]}
+    return {
+        "actor": who,
+        "root_account": root,
+        "entries": found,
+        "unreadable": [unreadable[p] for p in sorted(unreadable)],
+    }

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.canvas import display_time
-from domain.rollup import Rating, RollupScore, course_aggregate, rating_for
 from domain.ids import id_key
+from domain.rollup import Rating, RollupScore, course_aggregate, rating_for
 from projections.mastery import Unit, compute, course_context, unit_rules
 from projections.views import View
 
@@ -44,36 +44,72 @@ def stored_scores(view: View, unit: Unit) -> dict[str, Any]:
     rows = view.conn.execute(
         f"SELECT user_uuid, score, count, submitted_at, rating_description, rating_points, rating_color, "
         f"rating_mastery, mastery FROM mastery{view.suffix} WHERE root = ? AND course = ? AND outcome = ?",
-        (view.root, unit.course, unit.outcome_id)).fetchall()
-    return {r[0]: RollupScore(score=r[1], count=r[2], submitted_at=r[3], mastery=None if r[8] is None else bool(r[8]),
-                              rating=None if r[5] is None else Rating(r[4], r[5], r[6], bool(r[7])),
-                              steps=(), arithmetic="") for r in rows}
+        (view.root, unit.course, unit.outcome_id),
+    ).fetchall()
+    return {
+        r[0]: RollupScore(
+            score=r[1],
+            count=r[2],
+            submitted_at=r[3],
+            mastery=None if r[8] is None else bool(r[8]),
+            rating=None if r[5] is None else Rating(r[4], r[5], r[6], bool(r[7])),
+            steps=(),
+            arithmetic="",
+        )
+        for r in rows
+    }
 
 
 def rating_json(rating: Any) -> dict[str, Any] | None:
     if rating is None:
         return None
-    return {"description": rating.description, "points": rating.points, "color": rating.color,
-            "mastery": rating.mastery}
+    return {
+        "description": rating.description,
+        "points": rating.points,
+        "color": rating.color,
+        "mastery": rating.mastery,
+    }
 
 
 def outcome_json(unit: Unit) -> dict[str, Any]:
     s, m = unit.rules.scale, unit.rules.method
     title = unit.outcome.title if unit.outcome else None
-    return {"id": unit.outcome_id, "title": title, "points_possible": s.points_possible,
-            "mastery_points": s.mastery_points, "ratings": [rating_json(r) for r in s.ratings],
-            "calculation_method": m.name, "calculation_int": m.int}
+    return {
+        "id": unit.outcome_id,
+        "title": title,
+        "points_possible": s.points_possible,
+        "mastery_points": s.mastery_points,
+        "ratings": [rating_json(r) for r in s.ratings],
+        "calculation_method": m.name,
+        "calculation_int": m.int,
+    }
 
 
 def score_json(unit: Unit, score: Any) -> dict[str, Any]:
-    return {"score": score.score, "count": score.count, "mastery": score.mastery, "title": None,
-            "submitted_at": score.submitted_at, "hide_points": False, "links": {"outcome": unit.outcome_id},
-            "rating": rating_json(score.rating)}
+    return {
+        "score": score.score,
+        "count": score.count,
+        "mastery": score.mastery,
+        "title": None,
+        "submitted_at": score.submitted_at,
+        "hide_points": False,
+        "links": {"outcome": unit.outcome_id},
+        "rating": rating_json(score.rating),
+    }
 
 
-def rollups(conn: Any, root: str, course: str, *, as_of: datetime | None = None, known_at: datetime | None = None,
-            aggregate: str | None = None, user_ids: list[str] | None = None,
-            outcome_ids: list[str] | None = None, mode: str | None = None) -> dict[str, Any]:
+def rollups(
+    conn: Any,
+    root: str,
+    course: str,
+    *,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+    aggregate: str | None = None,
+    user_ids: list[str] | None = None,
+    outcome_ids: list[str] | None = None,
+    mode: str | None = None,
+) -> dict[str, Any]:
     """The Canvas outcome_rollups answer for a course."""
     view = View(conn, root, as_of, known_at)
     computed = [u for u in units(view, course, outcome_ids)]
@@ -82,8 +118,11 @@ def rollups(conn: Any, root: str, course: str, *, as_of: datetime | None = None,
         for user, score in unit.scores.items():
             if user_ids is None or user in user_ids:
                 by_user.setdefault(user, []).append(score_json(unit, score))
-    meta = {"as_of": display_time(as_of), "known_at": display_time(known_at),
-            "mode": computed[0].rules.mode if computed else course_context(view, course).mode}
+    meta = {
+        "as_of": display_time(as_of),
+        "known_at": display_time(known_at),
+        "mode": computed[0].rules.mode if computed else course_context(view, course).mode,
+    }
     linked = {"outcomes": [outcome_json(u) for u in computed]}
     if aggregate:
         return {"rollups": [_aggregate(computed, course, aggregate, user_ids)], "linked": linked, "meta": meta}
@@ -99,8 +138,16 @@ def _aggregate(computed: list[Unit], course: str, stat: str, user_ids: list[str]
             continue
         value, count = course_aggregate(values, stat)
         mastery_points = unit.rules.scale.mastery_points
-        scores.append({"score": value, "count": count,
-                       "mastery": None if value is None or mastery_points is None else value >= mastery_points,
-                       "title": None, "submitted_at": None, "hide_points": False,
-                       "links": {"outcome": unit.outcome_id}, "rating": rating_json(rating_for(value, unit.rules.scale))})
+        scores.append(
+            {
+                "score": value,
+                "count": count,
+                "mastery": None if value is None or mastery_points is None else value >= mastery_points,
+                "title": None,
+                "submitted_at": None,
+                "hide_points": False,
+                "links": {"outcome": unit.outcome_id},
+                "rating": rating_json(rating_for(value, unit.rules.scale)),
+            }
+        )
     return {"scores": scores, "links": {"course": course}}

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from cli.main import COMMANDS, cli, failure, mastery as mastery_group
+from cli.main import COMMANDS, cli, failure
+from cli.main import mastery as mastery_group
 from tests.conftest import ROOT, mastery, mastery_json, seed_events, write_jsonl
 
 
@@ -74,16 +75,22 @@ def test_the_console_script_runs_the_same_group(tmp_path):
     listed = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0
     assert all(f"  {name} " in listed.stdout for name in COMMANDS), listed.stdout
-    refused = subprocess.run([str(script), "--store", str(tmp_path / "no" / "dir.db"), "courses"],
-                             capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [str(script), "--store", str(tmp_path / "no" / "dir.db"), "courses"], capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode == 3 and refused.stderr.startswith("Error: ") and "Traceback" not in refused.stderr
 
 
 def test_demo_runs_each_command_by_name_and_ends_verified(tmp_path):
     result = mastery("demo", "--store", str(tmp_path / "demo" / "mastery.db"), "--events", "300", check=True)
     out = result.stdout.decode()
-    for step in ("== mastery courses", "== mastery rollups --course", "== mastery scale --course",
-                 "== mastery quarantine list", "== mastery verify"):
+    for step in (
+        "== mastery courses",
+        "== mastery rollups --course",
+        "== mastery scale --course",
+        "== mastery quarantine list",
+        "== mastery verify",
+    ):
         assert step in out, step
     assert "hash chain intact" in out and (tmp_path / "demo" / "live-events-300.jsonl").exists()
     assert b"Traceback" not in result.stderr

@@ -20,9 +20,15 @@ S = "student-one"
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hist")
-    events = [b.outcome("1", 0, method="decaying_average", int_=65), b.group("900", "5", 0),
-              b.result("1", S, 1, 1), b.result("1", S, 3, 2), b.result("1", S, 4, 3),
-              b.result("1", S, None, 4), b.result("1", S, 5, 5, state="deleted")]
+    events = [
+        b.outcome("1", 0, method="decaying_average", int_=65),
+        b.group("900", "5", 0),
+        b.result("1", S, 1, 1),
+        b.result("1", S, 3, 2),
+        b.result("1", S, 4, 3),
+        b.result("1", S, None, 4),
+        b.result("1", S, 5, 5, state="deleted"),
+    ]
     mastery_json("--store", str(folder / "s.db"), "ingest", str(write_jsonl(folder / "e.jsonl", events)))
     return ("--store", str(folder / "s.db"))
 
@@ -43,8 +49,10 @@ def test_what_if_reports_moves_and_writes_nothing(small, tmp_path):
     latest = mastery_json(*small, "what-if", "--course", "5", "--method", "latest")
     assert latest["changes"][0]["after"] == 4.0
     scale = tmp_path / "scale.json"
-    scale.write_text('[{"description": "Top", "points": 10, "mastery": false, "color": "111111"},'
-                     ' {"description": "Ok", "points": 5, "mastery": true, "color": "222222"}]')
+    scale.write_text(
+        '[{"description": "Top", "points": 10, "mastery": false, "color": "111111"},'
+        ' {"description": "Ok", "points": 5, "mastery": true, "color": "222222"}]'
+    )
     by_scale = mastery_json(*small, "what-if", "--course", "5", "--scale", str(scale))
     assert by_scale["changes"][0]["after_rating"] is None  # 3.3 is below every rating of that scale
     assert mastery_json(*small, "rollups", "--course", "5") == before
@@ -81,13 +89,20 @@ def test_a_rebuild_killed_at_any_moment_leaves_every_answer_unchanged(tmp_path):
     store = ("--store", str(tmp_path / "s.db"))
     mastery(*store, "generate", "--events", "15000", "--seed", "3", "-o", str(tmp_path / "g.jsonl"), check=True)
     mastery(*store, "ingest", str(tmp_path / "g.jsonl"), check=True)
-    account = sqlite3.connect(tmp_path / "s.db").execute(
-        "SELECT root FROM mastery GROUP BY root ORDER BY COUNT(*) DESC").fetchone()[0]
+    account = (
+        sqlite3.connect(tmp_path / "s.db")
+        .execute("SELECT root FROM mastery GROUP BY root ORDER BY COUNT(*) DESC")
+        .fetchone()[0]
+    )
     query = (*store, "--account", account, "rollups", "--course", "500")
     before = mastery_json(*query)
     for delay in (0.7, 1.5, 3.0):
-        process = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *store, "rebuild"],
-                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import main; main()", *store, "rebuild"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
@@ -123,7 +138,8 @@ def test_rebuild_reports_rows_the_new_logic_moves(tmp_path):
         conn.execute("UPDATE mastery SET score = 9.99, rating_description = 'Old' WHERE user_uuid = ?", (S,))
     report = mastery_json(*store, "rebuild", "--dry-run")
     assert (report["changed"], report["added"], report["removed"]) == (1, 0, 0)
-    assert report["examples"] == [{"course": "5", "user_uuid": S, "outcome": "1", "before": "9.99 Old",
-                                   "after": "3 Meets"}]
+    assert report["examples"] == [
+        {"course": "5", "user_uuid": S, "outcome": "1", "before": "9.99 Old", "after": "3 Meets"}
+    ]
     assert mastery_json(*store, "rebuild")["changed"] == 1
     assert mastery_json(*store, "rebuild", "--dry-run")["changed"] == 0

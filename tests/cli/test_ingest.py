@@ -12,12 +12,14 @@ from tests.conftest import mastery, mastery_json, seed_events, write_jsonl
 def test_counts_add_up_for_mixed_good_bad_and_ignored_input(tmp_path):
     seeds = seed_events("current")
     lines = [json.dumps(e) for e in seeds[:5]]
-    lines += ['{"metadata": {"event_name": "submission_created"}, "body": {}}',  # ignored
-              "{not json at all",                                                 # invalid JSON
-              "42",                                                               # not an object
-              json.dumps({"metadata": {"event_name": "learning_outcome_created"}, "body": {}}),  # missing fields
-              json.dumps(seeds[0]),                                               # a duplicate
-              "{not json at all"]                                                 # a repeated bad item
+    lines += [
+        '{"metadata": {"event_name": "submission_created"}, "body": {}}',  # ignored
+        "{not json at all",  # invalid JSON
+        "42",  # not an object
+        json.dumps({"metadata": {"event_name": "learning_outcome_created"}, "body": {}}),  # missing fields
+        json.dumps(seeds[0]),  # a duplicate
+        "{not json at all",
+    ]  # a repeated bad item
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n")
     counts = mastery_json("--store", str(tmp_path / "s.db"), "ingest", str(path))
@@ -54,8 +56,7 @@ def test_gzip_files_folders_and_stdin_are_read(tmp_path):
     stdin = "".join(json.dumps(e, indent=2) + "\n" for e in seeds[6:]).encode()
     counts = mastery_json(*store, "ingest", "-", input=stdin)
     assert counts.pop("head").startswith("10:")
-    assert counts == {
-        "read": 4, "appended": 2, "duplicates": 2, "quarantined": 0, "ignored": 0}
+    assert counts == {"read": 4, "appended": 2, "duplicates": 2, "quarantined": 0, "ignored": 0}
 
 
 def test_a_missing_file_is_an_input_output_error_without_traceback(tmp_path):
@@ -83,7 +84,8 @@ def test_every_command_has_help():
     summary and a --help that exits 0."""
     import click
 
-    from cli.main import COMMANDS, cli as group_
+    from cli.main import COMMANDS
+    from cli.main import cli as group_
 
     def walk(group, ctx, prefix=()):
         for name in group.list_commands(ctx):
@@ -95,9 +97,29 @@ def test_every_command_has_help():
 
     commands = dict(walk(group_, click.Context(group_, info_name="mastery")))
     assert {p[0] for p in commands} == set(COMMANDS)
-    assert {"ingest", "rollups", "student", "courses", "outcome", "tree", "scale", "audit", "verify", "quarantine",
-            "export", "generate", "demo", "config", "roster", "explain", "rebuild", "what-if", "problems", "serve",
-            "report"} <= set(COMMANDS)
+    assert {
+        "ingest",
+        "rollups",
+        "student",
+        "courses",
+        "outcome",
+        "tree",
+        "scale",
+        "audit",
+        "verify",
+        "quarantine",
+        "export",
+        "generate",
+        "demo",
+        "config",
+        "roster",
+        "explain",
+        "rebuild",
+        "what-if",
+        "problems",
+        "serve",
+        "report",
+    } <= set(COMMANDS)
     for path, command in commands.items():
         assert command.help and command.help.strip(), f"`mastery {' '.join(path)}` has no help"
         assert command.get_short_help_str().strip(), f"`mastery {' '.join(path)}` has no summary"
@@ -122,10 +144,10 @@ def test_quarantine_list_says_when_it_is_cut_and_pages_with_limit_and_offset(tmp
 
 
 def test_quarantine_retry_reaches_every_open_item_page_after_page(tmp_path):
+    from sources import read_sources
     from store import quarantine
     from store.application import open_store
     from store.ingest import ingest
-    from sources import read_sources
 
     good = [json.dumps(e) for e in seed_events("current")]
     path = tmp_path / "in.jsonl"
@@ -143,10 +165,10 @@ def test_quarantine_retry_reaches_every_open_item_page_after_page(tmp_path):
 
 
 def test_quarantine_items_are_listed_whole_or_by_page_on_both_stores(tmp_path, store_url):
+    from sources import read_sources
     from store import quarantine
     from store.application import open_store
     from store.ingest import ingest
-    from sources import read_sources
 
     path = tmp_path / "bad.jsonl"
     path.write_text("".join(f"{{broken {n}\n" for n in range(12)))

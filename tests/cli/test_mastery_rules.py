@@ -26,26 +26,37 @@ def outcome_mode_history() -> list[dict]:
     case("106", "average", [3, 4, 4])
     case("107", "standard_decaying_average", [2, 4, 4], 65)
     ev.append(b.outcome("108", 0, method="highest", possible=3, mastery=2))
-    ev.append(b.result("108", S, 9, 1, percent=0.4))                          # percent × possible 3
+    ev.append(b.result("108", S, 9, 1, percent=0.4))  # percent × possible 3
     ev.append(b.outcome("109", 0, method="highest"))
-    ev.append(b.result("109", S, 4, 1, percent=0.0))                          # 0.0 is a percent
-    case("110", "decaying_average", [1, 3, 4], 150)                           # invalid int → 65
-    case("111", "highest", [5], 65)                                           # highest takes no int
+    ev.append(b.result("109", S, 4, 1, percent=0.0))  # 0.0 is a percent
+    case("110", "decaying_average", [1, 3, 4], 150)  # invalid int → 65
+    case("111", "highest", [5], 65)  # highest takes no int
     ev.append(b.outcome("112", 0, method="latest"))
-    ev += [b.result("112", S, 4, 1, rid="10"), b.result("112", S, 1, 1, rid="9")]   # same second: id 10 is last
+    ev += [b.result("112", S, 4, 1, rid="10"), b.result("112", S, 1, 1, rid="9")]  # same second: id 10 is last
     ev.append(b.outcome("113", 0, method="latest"))
     ev += [b.result("113", S, 2, 1), b.result("113", S, 4, 5, assessed="missing")]  # no time is oldest
     quiz = {"artifact": "Quizzes::QuizSubmission", "asset": ("Quizzes::Quiz", "7")}
     for oid, method in (("114", "latest"), ("115", "average"), ("116", "highest")):
         ev.append(b.outcome(oid, 0, method=method))
-        ev += [b.result(oid, S, 1, 1, percent=0.5, possible=2, **quiz), b.result(oid, S, 3, 2, percent=1.0, possible=3, **quiz)]
-    ev.append(b.result("115", S, 1, 3, asset=("Quizzes::Quiz", "7")))         # rubric result keeps its own score
+        ev += [
+            b.result(oid, S, 1, 1, percent=0.5, possible=2, **quiz),
+            b.result(oid, S, 3, 2, percent=1.0, possible=3, **quiz),
+        ]
+    ev.append(b.result("115", S, 1, 3, asset=("Quizzes::Quiz", "7")))  # rubric result keeps its own score
     ev.append(b.outcome("117", 0, method="highest"))
-    ev += [b.result("117", S, 2, 1), b.result("117", S, 5, 2, state="deleted"), b.result("117", S, None, 3),
-           b.result("117", S, 5, 4, context_type="Account")]
+    ev += [
+        b.result("117", S, 2, 1),
+        b.result("117", S, 5, 2, state="deleted"),
+        b.result("117", S, None, 3),
+        b.result("117", S, 5, 4, context_type="Account"),
+    ]
     ev += [b.outcome("118", 0), b.result("118", S, 4, 1), b.outcome("118", 2, state="deleted", updated=True)]
-    ev += [b.outcome("119", 0), b.result("119", S, 4, 1), b.link("5119", "119", "5", 1),
-           b.link("5119", "119", "5", 2, state="deleted")]
+    ev += [
+        b.outcome("119", 0),
+        b.result("119", S, 4, 1),
+        b.link("5119", "119", "5", 1),
+        b.link("5119", "119", "5", 2, state="deleted"),
+    ]
     legacy = b.result("101", S, 5, 9)
     for key in ("id", "user_uuid", "result_context_type", "result_context_id"):
         legacy["body"].pop(key)
@@ -72,11 +83,28 @@ def scores(store) -> dict[str, dict]:
     return {s["links"]["outcome"]: s for s in answer["rollups"][0]["scores"]}
 
 
-@pytest.mark.parametrize("outcome, score, count", [
-    ("101", 3.0, 2), ("102", 2.0, 2), ("103", 3.3, 3), ("104", 3.75, 6), ("105", None, 3), ("106", 3.67, 3),
-    ("107", 3.76, 3), ("108", 1.2, 1), ("109", 0.0, 1), ("110", 3.3, 3), ("111", 5.0, 1), ("112", 4.0, 2),
-    ("113", 2.0, 2), ("114", 4.0, 2), ("115", 3.0, 3), ("116", 5.0, 2), ("117", 2.0, 1),
-])
+@pytest.mark.parametrize(
+    "outcome, score, count",
+    [
+        ("101", 3.0, 2),
+        ("102", 2.0, 2),
+        ("103", 3.3, 3),
+        ("104", 3.75, 6),
+        ("105", None, 3),
+        ("106", 3.67, 3),
+        ("107", 3.76, 3),
+        ("108", 1.2, 1),
+        ("109", 0.0, 1),
+        ("110", 3.3, 3),
+        ("111", 5.0, 1),
+        ("112", 4.0, 2),
+        ("113", 2.0, 2),
+        ("114", 4.0, 2),
+        ("115", 3.0, 3),
+        ("116", 5.0, 2),
+        ("117", 2.0, 1),
+    ],
+)
 def test_hand_worked_scores(scores, outcome, score, count):
     assert (scores[outcome]["score"], scores[outcome]["count"]) == (score, count)
 
@@ -110,7 +138,7 @@ def test_course_mean_is_rounded_and_median_is_not(store):
     median = mastery_json(*store, "rollups", "--course", "6", "--aggregate", "median")
     assert mean["rollups"][0]["links"] == {"course": "6"}
     (m,), (d,) = mean["rollups"][0]["scores"], median["rollups"][0]["scores"]
-    assert (m["score"], m["count"], m["submitted_at"]) == (3.78, 4, None)   # (5 + 3 + 3.33) / 3
+    assert (m["score"], m["count"], m["submitted_at"]) == (3.78, 4, None)  # (5 + 3 + 3.33) / 3
     assert (d["score"], d["count"]) == (3.33, 4)
 
 

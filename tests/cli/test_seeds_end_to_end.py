@@ -38,20 +38,28 @@ def test_seed_payloads_tell_the_whole_story(tmp_path):
     score = rollups["rollups"][0]["scores"][0]
     assert rollups["rollups"][0]["links"] == {"user": STUDENT, "course": "1"}
     assert (score["score"], score["rating"]["description"], score["rating"]["color"], score["mastery"]) == (
-        4.0, "Exceeds Mastery", "02672D", True)
+        4.0,
+        "Exceeds Mastery",
+        "02672D",
+        True,
+    )
     assert rollups["meta"] == {"as_of": None, "known_at": None, "mode": "scale"}
     # ... and on 1 Dec 2019 no scale existed yet: outcome mode, Canvas's default criterion.
     past = process_json(*store, "rollups", "--course", "1", "--as-of", "2019-12-01")
     score = past["rollups"][0]["scores"][0]
     assert (score["score"], score["rating"]["description"], score["rating"]["color"]) == (
-        5.0, "Exceeds Expectations", "0374B5")
+        5.0,
+        "Exceeds Expectations",
+        "0374B5",
+    )
     assert past["meta"]["mode"] == "outcome" and past["meta"]["as_of"] == "2019-12-01T23:59:59.999Z"
 
     # Who changed outcome 12345: the update by oxana, then the course-copy creation, with the diff.
     trail = process_json(*store, "audit", "outcome", "12345")["entries"]
     assert [(e["event_name"], e["actor"]["user_login"], e["actor"]["job_tag"]) for e in trail] == [
         ("learning_outcome_updated", "oxana@example.com", None),
-        ("learning_outcome_created", None, "Canvas::Migration::Worker::CourseCopyWorker#perform")]
+        ("learning_outcome_created", None, "Canvas::Migration::Worker::CourseCopyWorker#perform"),
+    ]
     changes = {c["field"]: (c["before"], c["after"]) for c in trail[1]["changes"]}
     assert changes["rubric_criterion.mastery_points"] == (3, 2)
     assert changes["rubric_criterion.points_possible"] == (5, 3)
@@ -72,8 +80,13 @@ def test_any_order_and_any_repetition_of_the_seeds_gives_the_same_answers(tmp_pa
         counts = ingest(folder, shuffled)
         assert counts["appended"] == 14 and counts["read"] == len(shuffled)
         store = ("--store", str(folder / "s.db"))
-        answers.append((mastery_json(*store, "outcome", "12345"), mastery_json(*store, "rollups", "--course", "1"),
-                        mastery_json(*store, "tree")))
+        answers.append(
+            (
+                mastery_json(*store, "outcome", "12345"),
+                mastery_json(*store, "rollups", "--course", "1"),
+                mastery_json(*store, "tree"),
+            )
+        )
     for answer in answers[1:]:
         assert answer[0]["rubric_criterion"] == answers[0][0]["rubric_criterion"]
         assert answer[1:] == answers[0][1:]

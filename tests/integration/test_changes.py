@@ -19,8 +19,10 @@ from synthetic import generate
 
 
 def _refs(conn) -> dict[tuple, tuple]:
-    return {tuple(r[:3]): tuple(r[3:]) for r in conn.execute(
-        "SELECT root, kind, key, course, outcome, user_uuid FROM entity_current").fetchall()}
+    return {
+        tuple(r[:3]): tuple(r[3:])
+        for r in conn.execute("SELECT root, kind, key, course, outcome, user_uuid FROM entity_current").fetchall()
+    }
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.canvas import parse_time
 from projections.queries.catalog import course_rules, outcome_tree
@@ -38,11 +39,20 @@ def answers(conn, **cut) -> dict:
     out = {}
     for root in ROOTS:
         view = View(conn, root, **cut)
-        courses = sorted({r[0] for r in conn.execute(
-            "SELECT DISTINCT course FROM entity_versions WHERE root = ? AND course IS NOT NULL", (root,))})
+        courses = sorted(
+            {
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT course FROM entity_versions WHERE root = ? AND course IS NOT NULL", (root,)
+                )
+            }
+        )
         for course in courses:
-            out[(root, course)] = (rollups(conn, root, course, **cut)["rollups"],
-                                   course_rules(view, course)["outcomes"], outcome_tree(view, course))
+            out[(root, course)] = (
+                rollups(conn, root, course, **cut)["rollups"],
+                course_rules(view, course)["outcomes"],
+                outcome_tree(view, course),
+            )
     return out
 
 
@@ -65,8 +75,7 @@ def event_time(e) -> datetime | None:
 def test_as_of_t_equals_now_on_a_store_that_only_received_events_up_to_t(full, tmp_path_factory, fraction):
     times = sorted(t for t in map(event_time, STREAM) if t)
     cut = times[int(len(times) * fraction)]
-    store, partial = feed(tmp_path_factory.mktemp("cut") / "s.db",
-                          [e for e in STREAM if (event_time(e) or cut) <= cut])
+    store, partial = feed(tmp_path_factory.mktemp("cut") / "s.db", [e for e in STREAM if (event_time(e) or cut) <= cut])
     try:
         past, now = answers(full, as_of=cut), answers(partial)
         assert {k: v for k, v in past.items() if any(v[:2])} == {k: v for k, v in now.items() if any(v[:2])}

@@ -9,106 +9,25 @@ list each poison event with its reason, and exclude / include must round-trip th
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
 import math
 from datetime import UTC, datetime
 
 import pytest
 
-from domain import canvas
-from domain.events import REGISTRY, Parsed, parse
+from domain.events import REGISTRY, parse
 from domain.rollup import DEFAULT_SCALE, ResultInput, course_aggregate, method_from, rollup
 from projections import problems
 from projections.queries.explain import explain
-from projections.rebuild import rebuild
 from projections.queries.outcome_rollups import rollups
+from projections.rebuild import rebuild
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View
 from store.application import open_store
 from tests import builders as b
 from tests.conftest import mastery
-
-HUGE = "9" * 5000  # over Python's 4,300-digit int() limit
-
-
-def poisoned(event: dict, change) -> Parsed:
-    """A parsed good event whose stored payload is then changed the way `parse` would not allow."""
-    good = parse(event)
-    bad = copy.deepcopy(good.event)
-    change(bad)
-    return dataclasses.replace(good, event=bad, content_hash=canvas.content_hash(bad))
-
-
-def put(body_field: str, value):
-    return lambda e: e["body"].__setitem__(body_field, value)
-
-
-def good_events() -> list[Parsed]:
-    events = [b.outcome("7", 0, method="average"), b.link("1", "7", "5", 0),
-              b.result("7", "U1", 4, 1, rid="501"), b.result("7", "U1", 2, 2, rid="502"),
-              b.result("7", "U4", 5, 2, rid="503"),
-              b.outcome("9", 0, method="average")]
-    return [parse(e) for e in events]
-
-
-def poison_events() -> dict[str, Parsed]:
-    """Poison that the projections must skip (name → event), in append order."""
-    return {
-        "display_name": poisoned(b.outcome("8", 1), put("display_name", {"not": "a string"})),
-        "description": poisoned(b.outcome("10", 1), put("description", 12345)),
-        "short_description": poisoned(b.outcome("11", 1), put("short_description", ["x"])),
-        "huge result context": poisoned(b.result("7", "U1", 1, 3, rid="504"), put("result_context_id", HUGE)),
-        "huge link outcome": poisoned(b.link("2", "7", "5", 3), put("learning_outcome_id", HUGE)),
-        "huge root account id": poisoned(b.result("7", "U1", 1, 3, rid="505"),
-                                         lambda e: e["metadata"].__setitem__("root_account_id", HUGE)),
-        "huge course account": poisoned(b.group("900", "5", 3),
-                                        lambda e: e["metadata"].__setitem__("context_account_id", HUGE)),
-    }
-
-
-def overflowing_events() -> dict[str, Parsed]:
-    """Results the calculation must survive: 1e308 twice (fsum overflows), scaled to +inf and -inf."""
-    return {
-        "1e308 a": poisoned(b.result("9", "U2", 1, 3, course="6", rid="601"), put("score", 1e308)),
-        "1e308 b": poisoned(b.result("9", "U2", 1, 4, course="6", rid="602"), put("score", 1e308)),
-        "+inf": poisoned(b.result("9", "U3", 1, 3, course="6", rid="603", percent=0.5), put("percent", 1e308)),
-        "-inf": poisoned(b.result("9", "U3", 1, 4, course="6", rid="604", percent=0.5), put("percent", -1e308)),
-        "good": parse(b.result("9", "U3", 2, 5, course="6", rid="605")),
-    }
-
-
-@pytest.fixture
-def world(tmp_path):
-    """A store with the good course, the poison and the overflowing results; positions by name."""
-    path = str(tmp_path / "store.db")
-    store = open_store(path)
-    db = connect(path)
-    good = good_events()
-    store.append(good[:3])
-    catch_up(store, db.conn)  # part of the good course is projected before any poison arrives
-    poison, overflow = poison_events(), overflowing_events()
-    rest = good[3:] + list(poison.values()) + list(overflow.values())
-    appended = store.append(rest).appended
-    assert len(appended) == len(rest)
-    where = {p.content_hash: position for position, p in appended}
-    yield {"path": path, "store": store, "conn": db.conn,
-           "poison": {name: where[p.content_hash] for name, p in poison.items()},
-           "overflow": {name: where[p.content_hash] for name, p in overflow.items()},
-           "good": {p.key: where.get(p.content_hash) for p in good}}
-    store.close()
-    db.conn.close()
-
-
-def scores(answer: dict) -> dict[tuple[str, str], tuple]:
-    return {(r["links"]["user"], s["links"]["outcome"]): (s["score"], s["count"])
-            for r in answer["rollups"] for s in r["scores"]}
-
-
-GOOD_COURSE = {("U1", "7"): (3.0, 2), ("U4", "7"): (5.0, 1)}
-OVERFLOW_COURSE = {("U2", "9"): (1e308, 2), ("U3", "9"): (2.0, 1)}
+from tests.integration.poison_world import GOOD_COURSE, OVERFLOW_COURSE, good_events, poison_events, scores
 
 
 def test_every_query_of_the_good_course_answers_beside_poison(world):
@@ -225,18 +144,31 @@ def test_a_unit_whose_recompute_fails_is_recorded_and_the_other_units_stay_right
     path = str(tmp_path / "store.db")
     store, db = open_store(path), connect(path)
     conn = db.conn
-    store.append([parse(e) for e in (b.outcome("7", 0, method="average"), b.outcome("12", 0), b.link("1", "7", "5", 0),
-                                      b.result("7", "U1", 4, 1), b.result("12", "U1", 2, 2))])
+    store.append(
+        [
+            parse(e)
+            for e in (
+                b.outcome("7", 0, method="average"),
+                b.outcome("12", 0),
+                b.link("1", "7", "5", 0),
+                b.result("7", "U1", 4, 1),
+                b.result("12", "U1", 2, 2),
+            )
+        ]
+    )
     catch_up(store, conn)
-    position, state = conn.execute("SELECT v.position, v.state FROM entity_current c JOIN entity_versions v "
-                                   "ON v.position = c.position WHERE c.kind = 'outcome' AND c.key = '12'").fetchone()
+    position, state = conn.execute(
+        "SELECT v.position, v.state FROM entity_current c JOIN entity_versions v "
+        "ON v.position = c.position WHERE c.kind = 'outcome' AND c.key = '12'"
+    ).fetchone()
     broken = json.loads(state) | {"rubric_criterion": {"ratings": ["not an object"]}}
     conn.execute("UPDATE entity_versions SET state = ? WHERE position = ?", (json.dumps(broken), position))
     conn.execute("INSERT INTO mastery_dirty VALUES (?, '5', '12', ''), (?, '5', '7', '')", (b.ROOT, b.ROOT))
     catch_up(store, conn)  # drains the queue: outcome 12 raises, outcome 7 is written
     listed = problems.listing(store, conn)["problems"]
     assert [(p["unit"], p["reason"].split(":")[0]) for p in listed] == [
-        (problems.unit_name(b.ROOT, "5", "12", None), "recompute failed")]
+        (problems.unit_name(b.ROOT, "5", "12", None), "recompute failed")
+    ]
     assert "AttributeError" in listed[0]["reason"]
     assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (4.0, 1)}
     conn.execute("UPDATE entity_versions SET state = ? WHERE position = ?", (state, position))
@@ -250,6 +182,7 @@ def test_a_unit_whose_recompute_fails_is_recorded_and_the_other_units_stay_right
 
 def test_the_http_service_answers_the_good_course_beside_poison(world, tmp_path):
     from tests.web.conftest import TOKEN, start, stop
+
     world["conn"].close()
     world["store"].close()
     server = start(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")
@@ -283,118 +216,3 @@ def test_a_postgresql_store_is_accounted_for_and_excluded_from_the_same_way(pg_u
     finally:
         store.close()
         conn.close()
-
-
-def test_a_stored_record_that_cannot_be_read_is_skipped_with_its_reason(tmp_path):
-    """A record no mapper can read (written by the library's own insert, as a future bug might): the page
-    around it is read one record at a time and the rest of the history is applied."""
-    import uuid
-
-    from eventsourcing.persistence import StoredEvent
-    path = str(tmp_path / "store.db")
-    store, db = open_store(path), connect(path)
-    good = good_events()
-    store.append(good[:2])
-    store.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "domain.events:LearningOutcomeCreated", b"{not json")])
-    store.append(good[2:5])
-    assert catch_up(store, db.conn) == 6
-    assert scores(rollups(db.conn, b.ROOT, "5")) == GOOD_COURSE
-    answer = problems.listing(store, db.conn)
-    assert [(p["position"], p["type"]) for p in answer["problems"]] == [(3, "learning_outcome_created")]
-    assert "JSONDecodeError" in answer["problems"][0]["reason"]
-    assert answer["counts"] == {"stored": 6, "applied": 5, "skipped": 1, "excluded": 0}
-    store.close()
-    db.conn.close()
-
-
-def outcome_seven_poison(world) -> dict[str, int]:
-    """Outcome 7's own stream gets a good rename, a poison update after it and a record that cannot be read;
-    then the world's store and read model are closed, for the commands to open."""
-    from eventsourcing.persistence import StoredEvent
-    store = world["store"]
-    rename = parse(b.outcome("7", 2, method="average", updated=True, title="Renamed"))
-    bad = poisoned(b.outcome("7", 3, method="average", updated=True), put("display_name", {"not": "a string"}))
-    (first, _), (second, _) = store.append([rename, bad]).appended
-    store.recorder.insert_events([StoredEvent(rename.stream_id, 1000, "domain.events:LearningOutcomeUpdated",
-                                              b"{not json")])
-    at = {"rename": first, "poison": second, "unreadable": store.head()}
-    world["conn"].close()
-    store.close()
-    return at
-
-
-def test_mastery_outcome_folds_around_poison_in_its_own_stream_and_skips_exclusions(world):
-    at = outcome_seven_poison(world)
-    store_arg = ["--store", world["path"]]
-    state = json.loads(mastery(*store_arg, "outcome", "7", "--json", check=True).stdout)
-    assert (state["title"], state["display_name"], state["events"]) == ("Renamed 7", None, 2)
-    only_poison = mastery(*store_arg, "outcome", "8", "--json")  # its one event cannot be folded
-    assert only_poison.returncode == 1 and b"Traceback" not in only_poison.stderr
-    assert b"outcome 8 has no events" in only_poison.stderr
-    assert mastery(*store_arg, "problems", "exclude", str(at["rename"])).returncode == 0
-    state = json.loads(mastery(*store_arg, "outcome", "7", "--json", check=True).stdout)
-    assert (state["title"], state["events"]) == ("Outcome 7", 1)  # the excluded rename is skipped too
-
-
-def test_the_http_outcome_answers_200_beside_poison_in_its_own_stream(world, tmp_path):
-    from tests.web.conftest import TOKEN, start, stop
-    outcome_seven_poison(world)
-    server = start(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")
-    try:
-        answer = server.get("/api/v1/outcomes/7")
-        assert answer.status_code == 200, answer.text
-        assert (answer.json()["title"], answer.json()["events"]) == ("Renamed 7", 2)
-        assert server.get("/api/v1/outcomes/8").status_code == 404
-    finally:
-        stop(server)
-
-
-def test_export_writes_every_stored_record_as_stored_and_a_re_ingest_loses_nothing(world, tmp_path):
-    import contextlib
-    import sqlite3
-
-    import orjson
-
-    from store import quarantine
-    outcome_seven_poison(world)
-    with contextlib.closing(sqlite3.connect(world["path"])) as raw:
-        states = [bytes(r[0]) for r in raw.execute("SELECT state FROM stored_events ORDER BY rowid")]
-    out = tmp_path / "export.jsonl"
-    mastery("--store", world["path"], "export", "-o", str(out), check=True)
-    lines = out.read_bytes().splitlines()
-    assert len(lines) == len(states) == 21
-    for line, state in zip(lines, states, strict=True):
-        if state == b"{not json":
-            assert orjson.loads(line)["unreadable_record"]["state"] == "{not json"
-        else:
-            assert line == orjson.dumps(orjson.loads(state)["event"])  # the Canvas event as stored
-    again = mastery("--store", str(tmp_path / "again.db"), "ingest", "--json", str(out))
-    assert again.returncode == 0, again.stderr
-    counts = json.loads(again.stdout)
-    assert counts["read"] == counts["appended"] + counts["quarantined"] == len(lines)
-    copy_store = open_store(str(tmp_path / "again.db"))
-    try:
-        kept = {orjson.dumps(e.event) for _, e in copy_store.iter_all()}
-        kept |= {quarantine.show(copy_store, i["id"])["raw_text"].encode() for i in quarantine.list_items(copy_store)}
-    finally:
-        copy_store.close()
-    assert kept == set(lines)  # each line is stored again or quarantined with its text: nothing lost
-
-
-def test_audit_lists_what_it_can_and_names_the_positions_it_could_not_read(world):
-    at = outcome_seven_poison(world)
-    store_arg = ["--store", world["path"]]
-    trail = mastery(*store_arg, "audit", "outcome", "7", "--json")
-    assert trail.returncode == 0, trail.stderr
-    answer = json.loads(trail.stdout)
-    assert [e["position"] for e in answer["entries"]] == [1, at["rename"], at["poison"]]  # 1: its creation
-    unread = [(u["position"], u["type"]) for u in answer["unreadable"]]
-    assert unread == [(at["unreadable"], "learning_outcome_updated")]
-    assert "JSONDecodeError" in answer["unreadable"][0]["reason"]
-    actor = json.loads(mastery(*store_arg, "audit", "--actor", "teacher@example.com", "--json", check=True).stdout)
-    assert {at["rename"], at["poison"]} <= {e["position"] for e in actor["entries"]}
-    assert {at["unreadable"], world["poison"]["huge result context"]} <= {u["position"] for u in actor["unreadable"]}
-    only_poison = mastery(*store_arg, "audit", "result", "504")  # its one event cannot be folded
-    assert only_poison.returncode == 1 and b"Traceback" not in only_poison.stderr
-    assert f"position {world['poison']['huge result context']}".encode() in only_poison.stderr
-    assert mastery(*store_arg, "audit", "outcome", "7").returncode == 0  # the rendered trail too

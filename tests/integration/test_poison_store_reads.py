@@ -26,8 +26,9 @@ def seeded(url: str):
     rename = parse(b.outcome("7", 2, method="average", updated=True, title="Renamed"))
     bad = poisoned(b.outcome("7", 3, method="average", updated=True), put("display_name", {"not": "a string"}))
     (first, _), (second, _) = store.append([rename, bad]).appended
-    store.recorder.insert_events([StoredEvent(rename.stream_id, 1000, "domain.events:LearningOutcomeUpdated",
-                                              b"{not json")])
+    store.recorder.insert_events(
+        [StoredEvent(rename.stream_id, 1000, "domain.events:LearningOutcomeUpdated", b"{not json")]
+    )
     unreadable = store.head()
     store.append(good[3:])
     return store, {"rename": first, "poison": second, "unreadable": unreadable}
@@ -41,7 +42,8 @@ def test_page_reads_and_full_scans_leave_out_an_unreadable_record_and_say_where_
         events, bad = store.read()
         assert len(events) == total - 1
         assert [(u.position, u.topic, u.state) for u in bad] == [
-            (at["unreadable"], "domain.events:LearningOutcomeUpdated", b"{not json")]
+            (at["unreadable"], "domain.events:LearningOutcomeUpdated", b"{not json")
+        ]
         assert [p for p, _ in store.iter_all(page=2)] == [p for p, _ in events]  # pages that hold it and not
         every = list(store.iter_all(page=2, unreadable=True))
         assert [p for p, _ in every] == list(range(1, total + 1))

@@ -7,7 +7,8 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from projections.mastery import compute, rows
 from projections.runner import catch_up
@@ -30,7 +31,7 @@ def build(path, events: list, batch: int = 500, catch_every_batch: bool = False)
     db = connect(str(path))
     if catch_every_batch:
         for i in range(0, len(events), batch):
-            ingest(store, items(events[i:i + batch]), batch_size=batch)
+            ingest(store, items(events[i : i + batch]), batch_size=batch)
             catch_up(store, db.conn, page=137)
     else:
         ingest(store, items(events), batch_size=batch)
@@ -39,8 +40,12 @@ def build(path, events: list, batch: int = 500, catch_every_batch: bool = False)
 
 
 def snapshot(conn) -> dict:
-    current = sorted(conn.execute("SELECT c.root, c.kind, c.key, c.fold_key, v.state FROM entity_current c "
-                                          "JOIN entity_versions v ON v.position = c.position").fetchall())
+    current = sorted(
+        conn.execute(
+            "SELECT c.root, c.kind, c.key, c.fold_key, v.state FROM entity_current c "
+            "JOIN entity_versions v ON v.position = c.position"
+        ).fetchall()
+    )
     mastery_rows = sorted(conn.execute("SELECT * FROM mastery").fetchall(), key=lambda r: tuple(map(str, r)))
     return {"current": current, "mastery": mastery_rows}
 
@@ -59,10 +64,15 @@ def test_the_generated_stream_produces_mastery_rows(reference):
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), dup_rate=st.floats(0, 0.3), batch=st.sampled_from([1, 97, 500, 5000]),
-       stepwise=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    dup_rate=st.floats(0, 0.3),
+    batch=st.sampled_from([1, 97, 500, 5000]),
+    stepwise=st.booleans(),
+)
 def test_any_arrival_order_duplication_and_batching_give_the_same_read_models(
-        reference, tmp_path_factory, seed, dup_rate, batch, stepwise):
+    reference, tmp_path_factory, seed, dup_rate, batch, stepwise
+):
     rng = random.Random(seed)
     events = STREAM + [e for e in STREAM if rng.random() < dup_rate]
     rng.shuffle(events)
@@ -77,8 +87,9 @@ def test_incremental_mastery_equals_a_fresh_computation_from_all_events(tmp_path
     events = list(STREAM)
     random.Random(5).shuffle(events)
     store, conn = build(tmp_path / "s.db", events, batch=113, catch_every_batch=True)
-    units = conn.execute("SELECT DISTINCT root, course, outcome FROM entity_current WHERE kind = 'result' "
-                         "AND course IS NOT NULL").fetchall()
+    units = conn.execute(
+        "SELECT DISTINCT root, course, outcome FROM entity_current WHERE kind = 'result' AND course IS NOT NULL"
+    ).fetchall()
     fresh = []
     for root, course, outcome in units:
         fresh += [tuple(r.values()) for r in rows(root, compute(View(conn, root), course, outcome))]
@@ -89,6 +100,7 @@ def test_incremental_mastery_equals_a_fresh_computation_from_all_events(tmp_path
 
 def _columns() -> list[str]:
     from projections.schema import MASTERY_COLUMNS
+
     return list(MASTERY_COLUMNS)
 
 

@@ -19,8 +19,10 @@ from tests.conftest import ROOT, SEED_ROOT, seed_events
 @pytest.fixture
 def store(store_url, tmp_path):
     s = open_store(store_url, chain_key=None, state_home=str(tmp_path))
-    s.append([parse(e) for e in seed_events()], [BadItem(f"{{oops {i}", "dump.jsonl", i, "invalid JSON")
-                                                 for i in range(1, 4)])
+    s.append(
+        [parse(e) for e in seed_events()],
+        [BadItem(f"{{oops {i}", "dump.jsonl", i, "invalid JSON") for i in range(1, 4)],
+    )
     yield s
     s.close()
 

@@ -34,21 +34,33 @@ class Pipeline:
 
     def score(self, course="5", outcome="1", user=S, **cut):
         answer = rollups(self.conn, b.ROOT, course, **cut)
-        found = [s for r in answer["rollups"] if r["links"].get("user") == user for s in r["scores"]
-                 if s["links"]["outcome"] == outcome]
+        found = [
+            s
+            for r in answer["rollups"]
+            if r["links"].get("user") == user
+            for s in r["scores"]
+            if s["links"]["outcome"] == outcome
+        ]
         return (found[0] if found else None), answer
 
     def row(self, course="5", outcome="1", user=S):
-        cur = self.conn.execute("SELECT score, rating_color, method, scale_source, mode FROM mastery WHERE course = ? "
-                                "AND outcome = ? AND user_uuid = ?", (course, outcome, user))
+        cur = self.conn.execute(
+            "SELECT score, rating_color, method, scale_source, mode FROM mastery WHERE course = ? "
+            "AND outcome = ? AND user_uuid = ?",
+            (course, outcome, user),
+        )
         return cur.fetchone()
 
 
 @pytest.fixture
 def p(tmp_path):
     pipeline = Pipeline(tmp_path / "s.db")
-    pipeline.send(b.outcome("1", 0, method="highest"), b.group("900", "5", 0, account="70"),
-                  b.result("1", S, 2, 1), b.result("1", S, 3, 2))
+    pipeline.send(
+        b.outcome("1", 0, method="highest"),
+        b.group("900", "5", 0, account="70"),
+        b.result("1", S, 2, 1),
+        b.result("1", S, 3, 2),
+    )
     yield pipeline
     pipeline.store.close()
 
@@ -94,8 +106,11 @@ def test_in_scale_mode_the_default_scale_applies_when_none_is_found(p):
 
 def test_learning_a_courses_account_later_recomputes_the_course(tmp_path):
     p = Pipeline(tmp_path / "s.db")
-    p.send(b.outcome("1", 0), b.result("1", S, 3, 1), b.scale("2", "Account", "70", 2, [3, 2, 0], 2,
-                                                             colors=["444444", "555555", "666666"]))
+    p.send(
+        b.outcome("1", 0),
+        b.result("1", S, 3, 1),
+        b.scale("2", "Account", "70", 2, [3, 2, 0], 2, colors=["444444", "555555", "666666"]),
+    )
     assert p.row()[3] == "Canvas default scale"
     p.send(b.group("900", "5", 3, account="70"))
     assert p.row()[1:4] == ("444444", "highest", "account 70 scale 2")
@@ -142,8 +157,10 @@ def test_forcing_a_mode_recomputes_and_reports_what_moved(p):
 
 def test_legacy_standard_decay_setting_uses_the_weighted_formula(tmp_path):
     p = Pipeline(tmp_path / "s.db")
-    p.send(b.outcome("1", 0, method="standard_decaying_average", int_=65),
-           *[b.result("1", S, s, d) for d, s in ((1, 2), (2, 4), (3, 4))])
+    p.send(
+        b.outcome("1", 0, method="standard_decaying_average", int_=65),
+        *[b.result("1", S, s, d) for d, s in ((1, 2), (2, 4), (3, 4))],
+    )
     assert p.row()[0] == 3.76
     change_setting(p.conn, b.ROOT, "standard-decay", "legacy")
     assert p.row()[0] == 3.65
@@ -151,6 +168,7 @@ def test_legacy_standard_decay_setting_uses_the_weighted_formula(tmp_path):
 
 def test_known_at_answers_with_what_had_arrived(p):
     from datetime import UTC, datetime
+
     cutoff = datetime.now(UTC)
     p.send(b.result("1", S, 5, 3))
     assert p.score()[0]["score"] == 5.0
@@ -160,6 +178,7 @@ def test_known_at_answers_with_what_had_arrived(p):
 def test_courses_are_listed_as_of_a_time_with_what_was_known_then(p):
     from projections.queries.catalog import courses
     from projections.views import View
+
     p.send(b.result("1", "later-student", 4, 30, course="6"), b.group("901", "6", 30, account="71"))
     now = {c["course"]: c for c in courses(View(p.conn, b.ROOT))}
     assert (now["5"]["students"], now["5"]["results"], now["5"]["account"]) == (1, 2, "70")

@@ -15,8 +15,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from domain.events import parse
-from projections.session import (BadInput, NotFound, Session, SessionError, SeveralAccounts, StaleReadModel,
-                                 StoreMismatch, Unavailable)
+from projections.session import (
+    BadInput,
+    NotFound,
+    Session,
+    SessionError,
+    SeveralAccounts,
+    StaleReadModel,
+    StoreMismatch,
+    Unavailable,
+)
 from tests.conftest import ROOT, SEED_ROOT, seed_events
 
 OTHER = "AnotherTenantUuid0000000000000000000000000"
@@ -67,7 +75,7 @@ def test_session_errors_are_plain_exceptions_that_say_what_to_do(tmp_path):
         Session("x.db", tz="Mars/Olympus").parse_time("2020-01-01", "--as-of")
     assert zone.value.option == "--tz"
     with pytest.raises(Unavailable, match="cannot open read model"):
-        Session(str(tmp_path / "s2.db"), str(tmp_path / "no-such-folder" / "read.db")).conn
+        _ = Session(str(tmp_path / "s2.db"), str(tmp_path / "no-such-folder" / "read.db")).conn
 
 
 def test_a_read_model_of_another_store_is_a_store_mismatch_and_of_another_version_is_stale(tmp_path):
@@ -88,16 +96,26 @@ def test_a_read_model_of_another_store_is_a_store_mismatch_and_of_another_versio
     again.close()
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    (NotFound("x"), 1), (SeveralAccounts("x"), 1), (StaleReadModel("x"), 1),
-    (Unavailable("x"), 3), (StoreMismatch("x"), 3), (BadInput("x", "--as-of"), 2)])
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (NotFound("x"), 1),
+        (SeveralAccounts("x"), 1),
+        (StaleReadModel("x"), 1),
+        (Unavailable("x"), 3),
+        (StoreMismatch("x"), 3),
+        (BadInput("x", "--as-of"), 2),
+    ],
+)
 def test_the_cli_maps_each_session_error_to_its_design_exit_code(error, code):
     from cli.context import to_click
+
     assert to_click(error).exit_code == code and str(error) in to_click(error).format_message()
 
 
 def test_the_cli_context_raises_click_exceptions_with_the_same_messages(tmp_path):
     from cli.context import Context, DomainError, Settings
+
     app = Context(Settings(stored(tmp_path / "two.db", two_tenants()), None, None, "UTC"))
     with pytest.raises(DomainError, match="holds 2 root accounts"):
         app.root()
@@ -111,8 +129,10 @@ def served(store: str, read: str) -> TestClient:
     from projections.session import Settings
     from web.app import create_app
     from web.config import ServeConfig
-    return TestClient(create_app(ServeConfig(Settings(store, read), ingest_token="t" * 32)),
-                      base_url="http://127.0.0.1")
+
+    return TestClient(
+        create_app(ServeConfig(Settings(store, read), ingest_token="t" * 32)), base_url="http://127.0.0.1"
+    )
 
 
 def test_the_web_answers_404_for_several_accounts_and_503_for_a_stale_or_foreign_read_model(tmp_path):
@@ -163,8 +183,13 @@ def test_the_import_contracts_of_pyproject_hold():
     # In its own process: import-linter configures logging with dictConfig, which disables every logger
     # already made (the store's witness warnings would vanish from the later tests of this session).
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
 
@@ -172,12 +197,14 @@ def test_the_import_contracts_of_pyproject_hold():
 def test_serve_refuses_a_read_model_of_another_store_with_exit_3_before_listening(tmp_path):
     """`serve` catches its session up outside a command's Context: the session error still gets exit 3."""
     from tests.conftest import mastery
+
     read = str(tmp_path / "read.db")
     first = Session(stored(tmp_path / "a.db", seed_events()), read)
     first.caught_up()
     first.close()
     other = stored(tmp_path / "b.db", seed_events("legacy"))
-    refused = mastery("--store", other, "--read-db", read, "serve", "--port", "0",
-                      env={"MASTERY_INGEST_TOKEN": "t" * 32})
+    refused = mastery(
+        "--store", other, "--read-db", read, "serve", "--port", "0", env={"MASTERY_INGEST_TOKEN": "t" * 32}
+    )
     assert refused.returncode == 3 and b"belongs to another event store" in refused.stderr, refused.stderr
     assert b"Traceback" not in refused.stderr and b"mastery serve:" not in refused.stdout

@@ -47,7 +47,9 @@ def test_one_stream_per_entity_with_versions_in_arrival_order(store):
     store.append(parsed_seeds()[0:1])  # learning_outcome_created arrives later
     events = store.stream(SEED_ROOT, "outcome", "12345")
     assert [(e.originator_version, e.canvas_name) for e in events] == [
-        (1, "learning_outcome_updated"), (2, "learning_outcome_created")]
+        (1, "learning_outcome_updated"),
+        (2, "learning_outcome_created"),
+    ]
 
 
 def test_fold_through_the_library_repository_uses_event_time_order(store):
@@ -72,8 +74,12 @@ def test_quarantine_keeps_bad_input_once_in_the_same_transaction(store):
 def test_the_database_refuses_update_and_delete_of_stored_events(store):
     store.append(parsed_seeds())
     table = store.recorder.events_table_name
-    for sql in (f"UPDATE {table} SET topic = 'x'", f"DELETE FROM {table}", "DELETE FROM event_chain",
-                "UPDATE event_hashes SET position = 0"):
+    for sql in (
+        f"UPDATE {table} SET topic = 'x'",
+        f"DELETE FROM {table}",
+        "DELETE FROM event_chain",
+        "UPDATE event_hashes SET position = 0",
+    ):
         with pytest.raises(Exception, match="immutable"):
             store.query(sql, commit=True)
     assert store.head() == 10
@@ -95,8 +101,11 @@ def tampered(tmp_path, *statements: str):
 
 
 def test_verify_names_the_first_position_whose_bytes_changed(tmp_path):
-    store = tampered(tmp_path, "DROP TRIGGER stored_events_no_update",
-                     "UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8")
+    store = tampered(
+        tmp_path,
+        "DROP TRIGGER stored_events_no_update",
+        "UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8",
+    )
     checked, position, why = store.verify()
     assert (checked, position) == (7, 8)
     assert "changed" in why
@@ -128,6 +137,7 @@ def test_a_store_keeps_the_id_it_was_created_with_and_another_store_has_its_own(
 def second_pg_url(pg_url):
     """A second fresh schema on the same server: another store reached from the same folder."""
     import psycopg
+
     schema = f"t2_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_BASE, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -158,8 +168,15 @@ def test_a_re_created_sqlite_store_refuses_its_old_read_model_until_rebuilt_from
     mastery(*args, "ingest", str(write_jsonl(tmp_path / "seeds.jsonl", seed_events())), check=True)
     store.unlink()
     Path(str(store) + ".head").unlink()
-    mastery("--store", str(store), "--read-db", str(tmp_path / "fresh.db"), "ingest",
-            str(write_jsonl(tmp_path / "legacy.jsonl", seed_events("legacy")[:4])), check=True)
+    mastery(
+        "--store",
+        str(store),
+        "--read-db",
+        str(tmp_path / "fresh.db"),
+        "ingest",
+        str(write_jsonl(tmp_path / "legacy.jsonl", seed_events("legacy")[:4])),
+        check=True,
+    )
     refused = mastery(*args, "courses")
     assert refused.returncode == 3 and b"belongs to another event store" in refused.stderr
     assert b"rebuild --adopt" in refused.stderr

@@ -15,9 +15,9 @@ from pathlib import Path
 from synthetic import generate, to_jsonl
 from tests.conftest import ROOT, seed_events
 
-PEAK_RSS_KIB = 300 * 1024   # ru_maxrss is in KiB on Linux
-HANG_GUARD_SECONDS = 120    # not a timing assertion: only so that a blocked reader fails instead of hanging
-ITEM_CAP = 4 << 20          # the default --max-item-bytes
+PEAK_RSS_KIB = 300 * 1024  # ru_maxrss is in KiB on Linux
+HANG_GUARD_SECONDS = 120  # not a timing assertion: only so that a blocked reader fails instead of hanging
+ITEM_CAP = 4 << 20  # the default --max-item-bytes
 PREFIX = 4096
 
 
@@ -40,11 +40,23 @@ def run_ingest(tmp_path: Path, *args: str) -> tuple[int, dict]:
     and that of any child it waited for) and its counts. Killed if it outlives the hang guard."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERY_")}
     rss = tmp_path / "maxrss.txt"
-    cmd = [sys.executable, "-c", LAUNCHER, str(rss), "-c", "from cli.main import main; main()",
-           "--store", str(tmp_path / "store.db"), "ingest", *args, "--json"]
+    cmd = [
+        sys.executable,
+        "-c",
+        LAUNCHER,
+        str(rss),
+        "-c",
+        "from cli.main import main; main()",
+        "--store",
+        str(tmp_path / "store.db"),
+        "ingest",
+        *args,
+        "--json",
+    ]
     with open(tmp_path / "out.json", "wb") as out, open(tmp_path / "err.txt", "wb") as err:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
+        )
     try:
         code = process.wait(timeout=HANG_GUARD_SECONDS)
     except subprocess.TimeoutExpired:
@@ -124,9 +136,9 @@ def test_a_fifo_in_a_folder_is_skipped_with_a_reason_and_the_other_files_are_rea
 
 
 def test_a_nul_byte_in_quarantined_text_is_stored_on_postgresql_with_the_rest_of_its_batch(tmp_path, pg_url):
+    from sources import read_sources
     from store.application import open_store
     from store.ingest import ingest
-    from sources import read_sources
 
     seeds = seed_events()
     lines = [json.dumps(e).encode() for e in seeds]

@@ -36,11 +36,19 @@ def state_of(db: Path) -> dict:
     conn = sqlite3.connect(db)
     try:
         return {
-            "current": sorted(conn.execute("SELECT c.root, c.kind, c.key, c.fold_key, v.state FROM entity_current c "
-                                          "JOIN entity_versions v ON v.position = c.position")),
+            "current": sorted(
+                conn.execute(
+                    "SELECT c.root, c.kind, c.key, c.fold_key, v.state FROM entity_current c "
+                    "JOIN entity_versions v ON v.position = c.position"
+                )
+            ),
             "mastery": sorted(conn.execute("SELECT * FROM mastery"), key=repr),
-            "events": sorted(conn.execute("SELECT originator_id, topic, hash FROM stored_events "
-                                          "JOIN event_hashes ON position = stored_events.rowid")),
+            "events": sorted(
+                conn.execute(
+                    "SELECT originator_id, topic, hash FROM stored_events "
+                    "JOIN event_hashes ON position = stored_events.rowid"
+                )
+            ),
             "quarantine": sorted(conn.execute("SELECT raw_hash, source, line, reason, status FROM quarantine")),
             "versions": conn.execute("SELECT COUNT(*) FROM entity_versions").fetchone(),
         }
@@ -65,9 +73,13 @@ def progress(db: Path) -> tuple[int, int, int]:
 def start_ingest(store: Path, source: Path) -> subprocess.Popen:
     """A real ingest in a session of its own, so that every process it starts can be found by its session."""
     code = "from cli.main import main; main()"
-    return subprocess.Popen([sys.executable, "-c", code, "--store", str(store), "ingest", str(source), "--json"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "--store", str(store), "ingest", str(source), "--json"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +135,7 @@ def orphans(folder: Path, deadline: float = 10.0) -> list[str]:
     return sorted(found)
 
 
-def test_kill_minus_nine_while_an_ingest_starts_leaves_no_process_and_a_rerun_equals_one_clean_run(
-        tmp_path, clean_run):
+def test_kill_minus_nine_while_an_ingest_starts_leaves_no_process_and_a_rerun_equals_one_clean_run(tmp_path, clean_run):
     source, expected = clean_run
     moments = {  # the early moments of an ingest's life, each seen from outside
         "right after spawn": lambda process, store: True,
@@ -135,11 +146,13 @@ def test_kill_minus_nine_while_an_ingest_starts_leaves_no_process_and_a_rerun_eq
         crashed = tmp_path / f"early{n}.db"
         process = start_ingest(crashed, source)
         try:
-            assert wait_for(lambda: reached(process, crashed) or process.poll() is not None, 60), moment
+            assert wait_for(lambda p=process, c=crashed, r=reached: r(p, c) or p.poll() is not None, 60), moment
             assert process.poll() is None, f"the ingest ended before {moment}"
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
-            assert wait_for(lambda: not in_session(process.pid), 10.0), f"killed {moment}: a process outlived it"
+            assert wait_for(lambda pid=process.pid: not in_session(pid), 10.0), (
+                f"killed {moment}: a process outlived it"
+            )
         finally:
             for pid in in_session(process.pid):
                 os.kill(pid, signal.SIGKILL)

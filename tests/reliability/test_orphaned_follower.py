@@ -15,7 +15,6 @@ from tests.reliability.procs import children
 DEADLINE_SECONDS = 10.0
 
 
-
 def is_follower(pid: int) -> bool:
     try:
         return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -42,18 +41,33 @@ def wait_for(condition, deadline: float) -> bool:
 def test_a_follower_whose_ingest_is_killed_while_it_starts_exits_by_itself(tmp_path):
     # Reading stdin ("-") always starts the follower; the open, empty pipe keeps the ingest waiting for input.
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERY_")}
-    ingest = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()",
-                               "--store", str(tmp_path / "store.db"), "ingest", "-", "--json"],
-                              cwd=ROOT, env=env, stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ingest = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from cli.main import main; main()",
+            "--store",
+            str(tmp_path / "store.db"),
+            "ingest",
+            "-",
+            "--json",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     followers: list[int] = []
     try:
-        assert wait_for(lambda: followers.extend(p for p in children(ingest.pid) if is_follower(p)) or followers,
-                        DEADLINE_SECONDS), "the ingest never started its follower"
+        assert wait_for(
+            lambda: followers.extend(p for p in children(ingest.pid) if is_follower(p)) or followers, DEADLINE_SECONDS
+        ), "the ingest never started its follower"
         os.kill(ingest.pid, signal.SIGKILL)  # right after the follower process appears: it is still starting
         ingest.wait()
-        assert wait_for(lambda: not any(alive(p) for p in followers), DEADLINE_SECONDS), \
+        assert wait_for(lambda: not any(alive(p) for p in followers), DEADLINE_SECONDS), (
             "the follower outlived its killed ingest"
+        )
     finally:
         for pid in followers:
             if alive(pid):

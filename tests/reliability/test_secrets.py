@@ -20,9 +20,15 @@ def test_access_tokens_never_reach_any_byte_of_the_store(tmp_path):
     seeds[7]["metadata"]["url"] = f"https://oxana.instructure.com/api/v1/outcomes/12345?access_token={TOKEN}"
     seeds[7]["metadata"]["referrer"] = f"https://oxana.instructure.com/x?a=1&access_token={TOKEN}#frag"
     lines = [json.dumps(e) for e in seeds]
-    lines.append('{"metadata": {"url": "https://h/?access_token=' + TOKEN + '"}, "body": ')           # bad JSON
-    lines.append(json.dumps({"metadata": {"event_name": "learning_outcome_created",
-                                          "url": f"https://h/?access_token={TOKEN}"}, "body": {}}))  # invalid
+    lines.append('{"metadata": {"url": "https://h/?access_token=' + TOKEN + '"}, "body": ')  # bad JSON
+    lines.append(
+        json.dumps(
+            {
+                "metadata": {"event_name": "learning_outcome_created", "url": f"https://h/?access_token={TOKEN}"},
+                "body": {},
+            }
+        )
+    )  # invalid
     lines.append(json.dumps({"access_token": TOKEN, "not": "an event"}))
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n")
@@ -45,24 +51,29 @@ def _with(event: dict, part: str, **fields) -> dict:
 def test_every_form_of_an_access_token_is_redacted_from_events_quarantine_and_read_model(tmp_path):
     seeds = seed_events("current")
     good = [
-        _with(seeds[0], "metadata", access_token=TOKEN),                                     # a metadata key
+        _with(seeds[0], "metadata", access_token=TOKEN),  # a metadata key
         _with(seeds[1], "metadata", Access_Token=TOKEN, extra={"deep": [{"ACCESS_TOKEN": TOKEN}]}),  # any case, nested
-        _with(seeds[2], "body", access_token=TOKEN),                                          # a body field
-        _with(seeds[3], "metadata", url=f"https://h/api?access%5Ftoken={TOKEN}&x=1",          # %5F-encoded name
-              referrer=f"https://h/x?ACCESS_TOKEN%3D{TOKEN}", **{"access%5Ftoken": TOKEN}),
-        _with(seeds[4], "metadata", headers={"Authorization": f"Bearer {TOKEN}"}),            # header-like fields
+        _with(seeds[2], "body", access_token=TOKEN),  # a body field
+        _with(
+            seeds[3],
+            "metadata",
+            url=f"https://h/api?access%5Ftoken={TOKEN}&x=1",  # %5F-encoded name
+            referrer=f"https://h/x?ACCESS_TOKEN%3D{TOKEN}",
+            **{"access%5Ftoken": TOKEN},
+        ),
+        _with(seeds[4], "metadata", headers={"Authorization": f"Bearer {TOKEN}"}),  # header-like fields
         _with(seeds[5], "body", note=f"Authorization: Bearer {TOKEN}", raw=f'{{"access_token": "{TOKEN}"}}'),
         _with(seeds[6], "metadata", list=["x", f"access_token={TOKEN}", {"a": f"bearer {TOKEN}"}]),
     ]
     lines = [json.dumps(e) for e in good]
     invalid = {"metadata": {"event_name": "learning_outcome_created"}, "body": {}}
     lines += [
-        json.dumps(invalid | {"x": {"access_token": TOKEN}}),                                 # quarantined: nested
+        json.dumps(invalid | {"x": {"access_token": TOKEN}}),  # quarantined: nested
         json.dumps(invalid).replace('"body"', f'"\\u0061ccess_token": "{TOKEN}", "body"'),  # \u-escaped key
-        json.dumps(invalid | {"s": json.dumps({"access_token": TOKEN})}),                     # JSON inside a string
-        '{"metadata": {"Authorization": "Bearer ' + TOKEN + '"}, "body": ',                  # bad JSON, header
-        '{"a": "{\\"access_token\\":\\"' + TOKEN + '\\"}", ',                        # bad JSON, escaped
-        json.dumps(_with(seeds[7], "metadata", event_time=f"x?access_token={TOKEN}")),       # token in the reason
+        json.dumps(invalid | {"s": json.dumps({"access_token": TOKEN})}),  # JSON inside a string
+        '{"metadata": {"Authorization": "Bearer ' + TOKEN + '"}, "body": ',  # bad JSON, header
+        '{"a": "{\\"access_token\\":\\"' + TOKEN + '\\"}", ',  # bad JSON, escaped
+        json.dumps(_with(seeds[7], "metadata", event_time=f"x?access_token={TOKEN}")),  # token in the reason
     ]
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n")

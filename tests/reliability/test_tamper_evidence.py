@@ -19,7 +19,7 @@ import pytest
 from domain.events import parse
 from store.application import StoreError, open_store
 from store.persistence import chain_hash
-from tests.conftest import PG_BASE, seed_events, write_jsonl, mastery
+from tests.conftest import PG_BASE, mastery, seed_events, write_jsonl
 
 KEY = b"an operator's secret chain key"
 
@@ -54,8 +54,13 @@ def cut_after(url: str, events_table: str, position: int) -> None:
     else:
         unguard = [f"DROP TRIGGER {t}_no_delete" for t in (events_table, "event_chain", "event_hashes")]
         pos = "rowid"
-    edit(url, *unguard, f"DELETE FROM {events_table} WHERE {pos} > {position}",
-         f"DELETE FROM event_chain WHERE position > {position}", f"DELETE FROM event_hashes WHERE position > {position}")
+    edit(
+        url,
+        *unguard,
+        f"DELETE FROM {events_table} WHERE {pos} > {position}",
+        f"DELETE FROM event_chain WHERE position > {position}",
+        f"DELETE FROM event_hashes WHERE position > {position}",
+    )
 
 
 def test_cutting_the_last_events_with_their_links_names_the_first_removed_position(store_url, tmp_path):
@@ -63,8 +68,15 @@ def test_cutting_the_last_events_with_their_links_names_the_first_removed_positi
     table = store.recorder.events_table_name
     store.close()
     cut_after(store_url, table, 7)
-    result = mastery("--store", store_url, "--read-db", str(tmp_path / "r.db"), "verify", "--json",
-                     env={"XDG_STATE_HOME": str(tmp_path)})
+    result = mastery(
+        "--store",
+        store_url,
+        "--read-db",
+        str(tmp_path / "r.db"),
+        "verify",
+        "--json",
+        env={"XDG_STATE_HOME": str(tmp_path)},
+    )
     report = json.loads(result.stdout)
     assert result.returncode == 4
     assert (report["ok"], report["checked"], report["first_bad_position"]) == (False, 7, 8)
@@ -102,8 +114,13 @@ def test_a_middle_event_removed_is_named_itself_not_the_one_after(tmp_path):
 def test_a_middle_event_removed_with_its_link_is_named_itself(tmp_path):
     url = str(tmp_path / "s.db")
     seeds_store(url, tmp_path).close()
-    edit(url, "DROP TRIGGER stored_events_no_delete", "DROP TRIGGER event_chain_no_delete",
-         "DELETE FROM stored_events WHERE rowid = 5", "DELETE FROM event_chain WHERE position = 5")
+    edit(
+        url,
+        "DROP TRIGGER stored_events_no_delete",
+        "DROP TRIGGER event_chain_no_delete",
+        "DELETE FROM stored_events WHERE rowid = 5",
+        "DELETE FROM event_chain WHERE position = 5",
+    )
     checked, position, why = open_store(url, chain_key=None).verify()
     assert (checked, position) == (4, 5)
     assert "position 5 is missing" in why
@@ -112,8 +129,11 @@ def test_a_middle_event_removed_with_its_link_is_named_itself(tmp_path):
 def recompute_links_without_the_key(url: str, start: int) -> None:
     """The attacker's best effort: the links from start on and the witness recomputed, with no key."""
     conn = sqlite3.connect(url)
-    rows = conn.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-                        "WHERE rowid >= ? ORDER BY rowid", (start,)).fetchall()
+    rows = conn.execute(
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+        "WHERE rowid >= ? ORDER BY rowid",
+        (start,),
+    ).fetchall()
     prev, links = conn.execute("SELECT hash FROM event_chain WHERE position = ?", (start - 1,)).fetchone()[0], []
     for position, oid, version, topic, state in rows:
         raw = state.encode() if isinstance(state, str) else bytes(state)
@@ -131,8 +151,11 @@ def recompute_links_without_the_key(url: str, start: int) -> None:
 def test_links_recomputed_without_the_key_after_an_edit_are_detected(tmp_path):
     url = str(tmp_path / "s.db")
     seeds_store(url, tmp_path, chain_key=KEY).close()
-    edit(url, "DROP TRIGGER stored_events_no_update",
-         "UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8")
+    edit(
+        url,
+        "DROP TRIGGER stored_events_no_update",
+        "UPDATE stored_events SET state = replace(state, 'Molecular', 'Mo1ecular') WHERE rowid = 8",
+    )
     recompute_links_without_the_key(url, 8)
     checked, position, why = open_store(url, chain_key=KEY).verify()
     assert (checked, position, why) == (7, 8, "the event or its link was changed")

@@ -49,13 +49,20 @@ def compact_array(values) -> bytes:
     return orjson.dumps(values)
 
 
-FORMATS = {"json lines": json_lines, "pretty sequence": pretty_sequence,
-           "pretty array": pretty_array, "compact array": compact_array}
+FORMATS = {
+    "json lines": json_lines,
+    "pretty sequence": pretty_sequence,
+    "pretty array": pretty_array,
+    "compact array": compact_array,
+}
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2 ** 63), 2 ** 63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=12)
-
+    max_leaves=12,
+)

@@ -33,7 +33,9 @@ def test_every_seed_payload_parses_with_its_entity_key(generation):
     assert keys["learning_outcome_group_updated"] == "75033"
     assert keys["learning_outcome_link_created"] == "12345678"
     assert keys["outcome_proficiency_updated"] == "1"
-    expected_result = "1" if generation == "current" else "legacy|1|oxana Student 2, Test Outcome|2019-08-09T21:35:05.000000Z"
+    expected_result = (
+        "1" if generation == "current" else "legacy|1|oxana Student 2, Test Outcome|2019-08-09T21:35:05.000000Z"
+    )
     assert keys["learning_outcome_result_created"] == expected_result
 
 
@@ -62,12 +64,15 @@ def test_integer_ids_are_kept_as_strings():
     assert parse(event).key == "12345"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2019-11-05T10:03:37.526Z", datetime(2019, 11, 5, 10, 3, 37, 526000, tzinfo=UTC)),
-    ("2019-08-09T21:35:05Z", datetime(2019, 8, 9, 21, 35, 5, tzinfo=UTC)),
-    ("2020-08-18T17:24:46-06:00", datetime(2020, 8, 18, 23, 24, 46, tzinfo=UTC)),
-    ("2019-08-09 21:35:05 UTC", datetime(2019, 8, 9, 21, 35, 5, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2019-11-05T10:03:37.526Z", datetime(2019, 11, 5, 10, 3, 37, 526000, tzinfo=UTC)),
+        ("2019-08-09T21:35:05Z", datetime(2019, 8, 9, 21, 35, 5, tzinfo=UTC)),
+        ("2020-08-18T17:24:46-06:00", datetime(2020, 8, 18, 23, 24, 46, tzinfo=UTC)),
+        ("2019-08-09 21:35:05 UTC", datetime(2019, 8, 9, 21, 35, 5, tzinfo=UTC)),
+    ],
+)
 def test_every_documented_time_form_becomes_aware_utc(text, expected):
     assert parse_time(text) == expected
     assert parse_time(text).tzinfo is not None
@@ -90,20 +95,26 @@ def mutated(name: str, path: tuple, value) -> dict:
     return event
 
 
-@pytest.mark.parametrize("event, reason", [
-    (mutated("learning_outcome_created", ("metadata", "event_time"), "yesterday"), "unreadable time"),
-    (mutated("learning_outcome_created", ("metadata", "root_account_uuid"), KeyError), "metadata.root_account_uuid"),
-    (mutated("learning_outcome_created", ("metadata", "root_account_uuid"), "  "), "no root account"),
-    (mutated("learning_outcome_created", ("body", "learning_outcome_id"), KeyError), "body.learning_outcome_id"),
-    (mutated("learning_outcome_result_created", ("body", "score"), "5"), "JSON number"),
-    (mutated("learning_outcome_result_created", ("body", "score"), True), "JSON number"),
-    (mutated("learning_outcome_result_created", ("body", "percent"), float("nan")), "NaN"),
-    (mutated("learning_outcome_created", ("body", "learning_outcome_id"), 1.5), "string or an integer"),
-    (mutated("outcome_proficiency_created", ("body",), []), "no `body` object"),
-    ({"body": {}}, "no `metadata` object"),
-    ([1, 2], "not a JSON object"),
-    ({"metadata": {"event_time": "2019-01-01T00:00:00Z"}, "body": {}}, "event_name"),
-])
+@pytest.mark.parametrize(
+    "event, reason",
+    [
+        (mutated("learning_outcome_created", ("metadata", "event_time"), "yesterday"), "unreadable time"),
+        (
+            mutated("learning_outcome_created", ("metadata", "root_account_uuid"), KeyError),
+            "metadata.root_account_uuid",
+        ),
+        (mutated("learning_outcome_created", ("metadata", "root_account_uuid"), "  "), "no root account"),
+        (mutated("learning_outcome_created", ("body", "learning_outcome_id"), KeyError), "body.learning_outcome_id"),
+        (mutated("learning_outcome_result_created", ("body", "score"), "5"), "JSON number"),
+        (mutated("learning_outcome_result_created", ("body", "score"), True), "JSON number"),
+        (mutated("learning_outcome_result_created", ("body", "percent"), float("nan")), "NaN"),
+        (mutated("learning_outcome_created", ("body", "learning_outcome_id"), 1.5), "string or an integer"),
+        (mutated("outcome_proficiency_created", ("body",), []), "no `body` object"),
+        ({"body": {}}, "no `metadata` object"),
+        ([1, 2], "not a JSON object"),
+        ({"metadata": {"event_time": "2019-01-01T00:00:00Z"}, "body": {}}, "event_name"),
+    ],
+)
 def test_unusable_events_are_refused_with_a_reason_a_person_can_act_on(event, reason):
     with pytest.raises(InvalidEvent, match=reason):
         parse(event)
@@ -119,10 +130,16 @@ def test_unknown_fields_are_kept_verbatim():
 
 
 def test_access_tokens_are_redacted_before_hashing():
-    event = mutated("learning_outcome_updated", ("metadata", "url"),
-                    "https://x.instructure.com/api/v1/outcomes/12345?access_token=SECRET123&per_page=5")
-    other = mutated("learning_outcome_updated", ("metadata", "url"),
-                    "https://x.instructure.com/api/v1/outcomes/12345?access_token=OTHER&per_page=5")
+    event = mutated(
+        "learning_outcome_updated",
+        ("metadata", "url"),
+        "https://x.instructure.com/api/v1/outcomes/12345?access_token=SECRET123&per_page=5",
+    )
+    other = mutated(
+        "learning_outcome_updated",
+        ("metadata", "url"),
+        "https://x.instructure.com/api/v1/outcomes/12345?access_token=OTHER&per_page=5",
+    )
     parsed = parse(event)
     assert "SECRET123" not in str(parsed.event)
     assert parsed.event["metadata"]["url"].endswith("access_token=[REDACTED]&per_page=5")
@@ -147,20 +164,23 @@ def test_content_hash_ignores_key_order_but_not_values():
 SECRET = "7~Zq9SecretTokenValue"
 
 
-@pytest.mark.parametrize("text", [
-    f"https://h/x?a=1&access_token={SECRET}#f",
-    f"https://h/x?ACCESS%5Ftoken%3D{SECRET}&b=2",
-    f"https://h/x?access%255Ftoken%253D{SECRET}",
-    f"https://h/x?%61ccess_token={SECRET}",
-    f'{{"Access_Token": "{SECRET}"}}',
-    f'{{"\\u0061ccess_token": "{SECRET}"}}',
-    f'"{{\\"access_token\\":\\"{SECRET}\\"}}"',
-    f'{{"a": "{{\\"access_token\\":\\"{SECRET}\\"',
-    f'{{"headers": {{"Authorization": "Bearer {SECRET}"}}}}',
-    f"Authorization: Basic {SECRET}",
-    f"curl -H 'authorization: bearer {SECRET}'",
-    f'{{"nested": [{{"x": ["access_token: {SECRET}"]}}]}}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"https://h/x?a=1&access_token={SECRET}#f",
+        f"https://h/x?ACCESS%5Ftoken%3D{SECRET}&b=2",
+        f"https://h/x?access%255Ftoken%253D{SECRET}",
+        f"https://h/x?%61ccess_token={SECRET}",
+        f'{{"Access_Token": "{SECRET}"}}',
+        f'{{"\\u0061ccess_token": "{SECRET}"}}',
+        f'"{{\\"access_token\\":\\"{SECRET}\\"}}"',
+        f'{{"a": "{{\\"access_token\\":\\"{SECRET}\\"',
+        f'{{"headers": {{"Authorization": "Bearer {SECRET}"}}}}',
+        f"Authorization: Basic {SECRET}",
+        f"curl -H 'authorization: bearer {SECRET}'",
+        f'{{"nested": [{{"x": ["access_token: {SECRET}"]}}]}}',
+    ],
+)
 def test_raw_text_redaction_covers_every_token_form_and_is_idempotent(text):
     clean = redact_text(text)
     assert SECRET not in clean and "[REDACTED]" in clean
@@ -180,8 +200,15 @@ def test_tokens_anywhere_in_an_event_are_redacted_before_hashing():
 
 def test_a_stored_body_the_new_bounds_refuse_is_reread_as_it_was_stored():
     """Strict when an event arrives; an already stored one is read without the bounds, never raising anew."""
-    body = {"learning_outcome_id": "1", "display_name": 5, "description": ["x"], "calculation_int": 1e300,
-            "title": "t" * 1_000_001, "context_id": "9" * 5000, "vendor_guid": {"g": 1}}
+    body = {
+        "learning_outcome_id": "1",
+        "display_name": 5,
+        "description": ["x"],
+        "calculation_int": 1e300,
+        "title": "t" * 1_000_001,
+        "context_id": "9" * 5000,
+        "vendor_guid": {"g": 1},
+    }
     with pytest.raises(ValidationError):
         OutcomeBody.model_validate(body, context=STRICT)
     again = OutcomeBody.model_validate(body)

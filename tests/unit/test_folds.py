@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 
-
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import group, outcome
 from domain.events import parse
@@ -76,9 +76,18 @@ def outcome_event(seconds: int, rank: int, updated_at: int | None, mastery: int,
     return event
 
 
-histories = st.lists(st.builds(outcome_event, st.integers(0, 3), st.integers(0, 1),
-                               st.one_of(st.none(), st.integers(0, 3)), st.integers(0, 5),
-                               st.sampled_from(["a", "b", "c"])), min_size=1, max_size=8)
+histories = st.lists(
+    st.builds(
+        outcome_event,
+        st.integers(0, 3),
+        st.integers(0, 1),
+        st.one_of(st.none(), st.integers(0, 3)),
+        st.integers(0, 5),
+        st.sampled_from(["a", "b", "c"]),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(max_examples=150, deadline=None)

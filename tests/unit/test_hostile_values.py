@@ -29,10 +29,16 @@ USER_A, USER_B = "studentA000000000000000000000000000000000", "studentB000000000
 
 def good_events() -> list[dict]:
     """One course (5) with an outcome, its link, a scale and results of two students."""
-    return [b.outcome("1", 0), b.link("11", "1", "5", 0), b.group("900", "5", 0),
-            b.scale("7", "Account", "1", 0, [4, 3, 0], 3), b.method("8", "Account", "1", 0, "highest"),
-            b.result("1", USER_A, 3, 1, rid="501"), b.result("1", USER_A, 5, 2, rid="502"),
-            b.result("1", USER_B, 1, 1, rid="503", percent=0.2, possible=5)]
+    return [
+        b.outcome("1", 0),
+        b.link("11", "1", "5", 0),
+        b.group("900", "5", 0),
+        b.scale("7", "Account", "1", 0, [4, 3, 0], 3),
+        b.method("8", "Account", "1", 0, "highest"),
+        b.result("1", USER_A, 3, 1, rid="501"),
+        b.result("1", USER_A, 5, 2, rid="502"),
+        b.result("1", USER_B, 1, 1, rid="503", percent=0.2, possible=5),
+    ]
 
 
 def _set(event: dict, path: str, value) -> dict:
@@ -48,11 +54,14 @@ def _set(event: dict, path: str, value) -> dict:
     return event
 
 
-
-OUT, RES, SCALE, METHOD, GROUP, LINK = (b.outcome("1", 3), b.result("1", USER_A, 4, 3, rid="601"),
-                                        b.scale("7", "Account", "1", 3, [4, 3, 0], 3),
-                                        b.method("8", "Account", "1", 3, "decaying_average", 65),
-                                        b.group("901", "5", 3), b.link("12", "1", "5", 3))
+OUT, RES, SCALE, METHOD, GROUP, LINK = (
+    b.outcome("1", 3),
+    b.result("1", USER_A, 4, 3, rid="601"),
+    b.scale("7", "Account", "1", 3, [4, 3, 0], 3),
+    b.method("8", "Account", "1", 3, "decaying_average", 65),
+    b.group("901", "5", 3),
+    b.link("12", "1", "5", 3),
+)
 BIG_DIGITS = "9" * 5000
 # (what, event, words the reason must contain): every field a fold or the calculation reads.
 HOSTILE = [
@@ -89,15 +98,21 @@ HOSTILE = [
     ("artifact_type an object", _set(RES, "body.artifact_type", {"q": 1}), "artifact_type"),
     ("user_uuid 300 characters", _set(RES, "body.user_uuid", "u" * 300), "user_uuid"),
     ("scale rating points 1e308", _set(SCALE, "body.outcome_proficiency_ratings.0.points", 1e308), "points"),
-    ("scale rating id 5,000 digits", _set(SCALE, "body.outcome_proficiency_ratings.0.outcome_proficiency_rating_id",
-                                          BIG_DIGITS), "outcome_proficiency_rating_id"),
+    (
+        "scale rating id 5,000 digits",
+        _set(SCALE, "body.outcome_proficiency_ratings.0.outcome_proficiency_rating_id", BIG_DIGITS),
+        "outcome_proficiency_rating_id",
+    ),
     ("scale rating other id 5,000 digits", _set(SCALE, "body.outcome_proficiency_ratings.0.id", BIG_DIGITS), "id"),
     ("scale rating colour a list", _set(SCALE, "body.outcome_proficiency_ratings.0.color", ["A"]), "color"),
     ("method calculation_int -1e300", _set(METHOD, "body.calculation_int", -1e300), "calculation_int"),
     ("method name a number", _set(METHOD, "body.calculation_method", 3), "calculation_method"),
     ("group description a number", _set(GROUP, "body.description", 3), "description"),
-    ("group parent id 5,000 digits", _set(GROUP, "body.parent_outcome_group_id", BIG_DIGITS),
-     "parent_outcome_group_id"),
+    (
+        "group parent id 5,000 digits",
+        _set(GROUP, "body.parent_outcome_group_id", BIG_DIGITS),
+        "parent_outcome_group_id",
+    ),
     ("extra field nested 253 deep", _set(RES, "body.extra", b.nested(253)), "nested deeper than 64"),
     ("metadata field nested 65 deep", _set(RES, "metadata.extra", b.nested(65)), "nested deeper than 64"),
     ("int 2**64 in an extra field", _set(RES, "body.extra", [1, 2**64]), "integer outside"),
@@ -130,10 +145,15 @@ def test_the_shape_check_accepts_what_orjson_can_write_and_says_where_the_rest_f
 def queries(conn, course: str = "5") -> dict:
     """Every query of a course, in process, as JSON text (what the CLI and the web answer)."""
     view = View(conn, b.ROOT)
-    answers = {"rollups": rollups(conn, b.ROOT, course), "median": rollups(conn, b.ROOT, course, aggregate="median"),
-               "courses": courses(view), "tree": outcome_tree(view, course), "rules": course_rules(view, course),
-               "explain": [explain(view, course, "1", user) for user in (USER_A, USER_B)],
-               "states": {kind: sorted(s.model_dump_json() for s in view.states(kind)) for kind in FOLDS}}
+    answers = {
+        "rollups": rollups(conn, b.ROOT, course),
+        "median": rollups(conn, b.ROOT, course, aggregate="median"),
+        "courses": courses(view),
+        "tree": outcome_tree(view, course),
+        "rules": course_rules(view, course),
+        "explain": [explain(view, course, "1", user) for user in (USER_A, USER_B)],
+        "states": {kind: sorted(s.model_dump_json() for s in view.states(kind)) for kind in FOLDS},
+    }
     return json.loads(json.dumps(answers, default=str))
 
 
@@ -164,8 +184,13 @@ def test_a_batch_with_every_hostile_value_keeps_the_good_events_and_every_query_
     _, clean, _ = _store_and_queries(tmp_path / "clean", good)
     mixed = good[:4] + [h[1] for h in HOSTILE] + good[4:]
     counts, answers, reasons = _store_and_queries(tmp_path / "mixed", mixed)
-    assert counts.as_json() == {"read": len(mixed), "appended": len(good), "duplicates": 0,
-                                "quarantined": len(HOSTILE), "ignored": 0}
+    assert counts.as_json() == {
+        "read": len(mixed),
+        "appended": len(good),
+        "duplicates": 0,
+        "quarantined": len(HOSTILE),
+        "ignored": 0,
+    }
     for (what, _event, words), reason in zip(HOSTILE, reasons, strict=True):
         assert words in reason, (what, reason)
     assert answers == clean
@@ -195,9 +220,11 @@ def test_events_stored_under_older_looser_rules_are_read_back_without_raising(tm
     """An event the new bounds refuse, already stored, is read as it was stored: no read, fold or query of
     the good course raises, and its answers are those of the good events alone (the projections list and
     skip what their folds cannot use)."""
-    old = [(OUT, {"display_name": 5, "description": ["x"], "vendor_guid": {"a": 1}, "calculation_int": 1e300}),
-           (RES, {"score": 1e308, "percent": 1e300, "associated_asset_id": BIG_DIGITS}),
-           (GROUP, {"parent_outcome_group_id": BIG_DIGITS, "description": 7})]
+    old = [
+        (OUT, {"display_name": 5, "description": ["x"], "vendor_guid": {"a": 1}, "calculation_int": 1e300}),
+        (RES, {"score": 1e308, "percent": 1e300, "associated_asset_id": BIG_DIGITS}),
+        (GROUP, {"parent_outcome_group_id": BIG_DIGITS, "description": 7}),
+    ]
     events = []
     for event, fields in old:
         hostile = copy.deepcopy(event)

@@ -28,6 +28,7 @@ def test_every_top_level_package_is_under_the_import_contracts():
 
 def test_no_python_file_of_the_project_is_over_400_lines():
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
-    lengths = {path: len((ROOT / path).read_text().splitlines()) for path in tracked.stdout.split()
-               if (ROOT / path).exists()}
+    lengths = {
+        path: len((ROOT / path).read_text().splitlines()) for path in tracked.stdout.split() if (ROOT / path).exists()
+    }
     assert {path: n for path, n in lengths.items() if n > 400} == {}

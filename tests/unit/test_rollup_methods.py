@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from domain.rollup import DEFAULT_SCALE, Method, RollupScore, order_results, rollup
 from tests.unit.rollup_inputs import CRITERION, QUIZ, day, ids, method, result, series
 
-
 # -------------------------------------------------------------------------------------------- §4 order
+
 
 def test_equal_times_keep_ascending_numeric_id_order():
     same = day(1, 9)
@@ -46,6 +46,7 @@ def test_latest_of_two_results_in_the_same_second_is_the_higher_id():
 
 
 # ------------------------------------------------------------------------------------------ §5 methods
+
 
 def test_highest_takes_the_maximum_and_counts_every_result():
     score = rollup(series(3, 1), CRITERION, method("highest"))
@@ -105,8 +106,7 @@ def test_standard_decaying_average_of_one_result_is_that_result():
 
 
 def test_legacy_decay_maps_standard_decaying_average_to_the_weighted_formula_with_its_int():
-    assert rollup(series(1, 3, 4), CRITERION, method("standard_decaying_average", 65),
-                  legacy_decay=True).score == 3.3
+    assert rollup(series(1, 3, 4), CRITERION, method("standard_decaying_average", 65), legacy_decay=True).score == 3.3
     legacy_80 = rollup(series(1, 3, 4), CRITERION, method("standard_decaying_average", 80), legacy_decay=True)
     assert legacy_80.score == 3.6
     assert legacy_80.arithmetic.startswith("standard_decaying_average as legacy weighted_average: ")
@@ -151,6 +151,7 @@ def test_an_unknown_method_passed_straight_to_rollup_is_refused():
 
 # ----------------------------------------------------------------------------------- nulls and empties
 
+
 def test_null_scores_do_not_count():
     results = [result("1", None, at=day(1), percent=1.0), result("2", 3, at=day(2))]
     score = rollup(results, CRITERION, method("average"))
@@ -182,17 +183,29 @@ _result_fields = st.tuples(
 @given(
     fields=st.lists(_result_fields, min_size=0, max_size=8),
     id_pool=st.permutations(["1", "2", "9", "10", "100", "a", "b", "c"]),
-    name=st.sampled_from(["highest", "latest", "average", "decaying_average", "weighted_average",
-                          "standard_decaying_average", "n_mastery"]),
+    name=st.sampled_from(
+        [
+            "highest",
+            "latest",
+            "average",
+            "decaying_average",
+            "weighted_average",
+            "standard_decaying_average",
+            "n_mastery",
+        ]
+    ),
     n=st.integers(1, 99),
     legacy=st.booleans(),
     seed=st.integers(0, 2**32),
 )
 def test_rollup_does_not_depend_on_the_order_results_arrive_in(fields, id_pool, name, n, legacy, seed):
-    results = [result(id_pool[i], score, at=at, percent=percent, possible=possible, artifact=artifact, asset=asset)
-               for i, (at, score, percent, possible, artifact, asset) in enumerate(fields)]
+    results = [
+        result(id_pool[i], score, at=at, percent=percent, possible=possible, artifact=artifact, asset=asset)
+        for i, (at, score, percent, possible, artifact, asset) in enumerate(fields)
+    ]
     shuffled = results[:]
     random.Random(seed).shuffle(shuffled)
     m = method(name, n)
-    assert rollup(shuffled, DEFAULT_SCALE, m, legacy_decay=legacy) == rollup(results, DEFAULT_SCALE, m,
-                                                                               legacy_decay=legacy)
+    assert rollup(shuffled, DEFAULT_SCALE, m, legacy_decay=legacy) == rollup(
+        results, DEFAULT_SCALE, m, legacy_decay=legacy
+    )

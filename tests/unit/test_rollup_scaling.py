@@ -8,16 +8,23 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from domain.rollup import (
-    DEFAULT_SCALE, ResultInput, course_aggregate, criterion_scale, method_from, proficiency_scale, rollup,
+    DEFAULT_SCALE,
+    ResultInput,
+    course_aggregate,
+    criterion_scale,
+    method_from,
+    proficiency_scale,
+    rollup,
 )
 from tests.unit.rollup_inputs import CRITERION, QUIZ, day, method, result
 
-
 # ------------------------------------------------------------------------------------ §3 percent scaling
 
+
 def test_a_percent_is_scaled_by_the_criterions_points_possible():
-    criterion = criterion_scale({"points_possible": 3, "mastery_points": 2,
-                                 "ratings": [{"points": 3}, {"points": 2}, {"points": 0}]}, "c")
+    criterion = criterion_scale(
+        {"points_possible": 3, "mastery_points": 2, "ratings": [{"points": 3}, {"points": 2}, {"points": 0}]}, "c"
+    )
     score = rollup([result("1", 7, at=day(1), percent=0.4)], criterion, method("highest"))
     assert score.score == 1.2  # 0.4 × 3 = 1.2000000000000002
     assert score.steps[0].how == "percent 0.4 × 3.0 (points_possible)"
@@ -47,24 +54,54 @@ def test_without_any_points_the_raw_score_is_used():
 
 def test_the_seeds_default_criterion_result_is_exceeds_expectations_in_blue():
     # §8: one result with percent 1, outcome never created -> default criterion, highest (65 ignored).
-    score = rollup([result("1", 1, at=day(1), percent=1)], criterion_scale(None, "outcome 1"),
-                   method_from(None, 65, "outcome 1"))
-    assert (score.score, score.rating.description, score.rating.color, score.mastery) == \
-        (5.0, "Exceeds Expectations", "0374B5", True)
+    score = rollup(
+        [result("1", 1, at=day(1), percent=1)], criterion_scale(None, "outcome 1"), method_from(None, 65, "outcome 1")
+    )
+    assert (score.score, score.rating.description, score.rating.color, score.mastery) == (
+        5.0,
+        "Exceeds Expectations",
+        "0374B5",
+        True,
+    )
 
 
 def test_the_seeds_root_account_scale_gives_exceeds_mastery_in_its_own_colour():
-    scale = proficiency_scale([
-        {"outcome_proficiency_rating_id": "1", "description": "Exceeds Mastery", "points": 4, "mastery": False,
-         "color": "02672D", "workflow_state": "active"},
-        {"outcome_proficiency_rating_id": "2", "description": "Mastery", "points": 3, "mastery": True,
-         "color": "0B874B", "workflow_state": "active"},
-        {"outcome_proficiency_rating_id": "3", "description": "No Evidence", "points": 0, "mastery": False,
-         "color": "E0061F", "workflow_state": "active"},
-    ], "Account 1 scale")
+    scale = proficiency_scale(
+        [
+            {
+                "outcome_proficiency_rating_id": "1",
+                "description": "Exceeds Mastery",
+                "points": 4,
+                "mastery": False,
+                "color": "02672D",
+                "workflow_state": "active",
+            },
+            {
+                "outcome_proficiency_rating_id": "2",
+                "description": "Mastery",
+                "points": 3,
+                "mastery": True,
+                "color": "0B874B",
+                "workflow_state": "active",
+            },
+            {
+                "outcome_proficiency_rating_id": "3",
+                "description": "No Evidence",
+                "points": 0,
+                "mastery": False,
+                "color": "E0061F",
+                "workflow_state": "active",
+            },
+        ],
+        "Account 1 scale",
+    )
     score = rollup([result("1", 1, percent=1)], scale, method("highest"))
-    assert (score.score, score.rating.description, score.rating.color, score.mastery) == \
-        (4.0, "Exceeds Mastery", "02672D", True)
+    assert (score.score, score.rating.description, score.rating.color, score.mastery) == (
+        4.0,
+        "Exceeds Mastery",
+        "02672D",
+        True,
+    )
 
 
 # --------------------------------------------------------------------------------------- §3 quiz groups
@@ -74,8 +111,10 @@ QUIZ_7 = ("Quizzes::Quiz", "7")
 
 def _quiz_pair() -> list[ResultInput]:
     # Two questions of quiz 7: 1 point at 100 %, 3 points at 0 % -> group (1×1 + 3×0) / 4 = 0.25.
-    return [result("1", 1, at=day(1), percent=1.0, possible=1, artifact=QUIZ, asset=QUIZ_7),
-            result("2", 0, at=day(2), percent=0.0, possible=3, artifact=QUIZ, asset=QUIZ_7)]
+    return [
+        result("1", 1, at=day(1), percent=1.0, possible=1, artifact=QUIZ, asset=QUIZ_7),
+        result("2", 0, at=day(2), percent=0.0, possible=3, artifact=QUIZ, asset=QUIZ_7),
+    ]
 
 
 def test_quiz_questions_on_one_quiz_share_the_group_score_for_average():
@@ -98,8 +137,10 @@ def test_quiz_groups_are_not_applied_for_highest_or_n_mastery():
     assert rollup(_quiz_pair(), DEFAULT_SCALE, method("highest")).score == 4.0  # own: 1.0 × 4
     n_mastery = rollup(_quiz_pair(), DEFAULT_SCALE, method("n_mastery", 1))
     assert n_mastery.score == 4.0  # own scores 4 and 0; only 4 reaches mastery 3
-    assert [s.how for s in n_mastery.steps] == ["percent 1.0 × 4.0 (points_possible)",
-                                                "percent 0.0 × 4.0 (points_possible)"]
+    assert [s.how for s in n_mastery.steps] == [
+        "percent 1.0 × 4.0 (points_possible)",
+        "percent 0.0 × 4.0 (points_possible)",
+    ]
 
 
 def test_a_rubric_result_on_the_same_quiz_keeps_its_own_score_and_stays_out_of_the_group():
@@ -111,8 +152,10 @@ def test_a_rubric_result_on_the_same_quiz_keeps_its_own_score_and_stays_out_of_t
 
 
 def test_a_quiz_group_with_no_possible_points_keeps_each_results_own_score():
-    results = [result("1", 1, at=day(1), percent=0.5, possible=0, artifact=QUIZ, asset=QUIZ_7),
-               result("2", 1, at=day(2), percent=1.0, possible=0, artifact=QUIZ, asset=QUIZ_7)]
+    results = [
+        result("1", 1, at=day(1), percent=0.5, possible=0, artifact=QUIZ, asset=QUIZ_7),
+        result("2", 1, at=day(2), percent=1.0, possible=0, artifact=QUIZ, asset=QUIZ_7),
+    ]
     score = rollup(results, DEFAULT_SCALE, method("average"))
     assert [s.scaled_score for s in score.steps] == [2.0, 4.0]
     assert score.score == 3.0
@@ -138,16 +181,19 @@ def test_without_any_points_quiz_questions_use_their_raw_scores():
 
 # ------------------------------------------------------------------------------------- §6b submitted_at
 
+
 def test_submitted_at_is_the_latest_time_in_whole_seconds_with_a_z():
-    results = [result("1", 1, at=day(1, 10, 0, 0, 750_000)), result("2", 1, at=day(2, 8, 30, 15, 250_000)),
-               result("3", 1)]
+    results = [
+        result("1", 1, at=day(1, 10, 0, 0, 750_000)),
+        result("2", 1, at=day(2, 8, 30, 15, 250_000)),
+        result("3", 1),
+    ]
     assert rollup(results, CRITERION, method("highest")).submitted_at == "2020-01-02T08:30:15Z"
 
 
 def test_submitted_at_is_given_in_utc():
     plus_two = datetime(2020, 1, 2, 10, 0, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert rollup([result("1", 1, at=plus_two)], CRITERION, method("highest")).submitted_at == \
-        "2020-01-02T08:00:00Z"
+    assert rollup([result("1", 1, at=plus_two)], CRITERION, method("highest")).submitted_at == "2020-01-02T08:00:00Z"
 
 
 def test_submitted_at_is_null_when_no_result_has_a_time():
@@ -155,6 +201,7 @@ def test_submitted_at_is_null_when_no_result_has_a_time():
 
 
 # --------------------------------------------------------------------------------- §7 course aggregate
+
 
 def test_course_mean_drops_nulls_but_counts_them():
     assert course_aggregate([3.0, 4.0, None, 2.0], "mean") == (3.0, 4)

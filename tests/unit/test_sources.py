@@ -11,18 +11,29 @@ import orjson
 import pytest
 
 from sources import SourceError, iter_items, iter_paths, read_sources
-from tests.unit.source_inputs import (EVENTS, FORMATS, bad, compact_array, good, items, json_lines, pretty_array,
-                                      pretty_sequence, write)
-
+from tests.unit.source_inputs import (
+    EVENTS,
+    FORMATS,
+    bad,
+    compact_array,
+    good,
+    items,
+    json_lines,
+    pretty_array,
+    pretty_sequence,
+    write,
+)
 
 # --- each format ---------------------------------------------------------------------------------
+
 
 def test_json_lines_give_one_item_per_line_with_its_number_and_exact_text(tmp_path):
     lines = [orjson.dumps(event).decode() for event in EVENTS]
     path = write(tmp_path / "events.jsonl", "\n".join(lines) + "\n")
     found = items(path)
     assert [(i.source, i.line, i.text, i.value, i.error) for i in found] == [
-        (path, n, line, event, None) for n, (line, event) in enumerate(zip(lines, EVENTS), 1)]
+        (path, n, line, event, None) for n, (line, event) in enumerate(zip(lines, EVENTS, strict=True), 1)
+    ]
 
 
 def test_pretty_printed_objects_concatenated_are_one_item_each_starting_on_their_first_line(tmp_path):
@@ -100,6 +111,7 @@ def test_crlf_line_endings_are_read_and_kept_out_of_the_text(tmp_path):
 
 # --- where input comes from ------------------------------------------------------------------------
 
+
 def test_a_folder_is_read_recursively_in_path_order_skipping_hidden_files(tmp_path):
     for name in ["b.jsonl", "a/2.jsonl", "a/1.jsonl.gz", "a/b/z.jsonl", ".hidden.jsonl", "a/.secret/x.jsonl"]:
         data = json_lines([{"file": name}])
@@ -144,4 +156,3 @@ def test_a_file_that_cannot_be_opened_raises_source_error_naming_it(tmp_path):
     folder.mkdir()
     with pytest.raises(SourceError, match="dir.jsonl"):
         list(iter_items(str(folder)))
-

@@ -10,11 +10,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sources import iter_items
-from tests.unit.source_inputs import (EVENTS, FORMATS, bad, good, items, json_lines, json_values, pretty_array,
-                                      pretty_sequence, write)
-
+from tests.unit.source_inputs import (
+    EVENTS,
+    FORMATS,
+    bad,
+    good,
+    items,
+    json_lines,
+    json_values,
+    pretty_array,
+    pretty_sequence,
+    write,
+)
 
 # --- bad input is kept, exactly once ----------------------------------------------------------------
+
 
 def test_a_bad_line_in_json_lines_is_one_error_item_and_the_lines_around_it_survive(tmp_path):
     data = json_lines(EVENTS[:2]) + b'{"metadata": {"event_name" "x"}}\n' + json_lines(EVENTS[2:])
@@ -54,13 +64,12 @@ def test_a_broken_pretty_printed_object_is_quarantined_up_to_the_line_that_break
     assert bad(found)[0].text == '{\n  "a": 1,\n  "b": oops,'
     assert bad(found)[0].error.startswith("invalid JSON at line 3, column 8")
     covered = "\n".join(i.text for i in bad(found))  # the rest of the broken object, line by line
-    assert [line.strip() for line in covered.split("\n")] == [
-        line.strip() for line in data.decode().split("\n")[:5]]
+    assert [line.strip() for line in covered.split("\n")] == [line.strip() for line in data.decode().split("\n")[:5]]
 
 
 def test_a_truncated_array_keeps_its_elements_and_reports_the_unparsed_tail_as_not_closed(tmp_path):
     whole = pretty_array(EVENTS)
-    cut = whole[:whole.index(b'"outcome_result_updated"') + 10]
+    cut = whole[: whole.index(b'"outcome_result_updated"') + 10]
     found = items(write(tmp_path / "cut.json", cut))
     assert good(found) == EVENTS[:1]
     [tail] = bad(found)
@@ -87,8 +96,11 @@ def test_a_broken_array_element_is_one_error_item_and_the_next_line_is_the_next_
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_rejected_as_errors_in_every_format(tmp_path, literal):
     value = f'{{"score": {literal}}}'
-    for name, data in [("l.jsonl", f'{{"a": 1}}\n{value}\n'), ("a.json", f'[{{"a": 1}}, {value}]'),
-                       ("p.json", f'{{"a": 1}}\n{{\n  "score":\n    {literal}\n}}\n')]:
+    for name, data in [
+        ("l.jsonl", f'{{"a": 1}}\n{value}\n'),
+        ("a.json", f'[{{"a": 1}}, {value}]'),
+        ("p.json", f'{{"a": 1}}\n{{\n  "score":\n    {literal}\n}}\n'),
+    ]:
         found = items(write(tmp_path / name, data))
         assert good(found) == [{"a": 1}], name
         assert [i.line for i in bad(found)] == [1 if name == "a.json" else 2], name
@@ -120,8 +132,7 @@ def test_a_utf8_bom_is_skipped(tmp_path, form):
 def test_blank_lines_are_skipped_and_line_numbers_still_count_them(tmp_path):
     data = b'\n  \n{"a": 1}\n\n\t\r\n{"b": 2}\r\n\n'
     found = items(write(tmp_path / "blank.jsonl", data))
-    assert [(i.line, i.text, i.value) for i in found] == [
-        (3, '{"a": 1}', {"a": 1}), (6, '{"b": 2}', {"b": 2})]
+    assert [(i.line, i.text, i.value) for i in found] == [(3, '{"a": 1}', {"a": 1}), (6, '{"b": 2}', {"b": 2})]
 
 
 def test_leading_blank_lines_before_an_array_are_counted(tmp_path):
@@ -155,15 +166,24 @@ one_line_chars = st.characters(blacklist_categories=("Cs",), blacklist_character
 # Garbage that cannot complete a JSON value: a JSON Lines line cut short, a line starting with a
 # character no JSON value (or continuation of one) starts with, or bytes that are not UTF-8.
 garbage = st.one_of(
-    st.builds(lambda obj, cut: orjson.dumps(obj)[:max(1, int(cut * (len(orjson.dumps(obj)) - 1)))],
-              st.dictionaries(st.text(min_size=1, max_size=8), json_values, min_size=1, max_size=4),
-              st.floats(0, 1)),
-    st.builds(lambda first, rest: (first + rest).encode(), st.sampled_from("x#<@%=;?!~"),
-              st.text(one_line_chars, max_size=20)),
+    st.builds(
+        lambda obj, cut: orjson.dumps(obj)[: max(1, int(cut * (len(orjson.dumps(obj)) - 1)))],
+        st.dictionaries(st.text(min_size=1, max_size=8), json_values, min_size=1, max_size=4),
+        st.floats(0, 1),
+    ),
+    st.builds(
+        lambda first, rest: (first + rest).encode(), st.sampled_from("x#<@%=;?!~"), st.text(one_line_chars, max_size=20)
+    ),
     st.builds(lambda rest: b"\xff" + rest.encode(), st.text(one_line_chars, max_size=10)),
 )
-lines = st.lists(st.one_of(st.tuples(st.just("good"), objects), st.tuples(st.just("bad"), garbage),
-                           st.tuples(st.just("blank"), st.sampled_from([b"", b"  ", b"\t"]))), max_size=25)
+lines = st.lists(
+    st.one_of(
+        st.tuples(st.just("good"), objects),
+        st.tuples(st.just("bad"), garbage),
+        st.tuples(st.just("blank"), st.sampled_from([b"", b"  ", b"\t"])),
+    ),
+    max_size=25,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -176,8 +196,7 @@ def test_every_good_object_is_one_item_and_every_garbage_line_is_in_one_error_it
     found = list(iter_items("-", io.BytesIO(data)))
 
     good_lines = [n for n, (kind, _) in enumerate(lines, 1) if kind == "good"]
-    assert [(i.line, i.value) for i in found if i.error is None] == [
-        (n, lines[n - 1][1]) for n in good_lines]
+    assert [(i.line, i.value) for i in found if i.error is None] == [(n, lines[n - 1][1]) for n in good_lines]
 
     covered = []  # every line an error item spans, with the text it shows for it
     for item in bad(found):

@@ -18,11 +18,11 @@ from tests.unit.source_inputs import EVENTS, bad, good, json_lines, json_values,
 
 # --- bounded reading: chunk boundaries and very long input -------------------------------------------
 
+
 def chunked(monkeypatch, chunk: int) -> None:
     """Every reader reads by chunks of this many bytes (each module holds its own name for it)."""
     for module in (sources.files, sources.sequence, sources.array):
         monkeypatch.setattr(module, "_CHUNK", chunk)
-
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,7 +48,7 @@ def test_a_huge_broken_line_in_an_array_is_cut_into_bounded_error_items(monkeypa
 
 def test_a_value_that_never_closes_in_a_sequence_is_given_up_at_the_size_cap(monkeypatch):
     monkeypatch.setattr(sources.files, "MAX_ITEM_CHARS", 5000)
-    data = b'[\n' + b'  1,\n' * 3000
+    data = b"[\n" + b"  1,\n" * 3000
     found = list(iter_items("-", io.BytesIO(b'{"a": 1}\n' + data)))
     assert good(found)[0] == {"a": 1}
     assert "\n".join(i.text for i in bad(found)).split() == data.decode().split()
@@ -89,9 +89,11 @@ def test_a_line_over_the_item_cap_is_kept_as_its_prefix_with_its_size_and_the_ne
     found = list(iter_items("-", io.BytesIO(data), max_item_bytes=10_000))
     assert good(found) == [{"n": 1}, {"n": 2}]
     [item] = bad(found)
-    assert item.line == 2 and item.text == long_line[:sources.PREFIX_BYTES].decode()
-    assert item.error == (f"line of {len(long_line)} bytes is over the 10000-byte limit "
-                          f"(only its first {sources.PREFIX_BYTES} bytes kept)")
+    assert item.line == 2 and item.text == long_line[: sources.PREFIX_BYTES].decode()
+    assert item.error == (
+        f"line of {len(long_line)} bytes is over the 10000-byte limit "
+        f"(only its first {sources.PREFIX_BYTES} bytes kept)"
+    )
 
 
 def test_an_input_past_the_file_cap_stops_there_with_an_error_item_and_the_next_input_is_read(tmp_path):
@@ -126,4 +128,3 @@ def test_a_50_mb_input_is_read_with_memory_far_below_its_size(tmp_path, form):
         tracemalloc.stop()
     assert count == 50_000
     assert peak < size / 20
-

@@ -18,8 +18,15 @@ from domain.events import REGISTRY
 from synthetic import generate, to_jsonl
 
 KEPT = set(REGISTRY)  # every stored event type
-METHODS = {"highest", "latest", "average", "decaying_average", "weighted_average", "standard_decaying_average",
-           "n_mastery"}
+METHODS = {
+    "highest",
+    "latest",
+    "average",
+    "decaying_average",
+    "weighted_average",
+    "standard_decaying_average",
+    "n_mastery",
+}
 RESULTS = {"learning_outcome_result_created", "learning_outcome_result_updated"}
 SHARDS = {2107, 2108}
 GLOBAL = 10**13
@@ -70,11 +77,22 @@ def test_a_different_seed_gives_a_different_stream():
 
 
 def test_output_does_not_depend_on_the_interpreters_hash_seed():
-    code = ("import hashlib; from synthetic import generate, to_jsonl; "
-            "print(hashlib.sha256(b''.join(to_jsonl(generate(2000, seed=9)))).hexdigest())")
+    code = (
+        "import hashlib; from synthetic import generate, to_jsonl; "
+        "print(hashlib.sha256(b''.join(to_jsonl(generate(2000, seed=9)))).hexdigest())"
+    )
     root = Path(__file__).resolve().parents[2]
-    digests = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert digests == {hashlib.sha256(b"".join(to_jsonl(generate(2000, seed=9)))).hexdigest() + "\n"}
 
 
@@ -97,8 +115,14 @@ def test_every_kept_event_name_appears_in_a_20k_stream(stream):
 
 def test_ignored_event_types_make_up_about_the_ignored_fraction(stream):
     ignored = [e for e in stream if _name(e) not in KEPT]
-    assert {_name(e) for e in ignored} >= {"submission_created", "submission_updated", "grade_change",
-                                           "rubric_assessed", "logged_in", "asset_accessed"}
+    assert {_name(e) for e in ignored} >= {
+        "submission_created",
+        "submission_updated",
+        "grade_change",
+        "rubric_assessed",
+        "logged_in",
+        "asset_accessed",
+    }
     assert 0.12 < len(ignored) / len(stream) < 0.18
 
 
@@ -106,7 +130,7 @@ def test_every_calculation_method_appears_with_valid_missing_and_invalid_ints(st
     outcomes = [e["body"] for e in _named(stream, "learning_outcome_created")]
     assert {b.get("calculation_method") for b in outcomes} >= METHODS | {None}
     pairs = {(b.get("calculation_method"), b.get("calculation_int")) for b in outcomes}
-    assert ("highest", 65) in pairs                                   # as the seeds send it
+    assert ("highest", 65) in pairs  # as the seeds send it
     assert pairs & {("decaying_average", 0), ("decaying_average", 150)}
     assert ("decaying_average", None) in pairs and ("n_mastery", None) in pairs
     assert any(m == "n_mastery" and 1 <= (i or 0) <= 10 for m, i in pairs)
@@ -127,7 +151,7 @@ def test_exact_redeliveries_make_up_about_the_duplicate_fraction(stream):
 
 def test_some_events_arrive_after_a_later_event(stream):
     times = [e["metadata"]["event_time"] for e in stream]
-    assert sum(later < earlier for earlier, later in zip(times, times[1:])) > 0.02 * len(stream)
+    assert sum(later < earlier for earlier, later in zip(times, times[1:], strict=False)) > 0.02 * len(stream)
 
 
 def test_without_late_or_duplicate_delivery_event_times_never_go_back():
@@ -147,8 +171,10 @@ def test_two_root_accounts_reuse_the_same_local_ids(stream):
     roots = {(e["metadata"]["root_account_uuid"], _shard(e)) for e in stream}
     assert {shard for _, shard in roots} == SHARDS and len(roots) == 2
     assert all(len(uuid) == 40 for uuid, _ in roots)
-    outcome_ids = {s: {e["body"]["learning_outcome_id"] for e in _named(stream, "learning_outcome_created")
-                       if _shard(e) == s} for s in SHARDS}
+    outcome_ids = {
+        s: {e["body"]["learning_outcome_id"] for e in _named(stream, "learning_outcome_created") if _shard(e) == s}
+        for s in SHARDS
+    }
     assert outcome_ids[2107] & outcome_ids[2108]
 
 
@@ -184,24 +210,28 @@ def test_results_refer_to_outcomes_created_in_the_same_root_account(stream):
 
 
 def test_result_ids_are_unique_per_root_account_and_updates_reuse_them(stream):
-    created = collections.Counter((_shard(e), e["body"]["id"]) for e in _named(stream, "learning_outcome_result_created")
-                                  if "id" in e["body"])
+    created = collections.Counter(
+        (_shard(e), e["body"]["id"]) for e in _named(stream, "learning_outcome_result_created") if "id" in e["body"]
+    )
     duplicated = {orjson.dumps(e, option=orjson.OPT_SORT_KEYS) for e in stream}
-    assert sum(created.values()) - len(created) <= len(stream) - len(duplicated)   # only re-deliveries repeat
+    assert sum(created.values()) - len(created) <= len(stream) - len(duplicated)  # only re-deliveries repeat
     updated = [e for e in _named(stream, "learning_outcome_result_updated")]
     assert updated and all((_shard(e), e["body"]["id"]) in created for e in updated)
 
 
 def test_regrades_come_later_with_a_new_score_and_an_updated_at(stream):
-    first = {(_shard(e), e["body"]["id"]): e for e in _named(stream, "learning_outcome_result_created")
-             if "id" in e["body"]}
+    first = {
+        (_shard(e), e["body"]["id"]): e for e in _named(stream, "learning_outcome_result_created") if "id" in e["body"]
+    }
     regrades = [e for e in _named(stream, "learning_outcome_result_updated") if "workflow_state" not in e["body"]]
     assert regrades
     for event in regrades:
         before = first[(_shard(event), event["body"]["id"])]
         assert event["metadata"]["event_time"] > before["metadata"]["event_time"]
         assert event["body"]["updated_at"] and event["body"]["created_at"] == before["body"]["created_at"]
-    assert sum(e["body"]["score"] != first[(_shard(e), e["body"]["id"])]["body"]["score"] for e in regrades) > 0.8 * len(regrades)
+    assert sum(
+        e["body"]["score"] != first[(_shard(e), e["body"]["id"])]["body"]["score"] for e in regrades
+    ) > 0.8 * len(regrades)
 
 
 def test_results_exercise_every_rule_of_the_rollups(stream):
@@ -215,8 +245,11 @@ def test_results_exercise_every_rule_of_the_rollups(stream):
 
 
 def test_quiz_results_of_one_student_share_the_quiz_asset_and_each_has_possible(stream):
-    quiz = [e["body"] for e in _named(stream, "learning_outcome_result_created")
-            if e["body"].get("associated_asset_type") == "Quizzes::Quiz"]
+    quiz = [
+        e["body"]
+        for e in _named(stream, "learning_outcome_result_created")
+        if e["body"].get("associated_asset_type") == "Quizzes::Quiz"
+    ]
     groups = collections.Counter((b["user_uuid"], b["learning_outcome_id"], b["associated_asset_id"]) for b in quiz)
     assert all("possible" in b for b in quiz)
     assert max(groups.values()) >= 2
@@ -234,9 +267,15 @@ def test_students_have_several_results_per_outcome_and_take_several_courses(stre
 
 def test_outcomes_links_groups_and_scales_change_over_the_term(stream):
     states = {(_name(e), e["body"].get("workflow_state")) for e in stream}
-    assert {("learning_outcome_updated", "deleted"), ("learning_outcome_updated", "archived"),
-            ("learning_outcome_link_updated", "deleted"), ("outcome_proficiency_updated", "deleted")} <= states
-    ratings = [r for e in _named(stream, "outcome_proficiency_updated") for r in e["body"]["outcome_proficiency_ratings"]]
+    assert {
+        ("learning_outcome_updated", "deleted"),
+        ("learning_outcome_updated", "archived"),
+        ("learning_outcome_link_updated", "deleted"),
+        ("outcome_proficiency_updated", "deleted"),
+    } <= states
+    ratings = [
+        r for e in _named(stream, "outcome_proficiency_updated") for r in e["body"]["outcome_proficiency_ratings"]
+    ]
     assert any(r["workflow_state"] == "deleted" for r in ratings)
     contexts = {e["body"]["context_type"] for e in _named(stream, "outcome_proficiency_created")}
     assert contexts == {"Account", "Course"}
@@ -245,16 +284,24 @@ def test_outcomes_links_groups_and_scales_change_over_the_term(stream):
 def test_a_group_whose_parent_is_never_emitted_occurs(stream):
     groups = [e["body"] for e in _named(stream, "learning_outcome_group_created")]
     known = {(b["context_type"], b["context_id"], b["learning_outcome_group_id"]) for b in groups}
-    orphans = [b for b in groups if "parent_outcome_group_id" in b
-               and (b["context_type"], b["context_id"], b["parent_outcome_group_id"]) not in known]
+    orphans = [
+        b
+        for b in groups
+        if "parent_outcome_group_id" in b
+        and (b["context_type"], b["context_id"], b["parent_outcome_group_id"]) not in known
+    ]
     assert orphans
 
 
 def test_times_are_iso_utc_with_milliseconds_and_body_times_sometimes_carry_an_offset(stream):
     assert all(EVENT_TIME.match(e["metadata"]["event_time"]) for e in stream)
     assert min(e["metadata"]["event_time"] for e in stream) >= "2025-08-15"
-    stamps = [b[key] for b in (e["body"] for e in _named(stream, *KEPT))
-              for key in ("assessed_at", "created_at", "updated_at") if key in b]
+    stamps = [
+        b[key]
+        for b in (e["body"] for e in _named(stream, *KEPT))
+        for key in ("assessed_at", "created_at", "updated_at")
+        if key in b
+    ]
     assert all(BODY_TIME.match(s) for s in stamps)
     offsets = [s for s in stamps if not s.endswith("Z")]
     assert 0 < len(offsets) < 0.1 * len(stamps)
@@ -265,8 +312,11 @@ def test_actors_include_masquerading_admins_api_keys_background_jobs_and_leaked_
     assert any("real_user_id" in m for m in metadata)
     assert any("developer_key_id" in m for m in metadata)
     assert {m.get("job_tag") for m in metadata} >= {
-        "OutcomeImport#run", "Canvas::Migration::Worker::CourseCopyWorker#perform",
-        "RubricAssessment#update_outcomes_for_assessment", "Quizzes::SubmissionGrader#update_outcomes"}
+        "OutcomeImport#run",
+        "Canvas::Migration::Worker::CourseCopyWorker#perform",
+        "RubricAssessment#update_outcomes_for_assessment",
+        "Quizzes::SubmissionGrader#update_outcomes",
+    }
     assert any("access_token=" in (m.get("url") or "") + (m.get("referrer") or "") for m in metadata)
 
 
@@ -287,13 +337,16 @@ def test_to_jsonl_writes_one_newline_terminated_json_line_per_event():
 
 
 def test_fractions_at_their_limits_still_give_exactly_the_events_asked_for():
-    events = generate(3000, seed=8, ignored_fraction=0.95, duplicate_fraction=0.5, late_fraction=1.0,
-                      legacy_fraction=1.0)
+    events = generate(
+        3000, seed=8, ignored_fraction=0.95, duplicate_fraction=0.5, late_fraction=1.0, legacy_fraction=1.0
+    )
     assert sum(1 for _ in events) == 3000
 
 
-@pytest.mark.parametrize("arguments", [{"events": -1}, {"events": 1.5}, {"ignored_fraction": 1.0},
-                                       {"duplicate_fraction": -0.1}, {"late_fraction": 2}])
+@pytest.mark.parametrize(
+    "arguments",
+    [{"events": -1}, {"events": 1.5}, {"ignored_fraction": 1.0}, {"duplicate_fraction": -0.1}, {"late_fraction": 2}],
+)
 def test_generate_refuses_a_negative_size_or_an_impossible_fraction(arguments):
     with pytest.raises(ValueError):
         generate(**{"events": 10, **arguments})
@@ -308,4 +361,4 @@ def test_a_200k_event_stream_is_generated_in_bounded_memory():
     finally:
         tracemalloc.stop()
     assert count == 200_000
-    assert peak < 50 * 2**20    # the whole list would take several hundred MB
+    assert peak < 50 * 2**20  # the whole list would take several hundred MB

@@ -26,8 +26,11 @@ def _choices(command, name: str) -> list[str]:
 
 def _project_sources() -> dict[str, str]:
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return {path: (ROOT / path).read_text() for path in tracked.stdout.split()
-            if not path.startswith(("tests/", "bench/")) and (ROOT / path).exists()}
+    return {
+        path: (ROOT / path).read_text()
+        for path in tracked.stdout.split()
+        if not path.startswith(("tests/", "bench/")) and (ROOT / path).exists()
+    }
 
 
 def test_the_cli_what_if_method_choices_are_the_domain_methods_in_their_order():
@@ -80,6 +83,8 @@ def test_each_vocabulary_is_written_in_one_place_only():
         "the roster read": r"FROM roster\b",
         "the package version": r'version\("outcome-mastery"\)',
     }
-    where = {what: sorted(path for path, text in sources.items() if re.search(pattern, text))
-             for what, pattern in said.items()}
+    where = {
+        what: sorted(path for path, text in sources.items() if re.search(pattern, text))
+        for what, pattern in said.items()
+    }
     assert {what: len(paths) for what, paths in where.items()} == dict.fromkeys(said, 1), where

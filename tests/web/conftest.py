@@ -34,8 +34,14 @@ class Server:
 
     def post(self, body: bytes | str, token: str | None = TOKEN, **kw) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.post(f"{self.url}/events", content=body, headers=headers | kw.pop("headers", {}), timeout=30,
-                          verify=self.verify, **kw)
+        return httpx.post(
+            f"{self.url}/events",
+            content=body,
+            headers=headers | kw.pop("headers", {}),
+            timeout=30,
+            verify=self.verify,
+            **kw,
+        )
 
     def get(self, path: str, **kw) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=30, verify=self.verify, **kw)
@@ -47,13 +53,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(store: str, env: dict[str, str], log: Path, *options: str, scheme: str = "http",
-          verify: Any = True) -> Server:
+def start(
+    store: str, env: dict[str, str], log: Path, *options: str, scheme: str = "http", verify: Any = True
+) -> Server:
     """Start the real command and wait until it answers."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERY_")} | env
-    cmd = [sys.executable, "-c", "from cli.main import main; main()", "--store", store, "serve",
-           "--host", HOST, "--port", str(port), *options]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from cli.main import main; main()",
+        "--store",
+        store,
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        *options,
+    ]
     process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     server = Server(f"{scheme}://{HOST}:{port}", store, process, verify)
     deadline = time.monotonic() + 30
@@ -85,9 +103,12 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
     def run(env: dict[str, str] | None = None, store: str | None = None, *options: str) -> Server:
         n = len(started)
-        server = start(store or str(tmp_path / f"store{n}.db"),
-                       {"MASTERY_INGEST_TOKEN": TOKEN} if env is None else env, tmp_path / f"serve{n}.log",
-                       *options)
+        server = start(
+            store or str(tmp_path / f"store{n}.db"),
+            {"MASTERY_INGEST_TOKEN": TOKEN} if env is None else env,
+            tmp_path / f"serve{n}.log",
+            *options,
+        )
         started.append(server)
         return server
 
@@ -100,6 +121,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server per module, the Canvas seed payloads POSTed one by one with the token."""
     from tests.conftest import seed_events
+
     folder = tmp_path_factory.mktemp("seeded")
     server = start(str(folder / "store.db"), {"MASTERY_INGEST_TOKEN": TOKEN}, folder / "serve.log")
     try:
@@ -113,11 +135,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def httpx_json(value: object) -> bytes:
     import json
+
     return json.dumps(value).encode()
 
 
 def quarantine_reason(store: str, quarantine_id: int) -> str:
     """The reason a server's SQLite store gives for one quarantined item."""
     import sqlite3
+
     with sqlite3.connect(store, timeout=10) as conn:
         return conn.execute("SELECT reason FROM quarantine WHERE id = ?", (quarantine_id,)).fetchone()[0]

@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 def synthetic(events: int, seed: int = 0) -> list[bytes]:
     """The stream `mastery generate` writes, one body per event."""
     from synthetic import generate, to_jsonl
+
     return [line.rstrip(b"\n") for line in to_jsonl(generate(events, seed))]
 
 
@@ -34,8 +35,10 @@ def post_all(url: str, token: str, bodies: list[bytes], clients: int = 4, limit_
     shares = [bodies[i::clients] for i in range(clients)]
     results: list[dict[str, Any]] = [{} for _ in shares]
     deadline = time.monotonic() + limit_s
-    threads = [threading.Thread(target=_client, args=(url, token, share, out, deadline))
-               for share, out in zip(shares, results, strict=True)]
+    threads = [
+        threading.Thread(target=_client, args=(url, token, share, out, deadline))
+        for share, out in zip(shares, results, strict=True)
+    ]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -43,9 +46,13 @@ def post_all(url: str, token: str, bodies: list[bytes], clients: int = 4, limit_
         t.join()
     elapsed = time.perf_counter() - start
     latencies = sorted(x for r in results for x in r["latencies"])
-    return {"sent": sum(r["sent"] for r in results), "statuses": sum((r["statuses"] for r in results), Counter()),
-            "counts": sum((r["counts"] for r in results), Counter()), "seconds": elapsed,
-            **summary(latencies, elapsed)}
+    return {
+        "sent": sum(r["sent"] for r in results),
+        "statuses": sum((r["statuses"] for r in results), Counter()),
+        "counts": sum((r["counts"] for r in results), Counter()),
+        "seconds": elapsed,
+        **summary(latencies, elapsed),
+    }
 
 
 def _client(url: str, token: str, bodies: list[bytes], out: dict[str, Any], deadline: float) -> None:
@@ -73,8 +80,12 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     if not latencies:
         return {"per_second": 0.0, "p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"per_second": len(latencies) / elapsed, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000,
-            "max_ms": latencies[-1] * 1000}
+    return {
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+        "max_ms": latencies[-1] * 1000,
+    }
 
 
 def baseline(bodies: list[bytes], store_path: str) -> dict[str, Any]:
@@ -82,6 +93,7 @@ def baseline(bodies: list[bytes], store_path: str) -> dict[str, Any]:
     from cli.context import Settings
     from web.ingest import items
     from web.service import Service
+
     service = Service(Settings(store_path, None, None, "UTC"))
     latencies, counts = [], Counter()
     start = time.perf_counter()
@@ -96,6 +108,7 @@ def baseline(bodies: list[bytes], store_path: str) -> dict[str, Any]:
 
 def main() -> None:
     from tests.web.conftest import TOKEN, start, stop
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=4)
@@ -109,9 +122,11 @@ def main() -> None:
             stop(server)
         local = baseline(bodies, f"{folder}/local.db")
     for name, run in (("POST /events over HTTP", http_run), ("in-process Service.ingest", local)):
-        print(f"{name}: {run['sent']} events in {run['seconds']:.1f} s = {run['per_second']:.0f}/s; "
-              f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, max {run['max_ms']:.1f} ms; "
-              f"{dict(run['counts'])} {dict(run.get('statuses', {}))}")
+        print(
+            f"{name}: {run['sent']} events in {run['seconds']:.1f} s = {run['per_second']:.0f}/s; "
+            f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, max {run['max_ms']:.1f} ms; "
+            f"{dict(run['counts'])} {dict(run.get('statuses', {}))}"
+        )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ def test_ten_thousand_events_from_four_concurrent_clients_are_all_kept_once(serv
     (tmp_path / "stream.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
     expected = mastery_json("--store", reference, "ingest", str(tmp_path / "stream.jsonl"))
     assert (counts["appended"], counts["duplicates"], counts["ignored"]) == (
-        expected["appended"], expected["duplicates"], expected["ignored"])
+        expected["appended"],
+        expected["duplicates"],
+        expected["ignored"],
+    )
 
     root = json.loads(bodies[0])["metadata"]["root_account_uuid"]
     courses = server.get("/api/v1/courses", params={"account": root}).json()["courses"]

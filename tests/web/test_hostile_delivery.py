@@ -72,6 +72,7 @@ def test_with_one_accepted_account_reads_are_of_it_even_when_a_stray_tenant_is_s
     assert before.post(json.dumps([*good, stray])).json()["appended"] == len(good) + 1
     assert before.get("/api/v1/courses/1/outcome_rollups").status_code == 404  # several root accounts
     from tests.web.conftest import stop
+
     stop(before)
     server = serve({"MASTERY_INGEST_TOKEN": TOKEN}, store, "--accept-account", mine)
     assert server.get("/api/v1/courses/1/outcome_rollups").status_code == 200

@@ -14,8 +14,13 @@ def body(value: object) -> bytes:
 
 def student_score(server, course: str = "1") -> float:
     answer = server.get(f"/api/v1/courses/{course}/outcome_rollups").json()
-    return next(s["score"] for r in answer["rollups"] if r["links"]["user"] == STUDENT for s in r["scores"]
-                if s["links"]["outcome"] == "1")
+    return next(
+        s["score"]
+        for r in answer["rollups"]
+        if r["links"]["user"] == STUDENT
+        for s in r["scores"]
+        if s["links"]["outcome"] == "1"
+    )
 
 
 def test_seed_payloads_posted_one_by_one_give_the_canvas_rollup(seeded):
@@ -27,27 +32,37 @@ def test_seed_payloads_posted_one_by_one_give_the_canvas_rollup(seeded):
 def test_a_delivery_without_the_token_is_refused_and_nothing_is_kept(seeded):
     result = seed_events("current")[5]
     assert result["metadata"]["event_name"] == "learning_outcome_result_created"
-    later = {**result, "metadata": {**result["metadata"], "event_time": "2030-01-01T00:00:00Z"},
-             "body": {**result["body"], "id": "9999", "score": 0, "percent": 0, "assessed_at": "2030-01-01T00:00:00Z"}}
+    later = {
+        **result,
+        "metadata": {**result["metadata"], "event_time": "2030-01-01T00:00:00Z"},
+        "body": {**result["body"], "id": "9999", "score": 0, "percent": 0, "assessed_at": "2030-01-01T00:00:00Z"},
+    }
     for token in (None, "wrong-token"):
         answer = seeded.post(body(later), token=token)
         assert answer.status_code == 401 and set(answer.json()) == {"error"}
         assert answer.headers["www-authenticate"] == "Bearer"
     assert student_score(seeded) == 4.0
-    assert seeded.post(body(seed_events("current")[0]), token=None, headers={"Authorization": "Basic eDp4"}
-                       ).status_code == 401
+    assert (
+        seeded.post(body(seed_events("current")[0]), token=None, headers={"Authorization": "Basic eDp4"}).status_code
+        == 401
+    )
 
 
 def test_the_same_event_twice_is_answered_as_a_duplicate(seeded):
     answer = seeded.post(body(seed_events("current")[0]))
     assert answer.status_code == 200
-    assert answer.json() == {"read": 1, "appended": 0, "duplicates": 1, "quarantined": 0, "ignored": 0,
-                             "quarantine_ids": []}
+    assert answer.json() == {
+        "read": 1,
+        "appended": 0,
+        "duplicates": 1,
+        "quarantined": 0,
+        "ignored": 0,
+        "quarantine_ids": [],
+    }
 
 
 def test_an_unusable_body_is_quarantined_and_answered_2xx_with_its_id(seeded):
-    for text in ('{"metadata": {"event_name": "learning_outcome_created"}, "body": {}}', "{not json at all",
-                 "NaN"):
+    for text in ('{"metadata": {"event_name": "learning_outcome_created"}, "body": {}}', "{not json at all", "NaN"):
         answer = seeded.post(text)
         assert answer.status_code == 200, answer.text
         counts = answer.json()
@@ -94,13 +109,22 @@ def test_serve_refuses_to_start_without_a_way_to_deliver(tmp_path):
 
 def test_serve_beyond_loopback_refuses_to_start_without_a_read_token(tmp_path):
     # Checked before anything listens: no socket is ever opened on a non-loopback address.
-    refused = mastery_process("--store", str(tmp_path / "s.db"), "serve", "--host", "0.0.0.0", "--port", "1",
-                              env={"MASTERY_INGEST_TOKEN": TOKEN})
+    refused = mastery_process(
+        "--store",
+        str(tmp_path / "s.db"),
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "1",
+        env={"MASTERY_INGEST_TOKEN": TOKEN},
+    )
     assert refused.returncode == 2 and b"MASTERY_READ_TOKEN" in refused.stderr
 
 
 def test_a_compressed_body_is_refused_rather_than_expanded(seeded):
     import gzip
+
     answer = seeded.post(gzip.compress(body(seed_events("current")[0])))
     assert answer.status_code == 415 and "compressed" in answer.json()["error"]
 
@@ -108,6 +132,7 @@ def test_a_compressed_body_is_refused_rather_than_expanded(seeded):
 def test_the_read_model_catches_up_by_itself_when_deliveries_pause(serve):
     import sqlite3
     import time
+
     server = serve()
     for event in seed_events("current"):
         assert server.post(body(event)).status_code == 200
@@ -131,22 +156,37 @@ def test_serve_can_speak_https_itself(tmp_path):
     from cryptography.x509.oid import NameOID
 
     from tests.web.conftest import start, stop
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
     (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                         serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption()))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     trust = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
-    server = start(str(tmp_path / "s.db"), {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log",
-                   "--ssl-certfile", str(tmp_path / "cert.pem"), "--ssl-keyfile", str(tmp_path / "key.pem"),
-                   scheme="https", verify=trust)
+    server = start(
+        str(tmp_path / "s.db"),
+        {"MASTERY_INGEST_TOKEN": TOKEN},
+        tmp_path / "serve.log",
+        "--ssl-certfile",
+        str(tmp_path / "cert.pem"),
+        "--ssl-keyfile",
+        str(tmp_path / "key.pem"),
+        scheme="https",
+        verify=trust,
+    )
     try:
         assert server.post(body(seed_events("current")[0])).json()["appended"] == 1
     finally:

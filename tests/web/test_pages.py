@@ -24,14 +24,16 @@ def extra_events() -> list[dict]:
     seeds = {e["metadata"]["event_name"]: e for e in seed_events("current")}
     outcome = copy.deepcopy(seeds["learning_outcome_created"])
     outcome["metadata"]["event_time"] = "2019-08-01T00:00:00Z"
-    outcome["body"].update(learning_outcome_id="1", title=SCRIPT_TITLE, context_id="1",
-                           description='<img src=x onerror="alert(2)">')
+    outcome["body"].update(
+        learning_outcome_id="1", title=SCRIPT_TITLE, context_id="1", description='<img src=x onerror="alert(2)">'
+    )
     group = copy.deepcopy(seeds["learning_outcome_group_created"])
     group["body"].update(context_id="1", learning_outcome_group_id="900", title="<b>Unit 1</b>")
     group["body"].pop("parent_outcome_group_id")
     link = copy.deepcopy(seeds["learning_outcome_link_created"])
-    link["body"].update(context_id="1", learning_outcome_group_id="900", learning_outcome_id="1",
-                        learning_outcome_link_id="901")
+    link["body"].update(
+        context_id="1", learning_outcome_group_id="900", learning_outcome_id="1", learning_outcome_link_id="901"
+    )
     result = copy.deepcopy(seeds["learning_outcome_result_created"])
     result["body"].update(id="2", user_uuid=OTHER, score=2, percent=0.4)
     return [outcome, group, link, result]
@@ -110,8 +112,9 @@ def test_report_writes_the_same_grid_as_one_self_contained_file(grid_server, tmp
     text = out.read_text()
     assert "<style>" in text and 'rel="stylesheet"' not in text and "href=" not in text
     assert "<script>" not in text and cell_of(text, STUDENT) == cell_of(grid_server.get("/courses/1").text, STUDENT)
-    mastery("--store", grid_server.store, "report", "--course", "1", "--html", str(out), "--as-of", "2019-12-01",
-            check=True)
+    mastery(
+        "--store", grid_server.store, "report", "--course", "1", "--html", str(out), "--as-of", "2019-12-01", check=True
+    )
     assert "#0374B5" in cell_of(out.read_text(), STUDENT)
     missing = mastery("--store", grid_server.store, "report", "--course", "424242", "--html", str(out))
     assert missing.returncode == 1 and b"424242" in missing.stderr
@@ -120,11 +123,20 @@ def test_report_writes_the_same_grid_as_one_self_contained_file(grid_server, tmp
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (`make test` installs it)")
 def test_a_real_browser_shows_the_colours_and_never_runs_canvas_text(grid_server, tmp_path):
     from playwright.sync_api import sync_playwright
+
     dialogs: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 600})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -11,9 +11,12 @@ from tests.web.test_ingest_http import body
 
 def test_rollups_answer_exactly_what_the_cli_prints(seeded):
     store = ("--store", seeded.store)
-    pairs = [("", ()), ("?as_of=2019-12-01", ("--as-of", "2019-12-01")),
-             ("?aggregate=course&aggregate_stat=median", ("--aggregate", "median")),
-             (f"?user_ids[]={STUDENT}&outcome_ids[]=1&include[]=outcomes", ("--user", STUDENT, "--outcome", "1"))]
+    pairs = [
+        ("", ()),
+        ("?as_of=2019-12-01", ("--as-of", "2019-12-01")),
+        ("?aggregate=course&aggregate_stat=median", ("--aggregate", "median")),
+        (f"?user_ids[]={STUDENT}&outcome_ids[]=1&include[]=outcomes", ("--user", STUDENT, "--outcome", "1")),
+    ]
     for query, options in pairs:
         over_http = seeded.get(f"/api/v1/courses/1/outcome_rollups{query}")
         assert over_http.status_code == 200 and over_http.headers["content-type"] == "application/json"
@@ -36,17 +39,21 @@ def test_an_outcome_is_folded_now_or_as_of_a_time(seeded):
 def test_an_outcomes_audit_names_who_changed_it(seeded):
     trail = seeded.get("/api/v1/outcomes/12345/audit").json()["entries"]
     assert [(e["event_name"], e["actor"]["user_login"]) for e in trail] == [
-        ("learning_outcome_updated", "oxana@example.com"), ("learning_outcome_created", None)]
+        ("learning_outcome_updated", "oxana@example.com"),
+        ("learning_outcome_created", None),
+    ]
 
 
 def test_errors_are_json_with_a_status_and_no_trace(seeded):
-    cases = [("/api/v1/courses/1/outcome_rollups?as_of=someday", 400, "as_of"),
-             ("/api/v1/courses/1/outcome_rollups?aggregate=course&aggregate_stat=mode", 400, "aggregate_stat"),
-             ("/api/v1/courses/424242/outcome_rollups", 404, "424242"),
-             ("/api/v1/outcomes/424242", 404, "424242"),
-             ("/api/v1/outcomes/424242/audit", 404, "424242"),
-             ("/api/v1/courses/1/outcome_rollups?account=nope", 404, "nope"),
-             ("/api/v1/nothing", 404, "Not Found")]
+    cases = [
+        ("/api/v1/courses/1/outcome_rollups?as_of=someday", 400, "as_of"),
+        ("/api/v1/courses/1/outcome_rollups?aggregate=course&aggregate_stat=mode", 400, "aggregate_stat"),
+        ("/api/v1/courses/424242/outcome_rollups", 404, "424242"),
+        ("/api/v1/outcomes/424242", 404, "424242"),
+        ("/api/v1/outcomes/424242/audit", 404, "424242"),
+        ("/api/v1/courses/1/outcome_rollups?account=nope", 404, "nope"),
+        ("/api/v1/nothing", 404, "Not Found"),
+    ]
     for path, status, word in cases:
         answer = seeded.get(path)
         assert answer.status_code == status, path
@@ -57,8 +64,12 @@ def test_errors_are_json_with_a_status_and_no_trace(seeded):
 def test_openapi_documents_the_api_at_docs(seeded):
     assert seeded.get("/docs").status_code == 200
     paths = seeded.get("/openapi.json").json()["paths"]
-    assert {"/events", "/api/v1/courses/{course_id}/outcome_rollups", "/api/v1/outcomes/{outcome_id}",
-            "/api/v1/outcomes/{outcome_id}/audit"} <= set(paths)
+    assert {
+        "/events",
+        "/api/v1/courses/{course_id}/outcome_rollups",
+        "/api/v1/outcomes/{outcome_id}",
+        "/api/v1/outcomes/{outcome_id}/audit",
+    } <= set(paths)
 
 
 def test_reads_need_the_read_token_when_one_is_set(serve):
@@ -78,17 +89,19 @@ def test_reads_need_the_read_token_when_one_is_set(serve):
 
 def test_times_beyond_range_and_huge_ids_are_a_400_naming_the_parameter(seeded):
     huge = "1" * 5000
-    cases = [("/api/v1/courses/1/outcome_rollups?as_of=9999-12-31T23:00:00-05:00", "as_of"),
-             ("/api/v1/courses/1/outcome_rollups?known_at=0001-01-01T00:00:00%2B05:00", "known_at"),
-             ("/api/v1/courses/1/outcome_rollups?as_of=2019-12-01T00:00:00%2B99:00", "as_of"),
-             ("/api/v1/courses/1/outcome_rollups?as_of=99999-01-01", "as_of"),
-             ("/api/v1/outcomes/12345?as_of=9999-12-31T23:00:00-05:00", "as_of"),
-             (f"/api/v1/courses/{huge}/outcome_rollups", "course_id"),
-             (f"/api/v1/courses/1/outcome_rollups?outcome_ids[]={huge}", "outcome_ids[]"),
-             (f"/api/v1/courses/1/outcome_rollups?outcome_ids[]={'9' * 40}", "outcome_ids[]"),
-             (f"/api/v1/courses/1/outcome_rollups?user_ids[]={'u' * 300}", "user_ids[]"),
-             (f"/api/v1/outcomes/{huge}", "outcome_id"),
-             (f"/api/v1/outcomes/{huge}/audit", "outcome_id")]
+    cases = [
+        ("/api/v1/courses/1/outcome_rollups?as_of=9999-12-31T23:00:00-05:00", "as_of"),
+        ("/api/v1/courses/1/outcome_rollups?known_at=0001-01-01T00:00:00%2B05:00", "known_at"),
+        ("/api/v1/courses/1/outcome_rollups?as_of=2019-12-01T00:00:00%2B99:00", "as_of"),
+        ("/api/v1/courses/1/outcome_rollups?as_of=99999-01-01", "as_of"),
+        ("/api/v1/outcomes/12345?as_of=9999-12-31T23:00:00-05:00", "as_of"),
+        (f"/api/v1/courses/{huge}/outcome_rollups", "course_id"),
+        (f"/api/v1/courses/1/outcome_rollups?outcome_ids[]={huge}", "outcome_ids[]"),
+        (f"/api/v1/courses/1/outcome_rollups?outcome_ids[]={'9' * 40}", "outcome_ids[]"),
+        (f"/api/v1/courses/1/outcome_rollups?user_ids[]={'u' * 300}", "user_ids[]"),
+        (f"/api/v1/outcomes/{huge}", "outcome_id"),
+        (f"/api/v1/outcomes/{huge}/audit", "outcome_id"),
+    ]
     for path, name in cases:
         answer = seeded.get(path)
         assert answer.status_code == 400, (path[:90], answer.text[:200])

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import mastery, mastery_json, mastery_process, seed_events
+from tests.conftest import mastery_json, mastery_process, seed_events
 from tests.web.conftest import TOKEN, quarantine_reason
 
 
@@ -52,11 +52,11 @@ def signed_server(serve, tmp_path, keys):
 
 def test_a_signed_event_is_kept_without_any_token(signed_server, keys):
     event = seed_events("current")[0]
-    answer = signed_server.post(signed(event, keys["current"], "k-current"), token=None,
-                                headers={"Content-Type": "application/jwt"})
+    answer = signed_server.post(
+        signed(event, keys["current"], "k-current"), token=None, headers={"Content-Type": "application/jwt"}
+    )
     assert answer.status_code == 200 and answer.json()["appended"] == 1
-    again = signed_server.post(signed(event, keys["next"], "k-next", iat=int(time.time()) - 5, jti="other"),
-                               token=None)
+    again = signed_server.post(signed(event, keys["next"], "k-next", iat=int(time.time()) - 5, jti="other"), token=None)
     assert again.json()["duplicates"] == 1, "a re-signed delivery of the same event is a duplicate"
 
 
@@ -67,8 +67,9 @@ def test_expired_forged_or_unknown_signatures_are_refused_and_nothing_kept(signe
         "expired": signed(event, keys["current"], "k-current", iat=past - 60, exp=past),
         "signed by a key not in the set": signed(event, keys["stranger"], "k-current"),
         "unknown kid": signed(event, keys["stranger"], "k-stranger"),
-        "not RS256": jwt.encode(event, "a-shared-secret-of-32-bytes-or-more", algorithm="HS256",
-                                headers={"kid": "k-current"}).encode(),
+        "not RS256": jwt.encode(
+            event, "a-shared-secret-of-32-bytes-or-more", algorithm="HS256", headers={"kid": "k-current"}
+        ).encode(),
         "tampered": signed(event, keys["current"], "k-current")[:-6] + b"AAAAAA",
     }
     for why, token in refused.items():
@@ -104,17 +105,21 @@ def test_keys_can_come_from_a_jwks_url(serve, keys):
 
 
 def test_serve_refuses_to_start_when_the_jwks_cannot_be_read(tmp_path):
-    refused = mastery_process("--store", str(tmp_path / "s.db"), "serve", "--port", "1",
-                              env={"MASTERY_JWKS": str(tmp_path / "missing.json")})
+    refused = mastery_process(
+        "--store", str(tmp_path / "s.db"), "serve", "--port", "1", env={"MASTERY_JWKS": str(tmp_path / "missing.json")}
+    )
     assert refused.returncode == 1 and b"MASTERY_JWKS" in refused.stderr and b"Traceback" not in refused.stderr
 
 
 def test_signed_claims_the_store_cannot_hold_are_quarantined_and_answered_2xx(signed_server, keys):
     from tests.web.test_hostile_delivery import nested, with_extra
+
     events = seed_events("current")
-    hostile = {"300 deep": with_extra(events[0], "body", nested(300)),
-               "an int beyond 64 bits": with_extra(events[1], "body", 2**64),
-               "a lone surrogate": with_extra(events[2], "metadata", "\ud800")}
+    hostile = {
+        "300 deep": with_extra(events[0], "body", nested(300)),
+        "an int beyond 64 bits": with_extra(events[1], "body", 2**64),
+        "a lone surrogate": with_extra(events[2], "metadata", "\ud800"),
+    }
     tokens = {why: signed(event, keys["current"], "k-current") for why, event in hostile.items()}
     deep = json.dumps(events[3] | {"exp": int(time.time()) + 300})[:-1] + ', "x": ' + "[" * 3000 + "]" * 3000 + "}"
     tokens["3000 deep"] = signed_text(deep, keys["current"], "k-current")
@@ -130,19 +135,30 @@ def test_signed_claims_the_store_cannot_hold_are_quarantined_and_answered_2xx(si
 def test_signed_deliveries_need_exp_and_an_accepted_issuer_and_audience(serve, tmp_path, keys):
     path = tmp_path / "jwks.json"
     path.write_text(jwks(("k-current", keys["current"])))
-    server = serve({"MASTERY_JWKS": str(path), "MASTERY_JWT_AUDIENCE": "https://mastery.example"}, None,
-                   "--jwt-issuer", "https://canvas.example", "--jwt-issuer", "https://other.example")
+    server = serve(
+        {"MASTERY_JWKS": str(path), "MASTERY_JWT_AUDIENCE": "https://mastery.example"},
+        None,
+        "--jwt-issuer",
+        "https://canvas.example",
+        "--jwt-issuer",
+        "https://other.example",
+    )
     events = seed_events("current")
     right = {"iss": "https://canvas.example", "aud": "https://mastery.example"}
-    refused = {"no exp": right | {"exp": None}, "no iss": right | {"iss": None}, "no aud": right | {"aud": None},
-               "another issuer": right | {"iss": "https://evil.example"},
-               "another audience": right | {"aud": "https://elsewhere.example"}}
+    refused = {
+        "no exp": right | {"exp": None},
+        "no iss": right | {"iss": None},
+        "no aud": right | {"aud": None},
+        "another issuer": right | {"iss": "https://evil.example"},
+        "another audience": right | {"aud": "https://elsewhere.example"},
+    }
     for why, claims in refused.items():
         answer = server.post(signed(events[0], keys["current"], "k-current", **claims), token=None)
         assert answer.status_code == 401 and list(answer.json()) == ["error"], why
     assert mastery_json("--store", server.store, "verify")["checked"] == 0, "nothing was kept"
-    kept = server.post(signed(events[0], keys["current"], "k-current", **right | {"iss": "https://other.example"}),
-                       token=None)
+    kept = server.post(
+        signed(events[0], keys["current"], "k-current", **right | {"iss": "https://other.example"}), token=None
+    )
     assert kept.status_code == 200 and kept.json()["appended"] == 1
     unconfigured = serve({"MASTERY_JWKS": str(path)})
     no_exp = unconfigured.post(signed(events[1], keys["current"], "k-current", exp=None), token=None)
@@ -186,13 +202,15 @@ def flaky_keyserver(document: bytes, mode: str) -> http.server.ThreadingHTTPServ
 
 def test_a_stalled_jwks_host_never_blocks_the_server_and_an_unknown_kid_gets_503(serve, keys):
     import httpx
+
     keyserver = flaky_keyserver(jwks(("k-current", keys["current"])).encode(), "drip")
     try:
         server = serve({"MASTERY_JWKS": f"http://127.0.0.1:{keyserver.server_port}/jwks"})
         events = seed_events("current")
         answers: list[httpx.Response] = []
-        unknown = threading.Thread(target=lambda: answers.append(
-            server.post(signed(events[0], keys["next"], "k-next"), token=None)))
+        unknown = threading.Thread(
+            target=lambda: answers.append(server.post(signed(events[0], keys["next"], "k-next"), token=None))
+        )
         unknown.start()
         assert keyserver.fetching.wait(30), "the unknown kid makes the server fetch the JWKS again"
         assert server.get("/openapi.json").status_code == 200, "other requests are answered meanwhile"
@@ -223,6 +241,7 @@ def test_a_jwks_answer_cut_short_is_a_503_not_a_500(serve, keys):
 
 def test_a_jwks_url_is_fetched_again_once_stale_and_keys_survive_a_failing_host(keys):
     from web.signing import KeySet, KeysUnavailable
+
     keyserver = flaky_keyserver(jwks(("k-current", keys["current"])).encode(), "cut")
     try:
         url = f"http://127.0.0.1:{keyserver.server_port}/jwks"

@@ -38,8 +38,9 @@ def read_answer(conn: socket.socket) -> bytes:
     while b"\r\n\r\n" not in answer and (chunk := conn.recv(65536)):
         answer += chunk
     head, _, rest = answer.partition(b"\r\n\r\n")
-    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                   if line.lower().startswith(b"content-length:")), 0)
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+    )
     while len(rest) < length and (chunk := conn.recv(65536)):
         rest += chunk
     return head + b"\r\n\r\n" + rest
@@ -59,9 +60,14 @@ def test_a_body_arriving_too_slowly_is_answered_408_and_nothing_kept(serve):
     server = serve({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--body-timeout", "1")
     event = body(seed_events("current")[0])
     with connect(server) as conn:
-        conn.sendall(b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN.encode()
-                     + b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(event)).encode()
-                     + b"\r\n\r\n" + event[:10])
+        conn.sendall(
+            b"POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + TOKEN.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(event)).encode()
+            + b"\r\n\r\n"
+            + event[:10]
+        )
         answer = read_answer(conn)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b'{"error":' in answer and b"nothing was kept" in answer
