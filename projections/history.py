@@ -41,7 +41,8 @@ TOPICS = frozenset(REGISTRY)
 def refs(state: Any) -> tuple[str | None, str | None, str | None]:
     """(course, outcome, user) of a state, the columns queries select by."""
     kind_course = getattr(state, "context_type", None) == "Course"
-    course = getattr(state, "context_id", None) if kind_course else None
+    # Sections and enrollments name their course; a course is its own (people states: domain/people.py).
+    course = getattr(state, "context_id", None) if kind_course else getattr(state, "course_id", None)
     outcome = getattr(state, "outcome_id", None)
     if outcome is None and type(state).__name__ == "OutcomeState":
         outcome = state.id
@@ -150,7 +151,10 @@ class HistoryProjection:
             if root_id is not None and event.root_account not in roots:
                 shard = shard_of(str(root_id))
                 roots[event.root_account] = (event.root_account, local_id(root_id, shard), shard)
-            pair = event.course_account
+            try:
+                pair = event.course_account
+            except Exception:  # a body the folds cannot read: the version row says why (problems)
+                pair = None
             if pair and pair[0] and pair[1]:
                 pairs.append(
                     (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at))
