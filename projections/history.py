@@ -49,6 +49,18 @@ def refs(state: Any) -> tuple[str | None, str | None, str | None]:
     return course, outcome, getattr(state, "user_uuid", None)
 
 
+def root_hosts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """The hosts an event's metadata names for its root account: the part of `root_account_lti_guid` after
+    the root's uuid ("<uuid>.district.instructure.com"), and the request's `hostname`."""
+    found = []
+    guid, hostname = metadata.get("root_account_lti_guid"), metadata.get("hostname")
+    if isinstance(guid, str) and "." in guid.partition(".")[2]:
+        found.append(("lti_guid", guid.partition(".")[2][:255]))
+    if isinstance(hostname, str) and hostname.strip():
+        found.append(("hostname", hostname.strip()[:255]))
+    return found
+
+
 def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
     """The history row of one event: the entity's state right after it."""
     evolve, _ = FOLDS[event.kind]
@@ -145,8 +157,9 @@ class HistoryProjection:
 
     def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
-        roots, pairs = {}, []
+        roots, pairs, hosts = {}, [], set()
         for position, event in batch:
+            hosts.update((event.root_account, source, host) for source, host in root_hosts(event.metadata))
             root_id = event.metadata.get("root_account_id")
             if root_id is not None and event.root_account not in roots:
                 shard = shard_of(str(root_id))
@@ -160,6 +173,7 @@ class HistoryProjection:
                     (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at))
                 )
         conn.executemany(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", roots.values())
+        conn.executemany(f"INSERT OR IGNORE INTO root_hosts{s} (root, source, host) VALUES (?, ?, ?)", hosts)
         courses = {(p[1], p[2]) for p in pairs}
         before = {c: self._latest_account(conn, *c) for c in courses}
         conn.executemany(
