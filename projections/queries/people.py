@@ -105,10 +105,10 @@ def roster(conn: Any) -> dict[str, tuple[str | None, str | None]]:
     return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
 
 
-def _users(view: View) -> list[Any]:
+def _users(states: list[Any]) -> list[Any]:
     """User states with a uuid, one per uuid (the latest event wins; then the greater id)."""
     best: dict[str, Any] = {}
-    for user in view.states("user"):
+    for user in states:
         if not user.uuid:
             continue
         held = best.get(user.uuid)
@@ -117,13 +117,16 @@ def _users(view: View) -> list[Any]:
     return list(best.values())
 
 
-def people(view: View) -> dict[str, Person]:
-    """Everyone named by user events (inside the cut) or the roster import, by user_uuid; events win."""
+def people(view: View, uuids: set[str] | None = None) -> dict[str, Person]:
+    """Everyone named by user events (inside the cut) or the roster import, by user_uuid; events win.
+    `uuids`, when given, limits the answer to those people (look-ups instead of reading every user)."""
     found = {
         uuid: Person(uuid, None, None, name, None, sortable_name(name), None, sis, "roster")
         for uuid, (name, sis) in roster(view.conn).items()
+        if uuids is None or uuid in uuids
     }
-    for u in _users(view):
+    states = view.states("user") if uuids is None else view.states_among("user", "user_uuid", uuids)
+    for u in _users(states):
         found[u.uuid] = Person(
             u.uuid, u.id, u.global_id, u.name, u.short_name, u.sortable_name, u.login, u.sis_user_id, "events"
         )
@@ -220,7 +223,7 @@ def enrolled(view: View, course: str, *, exclude: frozenset[str] = frozenset(), 
         if wanted_section is not None and e.section_id != wanted_section:
             continue
         listed.add(e.user_id)
-    uuids = {u.id: u.uuid for u in view.states("user") if u.uuid}
+    uuids = {u.id: u.uuid for u in view.states_among("user", "key", listed) if u.uuid}
     students = frozenset(uuids[i] for i in listed if i in uuids)
     missing = len(listed) - len(students)
     note = None
