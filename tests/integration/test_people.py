@@ -25,7 +25,7 @@ from projections.queries.people import (
     sections,
 )
 from projections.rebuild import rebuild
-from projections.session import SeveralAccounts, Session
+from projections.session import Session, SeveralAccounts
 from projections.views import View
 from sources import RawItem
 from store.ingest import ingest
