@@ -61,6 +61,14 @@ def root_hosts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def hosts(conn: Any, suffix: str = "") -> dict[str, str]:
+    """Each root account's host: the one its lti_guid names, else the first of its request hostnames."""
+    found: dict[str, dict[str, str]] = {}
+    for root, source, host in conn.execute(f"SELECT root, source, host FROM root_hosts{suffix} ORDER BY host"):
+        found.setdefault(root, {}).setdefault(source, host)
+    return {root: named.get("lti_guid") or named["hostname"] for root, named in found.items()}
+
+
 def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
     """The history row of one event: the entity's state right after it."""
     evolve, _ = FOLDS[event.kind]

@@ -160,9 +160,9 @@ class Session:
             return str(roots[0])
         if not roots:
             raise NotFound("the store holds no events yet: run `mastery ingest FILE` first")
-        from projections.queries.people import accounts
+        from projections.history import hosts as root_hosts
 
-        hosts = {a.root: a.host for a in accounts(conn)}
+        hosts = root_hosts(conn)
         named = [f"{r} ({hosts[r]})" if hosts.get(r) else r for r in roots]
         raise SeveralAccounts(
             f"the store holds {len(roots)} root accounts; choose one with --account ROOT "
