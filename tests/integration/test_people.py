@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.canvas import parse_time
 from projections.queries.audit import by_entity
@@ -249,3 +251,53 @@ def test_accounts_and_the_several_accounts_error_name_each_roots_host(tmp_path):
     assert "OtherRoot (other.instructure.com)" in str(raised.value)
     assert f"{b.ROOT} (district.instructure.com)" in str(raised.value)
     session.close()
+
+
+def _history(draw_states: list[tuple[int, int, int]]) -> list[dict]:
+    """Six students of course 5 with results, and enrollment changes at drawn days in drawn states."""
+    states = ("active", "invited", "inactive", "completed", "deleted", "rejected")
+    events = [b.outcome("1", 0), b.link("800", "1", "5", 0), b.section("11", "5"), b.section("12", "5", 1)]
+    for n in range(6):
+        events += [b.user(str(60 + n), f"uuid-{n}", f"Student {n}", n), b.result("1", f"uuid-{n}", n, 3 + n)]
+    for student, day, state in draw_states:
+        section = "11" if day % 2 else "12"
+        events.append(
+            b.enrollment(str(70 + student), "5", str(60 + student), day, state=states[state], section_id=section)
+        )
+    return events
+
+
+def _answer(conn, **cut) -> tuple:
+    view = View(conn, b.ROOT, **cut)
+    listed = rollups(conn, b.ROOT, "5", **cut)
+    some = rollups(conn, b.ROOT, "5", exclude=frozenset({"inactive", "concluded"}), section="11", **cut)
+    return (
+        (listed["rollups"], listed["linked"], listed["meta"]["enrollments"]),
+        (some["rollups"], some["linked"], some["meta"]["enrollments"]),
+        enrolled(view, "5"),
+        people(view),
+    )
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 12), st.integers(0, 5)), min_size=1, max_size=12),
+    cut_day=st.integers(0, 12),
+    seed=st.randoms(use_true_random=False),
+)
+def test_as_of_t_equals_a_store_that_got_only_the_events_up_to_t_in_any_order(tmp_path_factory, changes, cut_day, seed):
+    events = _history(changes)
+    shuffled = events[:]
+    seed.shuffle(shuffled)
+    cut = parse_time(b.at(cut_day))
+    full = Pipeline(tmp_path_factory.mktemp("full") / "s.db").send(*shuffled, *shuffled[:3])
+    partial = Pipeline(tmp_path_factory.mktemp("cut") / "s.db").send(
+        *[e for e in events if parse_time(e["metadata"]["event_time"]) <= cut]
+    )
+    ordered = Pipeline(tmp_path_factory.mktemp("ordered") / "s.db").send(*events)
+    try:
+        assert _answer(full.conn, as_of=cut)[:3] == _answer(partial.conn)[:3]
+        assert _answer(full.conn) == _answer(ordered.conn)  # arrival order and repeats change nothing
+    finally:
+        for pipeline in (full, partial, ordered):
+            pipeline.store.close()
