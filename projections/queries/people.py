@@ -22,13 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.ids import id_key, local_id
-from domain.people import sortable_name
+from domain.people import EXCLUDABLE, NEVER_LISTED, STUDENT_TYPE, sortable_name
 from projections.history import hosts
 from projections.views import View
 
-STUDENT_TYPE = "StudentEnrollment"
-NEVER_LISTED = frozenset({"deleted", "rejected"})
-EXCLUDABLE = {"inactive": "inactive", "concluded": "completed"}  # exclude name → enrollment workflow_state
 NO_ENROLLMENTS = "no enrollment events for this course: every student with a counted result is listed"
 
 
