@@ -89,7 +89,8 @@ class CanvasEvent(BaseModel):
         """(course id, account id) of a course event's own account, or when the editor stood in a course:
         how we learn a course's account."""
         if self.kind == "course" and self.body.account_id:
-            return self.key, self.local(self.body.account_id) or ""
+            own = self.local(self.body.account_id)
+            return (self.key, own) if self.key and own else None
         m = self.metadata
         if m.get("context_type") != "Course" or not m.get("context_id") or not m.get("context_account_id"):
             return None

@@ -165,7 +165,8 @@ class HistoryProjection:
 
     def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
-        roots, pairs, hosts = {}, [], set()
+        roots, pairs = {}, []
+        hosts: set[tuple[str, str, str]] = set()
         for position, event in batch:
             hosts.update((event.root_account, source, host) for source, host in root_hosts(event.metadata))
             root_id = event.metadata.get("root_account_id")
