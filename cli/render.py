@@ -188,21 +188,3 @@ class IngestProgress:
 def warn(message: str) -> None:
     """A warning a person must not miss: on stderr, bold yellow on a terminal (plain text otherwise)."""
     click.echo(click.style(f"WARNING: {message}", fg="yellow", bold=True), err=True)
-
-
-class NoticeAfter:
-    """Say message on stderr if the block is still running after `seconds` (e.g. a query waiting on a
-    busy writer); say nothing if it ends before. A context manager; the notice comes from a timer thread."""
-
-    def __init__(self, seconds: float, message: str) -> None:
-        import threading
-
-        self._timer = threading.Timer(seconds, say, args=(message,))
-        self._timer.daemon = True
-
-    def __enter__(self) -> NoticeAfter:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._timer.cancel()
