@@ -72,7 +72,7 @@ def ingest(
     from store.ingest import ingest as run
 
     given = list(paths) or ["-"]
-    stored = 0
+    stored = {"events": 0}  # events this run stored, batch by batch (for a Ctrl-C at any moment)
     try:
         try:
             inputs = Inputs(given, sys.stdin.buffer if "-" in given else None)
@@ -85,8 +85,12 @@ def ingest(
         app.db  # noqa: B018  (refuse another store's read model before a follower process writes to it)
         try:
             with IngestProgress(not as_json, "ingesting", inputs.total) as bar, _following(app, follow):
-                counts = run(app.store, items, batch_size=batch, on_batch=lambda c: bar(inputs.done, c.read))
-            stored = counts.appended
+
+                def batch_done(done: Any) -> None:
+                    stored["events"] = done.appended
+                    bar(inputs.done, done.read)
+
+                counts = run(app.store, items, batch_size=batch, on_batch=batch_done)
             with Progress(not as_json, "projecting") as projected:
                 app.caught_up(progress=lambda n, _pos: projected(n))
         except SourceError as error:
@@ -94,7 +98,7 @@ def ingest(
     except Stopped as stopped:
         _stopped(stopped.counts.appended)
     except KeyboardInterrupt:
-        _stopped(stored)
+        _stopped(stored["events"])
     if as_json:
         last = app.store.last_link()
         report: dict[str, Any] = {**counts.as_json(), "head": str(last) if last else None}
@@ -139,11 +143,20 @@ def _following(app: Context, enabled: bool) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        if follower.process is not None:
-            follower.process.terminate()
+        _terminate(follower)
         raise
     finally:
-        follower.__exit__(None, None, None)
+        try:
+            follower.__exit__(None, None, None)  # it projects up to the head, then ends
+        except KeyboardInterrupt:  # Ctrl-C while waiting for that
+            _terminate(follower)
+            raise
+
+
+def _terminate(follower: Any) -> None:
+    if follower.process is not None:
+        follower.process.terminate()
+        follower.process.join()
 
 
 def _ingest_summary(counts: Any, skipped: list[str]) -> None:
