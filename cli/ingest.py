@@ -5,18 +5,33 @@ Plain click commands; `cli/main.py` lists them in the command table.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from cli.context import Context, InputOutputError
-from cli.render import Progress, emit_json, say, table
+from cli.render import IngestProgress, Progress, emit_json, say, table, warn
+
+# `ingest --strict` when some input could not be used: the rest is stored, unlike exit 3 (nothing read).
+STRICT_EXIT = 5
+# Input above this many bytes (or stdin) gets a projecting process beside the ingest.
+LARGE_BYTES = 8_000_000
+STOPPED_EXIT = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=str)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Exit {STRICT_EXIT} (after storing the rest) if any item of the input could not be used (quarantined).",
+)
 @click.option(
     "--batch", default=2000, show_default=True, type=click.IntRange(1, 100_000), help="Events per store transaction."
 )
@@ -38,45 +53,113 @@ from cli.render import Progress, emit_json, say, table
 )
 @click.pass_obj
 def ingest(
-    app: Context, paths: tuple[str, ...], as_json: bool, batch: int, max_item_bytes: int, max_file_bytes: int
+    app: Context,
+    paths: tuple[str, ...],
+    as_json: bool,
+    strict: bool,
+    batch: int,
+    max_item_bytes: int,
+    max_file_bytes: int,
 ) -> None:
-    """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once."""
-    from projections.follower import Follower
-    from sources import SourceError, read_sources
+    """Keep Canvas Live Events from files, folders, .gz or stdin (-), exactly once.
+
+    In folders, only files named like events are read (.json, .jsonl, .ndjson, .jsonlines or no
+    extension, each maybe .gz); the others are listed as skipped. A file named here is always read.
+    Progress shows on a terminal (not with --json). Ctrl-C stops after the last whole batch (exit 130);
+    running the same command again continues, storing nothing twice."""
+    from sources import Inputs, SourceError, read_sources
+    from store.ingest import Stopped
     from store.ingest import ingest as run
 
-    items = read_sources(
-        list(paths) or ["-"], stdin=sys.stdin.buffer, max_item_bytes=max_item_bytes, max_file_bytes=max_file_bytes
-    )
-    follow = _large(paths)
-    app.db  # noqa: B018  (refuse another store's read model before a follower process writes to it)
+    given = list(paths) or ["-"]
+    stored = {"events": 0}  # events this run stored, batch by batch (for a Ctrl-C at any moment)
     try:
-        with Progress(not as_json, "ingesting") as bar, Follower(app.settings.store_url, app.read_path, follow):
-            counts = run(app.store, items, batch_size=batch, on_batch=lambda c: bar(c.read))
-        with Progress(not as_json, "projecting") as bar:
-            app.caught_up(progress=lambda n, _pos: bar(n))
-    except SourceError as error:
-        raise InputOutputError(str(error)) from None
+        try:
+            inputs = Inputs(given, sys.stdin.buffer if "-" in given else None)
+        except SourceError as error:
+            raise InputOutputError(str(error)) from None
+        items = read_sources(
+            given, stdin=sys.stdin.buffer, max_item_bytes=max_item_bytes, max_file_bytes=max_file_bytes, inputs=inputs
+        )
+        follow = "-" in given or (inputs.total or 0) > LARGE_BYTES
+        app.db  # noqa: B018  (refuse another store's read model before a follower process writes to it)
+        try:
+            with IngestProgress(not as_json, "ingesting", inputs.total) as bar, _following(app, follow):
+
+                def batch_done(done: Any) -> None:
+                    stored["events"] = done.appended
+                    bar(inputs.done, done.read)
+
+                counts = run(app.store, items, batch_size=batch, on_batch=batch_done)
+            with Progress(not as_json, "projecting") as projected:
+                app.caught_up(progress=lambda n, _pos: projected(n))
+        except SourceError as error:
+            raise InputOutputError(str(error)) from None
+    except Stopped as stopped:
+        _stopped(stopped.counts.appended)
+    except KeyboardInterrupt:
+        _stopped(stored["events"])
     if as_json:
         last = app.store.last_link()
-        emit_json({**counts.as_json(), "head": str(last) if last else None})
-        return
-    _ingest_summary(counts)
+        report: dict[str, Any] = {**counts.as_json(), "head": str(last) if last else None}
+        if inputs.skipped:  # the two lists only when not empty: the counts' shape stays DESIGN's
+            report["skipped"] = inputs.skipped
+        if counts.warnings():
+            report["warnings"] = counts.warnings()
+        emit_json(report)
+    else:
+        _ingest_summary(counts, inputs.skipped)
+    for found in counts.warnings():
+        warn(found["message"])
+    if strict and counts.unusable:
+        say(
+            f"--strict: {counts.unusable} item(s) of this input could not be used (quarantined, see "
+            f"`mastery quarantine list`); the rest is stored"
+        )
+        raise click.exceptions.Exit(STRICT_EXIT)
 
 
-def _large(paths: tuple[str, ...]) -> bool:
-    """Whether the input is big enough for a projecting process beside the ingest to pay off."""
-    import os
+def _stopped(stored: int) -> None:
+    """Ctrl-C: say what was kept and how to go on (no traceback), and exit 130."""
+    say(f"stopped after {stored} events were stored; run the same command again to continue — nothing is stored twice")
+    raise click.exceptions.Exit(STOPPED_EXIT)
 
-    from sources import SourceError, iter_paths
 
+@contextmanager
+def _following(app: Context, enabled: bool) -> Iterator[None]:
+    """A projecting process beside the ingest (projections.follower). It is started with Ctrl-C ignored,
+    which it inherits: a terminal's Ctrl-C reaches the whole process group, and would print the child's
+    traceback; the ingest stops it instead (SIGTERM: its writes are transactions, so a rerun resumes)."""
+    from projections.follower import Follower
+
+    follower = Follower(app.settings.store_url, app.read_path, enabled)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if enabled and main else None
     try:
-        return sum(os.path.getsize(p) for p in iter_paths(list(paths)) if p != "-") > 8_000_000 or "-" in paths
-    except (OSError, SourceError):
-        return False  # the reader reports the missing path
+        follower.__enter__()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    try:
+        yield
+    except KeyboardInterrupt:
+        _terminate(follower)
+        raise
+    finally:
+        try:
+            follower.__exit__(None, None, None)  # it projects up to the head, then ends
+        except KeyboardInterrupt:  # Ctrl-C while waiting for that
+            _terminate(follower)
+            raise
 
 
-def _ingest_summary(counts: Any) -> None:
+def _terminate(follower: Any) -> None:
+    if follower.process is not None:
+        follower.process.terminate()
+        follower.process.join()
+
+
+def _ingest_summary(counts: Any, skipped: list[str]) -> None:
     rows = [(k, v) for k, v in counts.as_json().items()]
     table("ingest", ["", "events"], rows)
     if counts.ignored_by_name:
@@ -84,6 +167,9 @@ def _ingest_summary(counts: Any) -> None:
         say(f"ignored (types not kept): {names}")
     if counts.quarantined:
         say(f"{counts.quarantined} item(s) quarantined: see `mastery quarantine list`")
+    if skipped:
+        shown = ", ".join(skipped[:8]) + (f" and {len(skipped) - 8} more" if len(skipped) > 8 else "")
+        say(f"skipped {len(skipped)} file(s) in folders, not named like events (name one to read it): {shown}")
 
 
 @click.command()

@@ -145,3 +145,46 @@ class Progress:
     def __exit__(self, *exc: Any) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+class IngestProgress:
+    """Ingest progress on stderr when it is a terminal: the bytes read of the total, percent and time left
+    when the size is known (gzip: compressed bytes read); else the items read and their rate. Entered, it
+    is a function of (bytes read, items read)."""
+
+    def __init__(self, enabled: bool, label: str, total_bytes: int | None) -> None:
+        self.enabled, self.label, self.total = enabled and sys.stderr.isatty(), label, total_bytes
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return lambda done, items: None
+        from rich import progress as p
+        from rich.console import Console
+
+        sized = bool(self.total)
+        columns: list[Any] = [p.SpinnerColumn(), p.TextColumn(self.label)]
+        if sized:
+            columns += [p.BarColumn(), p.TaskProgressColumn(), p.DownloadColumn()]
+        columns += [p.TextColumn("{task.fields[items]:,} events {task.fields[rate]}"), p.TimeElapsedColumn()]
+        if sized:
+            columns += [p.TextColumn("left"), p.TimeRemainingColumn()]
+        self._bar = p.Progress(*columns, console=Console(stderr=True), transient=True)
+        self._bar.start()
+        task = self._bar.add_task(self.label, total=self.total or None, items=0, rate="")
+
+        def update(done: int, items: int) -> None:
+            elapsed = self._bar.tasks[0].elapsed or 0.0
+            rate = f"{items / elapsed:,.0f} ev/s" if elapsed > 0.5 else ""
+            self._bar.update(task, completed=done if sized else items, items=items, rate=rate)
+
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def warn(message: str) -> None:
+    """A warning a person must not miss: on stderr, bold yellow on a terminal (plain text otherwise)."""
+    click.echo(click.style(f"WARNING: {message}", fg="yellow", bold=True), err=True)

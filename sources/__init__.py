@@ -1,8 +1,9 @@
 """Readers that turn `mastery ingest` input into a stream of raw items, losing nothing.
 
-Input is files, folders (every non-hidden file below, in path order), gzip data (recognised by its
-magic bytes, whatever the name) and stdin (`-`). Each input is read incrementally, with a bounded
-buffer, so a multi-GB dump never sits in memory:
+Input is files, folders (every non-hidden file below whose name is an event file's, in path order:
+.json, .jsonl, .ndjson, .jsonlines or no extension, each maybe .gz; others are skipped and listed),
+gzip data (recognised by its magic bytes, whatever the name) and stdin (`-`). Each input is read
+incrementally, with a bounded buffer, so a multi-GB dump never sits in memory:
 
 * An input whose first non-blank character (after an optional UTF-8 BOM) is `[` is a JSON array:
   each element is an item. Once the array closes, whatever follows is read by the same rule again.
@@ -32,10 +33,22 @@ sequence.py (sequences of JSON values), array.py (JSON arrays), items.py (what t
 The package imports nothing else from the project: it knows JSON and files, not Canvas.
 """
 
-from sources.files import MAX_FILE_BYTES, MAX_ITEM_CHARS, iter_items, iter_paths, read_sources
+from sources.files import (
+    EVENT_EXTENSIONS,
+    MAX_FILE_BYTES,
+    MAX_ITEM_CHARS,
+    Inputs,
+    iter_items,
+    iter_paths,
+    named_like_events,
+    read_sources,
+)
 from sources.items import PREFIX_BYTES, STDIN, STDIN_SOURCE, RawItem, SourceError
 
 __all__ = [
+    "EVENT_EXTENSIONS",
+    "Inputs",
+    "named_like_events",
     "RawItem",
     "SourceError",
     "STDIN",

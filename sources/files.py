@@ -1,6 +1,7 @@
-"""The inputs of `mastery ingest` read as raw items: paths (folders expanded, stdin), opening with
-gzip recognised by its magic bytes, the per-item and per-input caps, and the choice of reader for
-each input (a JSON array, or a sequence of JSON values)."""
+"""The inputs of `mastery ingest` read as raw items: paths (folders expanded, stdin; in folders only
+files named like events), opening with gzip recognised by its magic bytes, the per-item and per-input
+caps, the bytes read so far (for a progress bar), and the choice of reader for each input (a JSON
+array, or a sequence of JSON values)."""
 
 from __future__ import annotations
 
@@ -62,30 +63,101 @@ def _files_under(folder: str) -> list[str]:
     return sorted(found, key=lambda path: os.path.relpath(path, folder).split(os.sep))
 
 
+# What a file found in a folder may be called to be read: its extension (after an optional .gz) is
+# one of these, or it has none (AWS Firehose, which delivers Live Events to S3, writes names without
+# one; a "suffix" without a letter, as in events.2025-10-01, is not an extension). Others (.csv, .txt,
+# .md, .png, .parquet ...) are skipped and reported; a file named on the command line is always read.
+EVENT_EXTENSIONS = frozenset({"", ".json", ".jsonl", ".ndjson", ".jsonlines"})
+_GZIP_EXTENSIONS = (".gz", ".gzip")
+
+
+def named_like_events(path: str) -> bool:
+    """Whether a file found in a folder is read: by its name alone (see EVENT_EXTENSIONS)."""
+    name = os.path.basename(path).lower()
+    for gz in _GZIP_EXTENSIONS:
+        if name.endswith(gz) and len(name) > len(gz):
+            name = name[: -len(gz)]
+            break
+    extension = os.path.splitext(name)[1]
+    return extension in EVENT_EXTENSIONS or not any(c.isalpha() for c in extension)
+
+
+class Inputs:
+    """The inputs of one ingest, planned before anything is read: the files to read in order ("-" for
+    stdin), the files skipped in folders (not named like events), the total size when known; and, while
+    they are read, the bytes read so far (compressed bytes for gzip), for a progress bar."""
+
+    def __init__(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> None:
+        named = set(paths)
+        self.files: list[str] = []
+        self.skipped: list[str] = []
+        for path in iter_paths(paths):  # a missing path fails before anything is read
+            if path in named or path == STDIN or _irregular(path) or named_like_events(path):
+                self.files.append(path)  # an irregular file becomes an error item (read_sources)
+            else:
+                self.skipped.append(path)
+        self.stdin = stdin
+        self.total = self._total()
+        self._before = 0  # bytes of the inputs read completely
+        self._current: _Reader | None = None
+
+    def _total(self) -> int | None:
+        """The bytes of every input, or None if one has no known size (a pipe on stdin)."""
+        total = 0
+        for path in self.files:
+            try:
+                if path == STDIN:
+                    stream = self.stdin if self.stdin is not None else sys.stdin.buffer
+                    info = os.fstat(stream.fileno())
+                    if not stat.S_ISREG(info.st_mode):
+                        return None
+                    total += max(info.st_size - os.lseek(stream.fileno(), 0, os.SEEK_CUR), 0)
+                elif not _irregular(path):
+                    total += os.path.getsize(path)
+            except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+                return None  # a stream without a file behind it (a test's BytesIO), or a file gone
+        return total
+
+    @property
+    def done(self) -> int:
+        """Bytes read so far (as stored: compressed bytes of gzip input)."""
+        return self._before + (self._current.total if self._current is not None else 0)
+
+    def _reading(self, reader: _Reader | None) -> None:
+        if self._current is not None:
+            self._before += self._current.total
+        self._current = reader
+
+
 def read_sources(
     paths: Sequence[str],
     stdin: BinaryIO | None = None,
     *,
     max_item_bytes: int | None = None,
     max_file_bytes: int | None = None,
+    inputs: Inputs | None = None,
 ) -> Iterator[RawItem]:
-    """Items of every input in order; "-" reads stdin (or the stream given). A file found in a
-    folder that is not a regular file (a FIFO, a device, a socket) is not read, which could block
-    forever: it becomes an error item saying so. One named explicitly is read as a stream."""
-    files = list(iter_paths(paths))  # a missing path fails before anything is read
+    """Items of every input in order; "-" reads stdin (or the stream given). A file found in a folder
+    whose name is not an event file's is not read (`Inputs.skipped` lists it). One that is not a
+    regular file (a FIFO, a device, a socket) is not read either, which could block forever: it becomes
+    an error item saying so. A file named explicitly is always read, as a stream if it is not regular.
+    inputs, if given (planned from the same paths), counts the bytes read."""
+    plan = inputs if inputs is not None else Inputs(paths, stdin)
     named = set(paths)
-    for path in files:
+    for path in plan.files:
         if path == STDIN:
             yield from iter_items(
                 path,
                 stdin if stdin is not None else sys.stdin.buffer,
                 max_item_bytes=max_item_bytes,
                 max_file_bytes=max_file_bytes,
+                inputs=plan,
             )
         elif path not in named and (kind := _irregular(path)):
             yield RawItem(path, 0, "", None, f"not a regular file ({kind}) in a folder: skipped, not read")
         else:
-            yield from iter_items(path, max_item_bytes=max_item_bytes, max_file_bytes=max_file_bytes)
+            yield from iter_items(path, max_item_bytes=max_item_bytes, max_file_bytes=max_file_bytes, inputs=plan)
+    plan._reading(None)
 
 
 def _irregular(path: str) -> str | None:
@@ -142,16 +214,22 @@ class _Reader(io.RawIOBase):
 
 
 @contextmanager
-def _opened(path: str, stream: BinaryIO | None, limit: int) -> Iterator[tuple[BinaryIO, _Reader]]:
+def _opened(
+    path: str, stream: BinaryIO | None, limit: int, inputs: Inputs | None = None
+) -> Iterator[tuple[BinaryIO, _Reader]]:
     """The input as a buffered binary stream, decompressed if gzip, of at most limit bytes
-    (decompressed); and its guard, which notes a broken gzip stream or the limit reached."""
+    (decompressed); and its guard, which notes a broken gzip stream or the limit reached.
+    inputs, if given, is told the reader of the bytes as stored (before decompression)."""
     with ExitStack() as stack:
         if stream is None:
             try:
                 stream = stack.enter_context(open(path, "rb", buffering=0))
             except OSError as error:
                 raise SourceError(f"{path}: cannot read: {error.strerror or error}") from error
-        raw = io.BufferedReader(_Reader(stream), _BUFFER)
+        stored = _Reader(stream)
+        if inputs is not None:
+            inputs._reading(stored)
+        raw = io.BufferedReader(stored, _BUFFER)
         # A pipe may deliver a single byte first; "\x1f" cannot start JSON, so it means gzip.
         if raw.peek(2)[:2] in (b"\x1f\x8b", b"\x1f"):
             unzipped = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
@@ -162,7 +240,12 @@ def _opened(path: str, stream: BinaryIO | None, limit: int) -> Iterator[tuple[Bi
 
 
 def iter_items(
-    path: str, stream: BinaryIO | None = None, *, max_item_bytes: int | None = None, max_file_bytes: int | None = None
+    path: str,
+    stream: BinaryIO | None = None,
+    *,
+    max_item_bytes: int | None = None,
+    max_file_bytes: int | None = None,
+    inputs: Inputs | None = None,
 ) -> Iterator[RawItem]:
     """Items of one input (a file path, or "-" / any name with the stream given for stdin).
     Linear in the input's size; an item over max_item_bytes and input past max_file_bytes
@@ -171,7 +254,7 @@ def iter_items(
     cap = MAX_ITEM_CHARS if max_item_bytes is None else max_item_bytes
     limit = MAX_FILE_BYTES if max_file_bytes is None else max_file_bytes
     try:
-        with _opened(path, stream, limit) as (data, guard):
+        with _opened(path, stream, limit, inputs) as (data, guard):
             last_line = yield from _read_stream(source, data, cap)
     except OSError as error:
         raise SourceError(f"{source}: read failed: {error.strerror or error}") from error
