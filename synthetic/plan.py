@@ -9,6 +9,7 @@ from synthetic.basics import (
     EVENTS_PER_COURSE,
     MAIN_SHARD,
     OTHER_SHARD,
+    PEOPLE_PER_COURSE,
     QUESTIONS_PER_OUTCOME,
     RESULTS_PER_OUTCOME,
     SETUP_EVENTS,
@@ -16,8 +17,9 @@ from synthetic.basics import (
     _uuid40,
 )
 from synthetic.catalog import _account_outcome
+from synthetic.people import roster
 from synthetic.results import _aligned, _is_quiz
-from synthetic.world import _Course, _Office, _Root, _World
+from synthetic.world import _Course, _Office, _Registrar, _Root, _World
 
 _MAIN_NAMES = ("oxana", "lakeview", "riverbend", "cedarvale", "northfield", "pinecrest")
 _OTHER_NAMES = ("summit-charter", "harbor-prep", "mesa-academy")
@@ -57,8 +59,9 @@ _ACCOUNT_SPECS = (
 _OTHER_SPECS = (("highest", "invalid", True), ("decaying_average", "valid", True), ("n_mastery", "valid", False))
 
 
-def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float) -> _World:
-    """Size the world so that the term holds a little more than `events` events."""
+def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float, people_share: float) -> _World:
+    """Size the world so that the term holds a little more than `events` events, of which the people and
+    places (not followed by ignored events) take `people_share` of theirs, with or without `people`."""
     rng = random.Random(seed)
     n = max(3, round(events / EVENTS_PER_COURSE))
     n_other = max(1, n // 12)
@@ -66,10 +69,24 @@ def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float) -> 
     other = _make_root(rng, seed, OTHER_SHARD, _OTHER_NAMES, ("America/Chicago", -6), 1)
     offices = [_make_office(seed, main, _ACCOUNT_SPECS), _make_office(seed, other, _OTHER_SPECS)]
     spare = 1.02 + 0.2 / n**0.5  # aim a little past `events`; few courses vary more
-    assessments = _assessments_for(events * spare * kept_share / n - SETUP_EVENTS - 60 / n)
-    courses = [_make_course(seed, offices[0], i, n - n_other, assessments) for i in range(n - n_other)]
-    courses += [_make_course(seed, offices[1], i, n_other, assessments) for i in range(n_other)]
-    return _World(legacy_fraction, offices, courses)
+    per_course = events * spare * kept_share / n - SETUP_EVENTS
+    # A stream too short for full classes (a few hundred events) gets small ones: each student brings
+    # about 20 events in a full term (its user, enrollment and state, results and the noise around them).
+    most = max(5, int(per_course / 20))
+    share = min(30, most) / 30  # of a full class (about 30 students)
+    assessments = _assessments_for((per_course - PEOPLE_PER_COURSE * share * people_share - 60 / n) / share)
+    size = (most, assessments)
+    courses = [_make_course(seed, offices[0], i, n - n_other, size) for i in range(n - n_other)]
+    courses += [_make_course(seed, offices[1], i, n_other, size) for i in range(n_other)]
+    for c in courses:  # one course of the main district was set up before it subscribed (enough courses)
+        roster(seed, c, late=c.root is main and c.idx == 3 and n - n_other >= 6)
+    registrars = [
+        _Registrar(
+            o.root, random.Random(f"{seed}:{o.root.shard}:registrar"), seed, [c for c in courses if c.root is o.root]
+        )
+        for o in offices
+    ]
+    return _World(legacy_fraction, offices, courses, registrars)
 
 
 def _assessments_for(results: float) -> float:
@@ -93,11 +110,12 @@ def _make_office(seed: int, root: _Root, specs: tuple) -> _Office:
     return _Office(root, rng, own)
 
 
-def _make_course(seed: int, office: _Office, idx: int, courses: int, assessments: float) -> _Course:
+def _make_course(seed: int, office: _Office, idx: int, courses: int, size: tuple) -> _Course:
     root = office.root
     rng = random.Random(f"{seed}:{root.shard}:course:{idx}")
     pool = max(60, courses * 10)  # each student takes about three courses
-    seats = tuple(rng.sample(range(pool), min(pool, rng.randint(26, 34))))
+    most, assessments = size
+    seats = tuple(rng.sample(range(pool), min(pool, most, rng.randint(26, 34))))
     uuids = tuple(_uuid40(seed, root.shard, "user", s) for s in seats)
     abilities = tuple(0.3 + 0.6 * (_digest(u) % 1000) / 1000 for u in uuids)
     shared = rng.sample(office.own, 3)
