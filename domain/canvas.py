@@ -26,6 +26,7 @@ from domain.values import (
     Number,
     OptNumber,
     RequiredCode,
+    SisId,
     Text,
     Time,
     check_id,
@@ -206,6 +207,66 @@ class ResultBody(_Tolerant):
     # `mastery` is left unchecked: until Nov 2019 it held the outcome id (canvas-lms issue 1526).
 
 
+class UserBody(_Tolerant):
+    user_id: CanvasId
+    uuid: Code = None  # the user_uuid of result events
+    name: Code = None
+    short_name: Code = None
+    sortable_name: Code = None  # not sent by today's producer; read when a newer one does
+    workflow_state: Code = None
+    user_login: Code = None
+    user_sis_id: SisId = None
+    created_at: Time | None = None
+    updated_at: Time | None = None
+
+
+class CourseBody(_Tolerant):
+    course_id: CanvasId
+    uuid: Code = None
+    account_id: CanvasId | None = None  # the course's own account (global)
+    name: Code = None
+    course_code: Code = None
+    sis_source_id: SisId = None
+    workflow_state: Code = None
+    created_at: Time | None = None
+    updated_at: Time | None = None
+
+
+class SectionBody(_Tolerant):
+    # Canvas sends this event's ids local (the enrollment's are global): both reduce to the same key.
+    course_section_id: CanvasId
+    course_id: CanvasId | None = None
+    name: Code = None
+    sis_source_id: SisId = None
+    workflow_state: Code = None
+    default_section: bool | None = None
+    created_at: Time | None = None
+    updated_at: Time | None = None
+
+
+class EnrollmentBody(_Tolerant):
+    enrollment_id: CanvasId
+    course_id: CanvasId
+    user_id: CanvasId
+    user_name: Code = None
+    type: Code = None
+    course_section_id: CanvasId | None = None
+    workflow_state: Code = None
+    associated_user_id: CanvasId | None = None
+    created_at: Time | None = None
+    updated_at: Time | None = None
+
+
+class EnrollmentStateBody(_Tolerant):
+    enrollment_id: CanvasId
+    state: Code = None
+    state_started_at: Time | None = None
+    state_valid_until: Time | None = None
+    state_is_current: bool | None = None
+    access_is_current: bool | None = None
+    restricted_access: bool | None = None
+
+
 BODIES: dict[str, type[_Tolerant]] = {
     "outcome": OutcomeBody,
     "group": GroupBody,
@@ -213,6 +274,11 @@ BODIES: dict[str, type[_Tolerant]] = {
     "scale": ProficiencyBody,
     "method": MethodBody,
     "result": ResultBody,
+    "user": UserBody,
+    "course": CourseBody,
+    "section": SectionBody,
+    "enrollment": EnrollmentBody,
+    "enrollment_state": EnrollmentStateBody,
 }
 
 

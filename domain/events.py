@@ -86,7 +86,10 @@ class CanvasEvent(BaseModel):
 
     @cached_property
     def course_account(self) -> tuple[str, str] | None:
-        """(course id, account id) when the editor stood in a course: how we learn a course's account."""
+        """(course id, account id) of a course event's own account, or when the editor stood in a course:
+        how we learn a course's account."""
+        if self.kind == "course" and self.body.account_id:
+            return self.key, self.local(self.body.account_id) or ""
         m = self.metadata
         if m.get("context_type") != "Course" or not m.get("context_id") or not m.get("context_account_id"):
             return None
@@ -120,6 +123,16 @@ OutcomeProficiencyCreated = _define("outcome_proficiency_created", "scale")
 OutcomeProficiencyUpdated = _define("outcome_proficiency_updated", "scale")
 OutcomeCalculationMethodCreated = _define("outcome_calculation_method_created", "method")
 OutcomeCalculationMethodUpdated = _define("outcome_calculation_method_updated", "method")
+UserCreated = _define("user_created", "user")
+UserUpdated = _define("user_updated", "user")
+CourseCreated = _define("course_created", "course")
+CourseUpdated = _define("course_updated", "course")
+CourseSectionCreated = _define("course_section_created", "section")
+CourseSectionUpdated = _define("course_section_updated", "section")
+EnrollmentCreated = _define("enrollment_created", "enrollment")
+EnrollmentUpdated = _define("enrollment_updated", "enrollment")
+EnrollmentStateCreated = _define("enrollment_state_created", "enrollment_state")
+EnrollmentStateUpdated = _define("enrollment_state_updated", "enrollment_state")
 
 # The ingest lookup is built from the classes themselves, never kept as a second list.
 REGISTRY: dict[str, type[CanvasEvent]] = {cls.canvas_name: cls for cls in CanvasEvent.__subclasses__()}
@@ -133,6 +146,11 @@ _ID_FIELD = {
     "scale": "outcome_proficiency_id",
     "method": "outcome_calculation_method_id",
     "result": "id",
+    "user": "user_id",
+    "course": "course_id",
+    "section": "course_section_id",  # local in the section's own events
+    "enrollment": "enrollment_id",  # global
+    "enrollment_state": "enrollment_id",
 }
 
 

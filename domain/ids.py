@@ -14,7 +14,19 @@ SHARD_FACTOR = 10**13
 # Fixed namespace: the same (root account, kind, local id) always maps to the same stream.
 STREAM_NAMESPACE = uuid.UUID("6b1d2f0e-3a55-4f0c-9a51-0f5e2c7d8a11")
 
-KINDS = ("outcome", "group", "link", "scale", "method", "result")
+KINDS = (
+    "outcome",
+    "group",
+    "link",
+    "scale",
+    "method",
+    "result",
+    "user",
+    "course",
+    "section",
+    "enrollment",
+    "enrollment_state",
+)
 
 
 def id_key(value: Any) -> tuple[int, int, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import calculation_method, group, link, outcome, proficiency, result
+from domain import calculation_method, group, link, outcome, people, proficiency, result
 
 FOLDS = {
     "outcome": (outcome.evolve, outcome.OutcomeState),
@@ -11,6 +11,11 @@ FOLDS = {
     "scale": (proficiency.evolve, proficiency.ScaleState),
     "method": (calculation_method.evolve, calculation_method.MethodState),
     "result": (result.evolve, result.ResultState),
+    "user": (people.evolve_user, people.UserState),
+    "course": (people.evolve_course, people.CourseState),
+    "section": (people.evolve_section, people.SectionState),
+    "enrollment": (people.evolve_enrollment, people.EnrollmentState),
+    "enrollment_state": (people.evolve_enrollment_state, people.EnrollmentStateState),
 }
 
 

@@ -98,6 +98,17 @@ def _guid(value: Any, info: ValidationInfo | None) -> str | None:
     return _texts(MAX_CODE)(value, info)
 
 
+def _sis_id(value: Any, info: ValidationInfo | None) -> str | None:
+    # SIS ids are text ("007" stays "007"); a producer that sends an integer gets its digits as text.
+    if value is None or type(value) is str:
+        return _texts(MAX_CODE)(value, info)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if _strict(info):
+        raise ValueError(f"an SIS id must be a string (got {type(value).__name__})")
+    return str(value)
+
+
 def check_shape(value: Any) -> str | None:
     """Why a parsed JSON value cannot be stored as it is, or None when it can.
 
@@ -204,6 +215,7 @@ Time = Annotated[datetime, PlainValidator(parse_time)]
 Code = Annotated[str | None, PlainValidator(_texts(MAX_CODE))]  # names, states, types, uuids
 Text = Annotated[str | None, PlainValidator(_texts(MAX_TEXT))]  # titles, descriptions
 Guid = Annotated[str | None, PlainValidator(_guid)]
+SisId = Annotated[str | None, PlainValidator(_sis_id)]  # SIS ids: always text, leading zeros kept
 RequiredCode = Annotated[str, PlainValidator(_texts(MAX_CODE))]  # a code that must be there
 
 

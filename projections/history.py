@@ -41,11 +41,24 @@ TOPICS = frozenset(REGISTRY)
 def refs(state: Any) -> tuple[str | None, str | None, str | None]:
     """(course, outcome, user) of a state, the columns queries select by."""
     kind_course = getattr(state, "context_type", None) == "Course"
-    course = getattr(state, "context_id", None) if kind_course else None
+    # Sections and enrollments name their course; a course is its own (people states: domain/people.py).
+    course = getattr(state, "context_id", None) if kind_course else getattr(state, "course_id", None)
     outcome = getattr(state, "outcome_id", None)
     if outcome is None and type(state).__name__ == "OutcomeState":
         outcome = state.id
     return course, outcome, getattr(state, "user_uuid", None)
+
+
+def root_hosts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """The hosts an event's metadata names for its root account: the part of `root_account_lti_guid` after
+    the root's uuid ("<uuid>.district.instructure.com"), and the request's `hostname`."""
+    found = []
+    guid, hostname = metadata.get("root_account_lti_guid"), metadata.get("hostname")
+    if isinstance(guid, str) and "." in guid.partition(".")[2]:
+        found.append(("lti_guid", guid.partition(".")[2][:255]))
+    if isinstance(hostname, str) and hostname.strip():
+        found.append(("hostname", hostname.strip()[:255]))
+    return found
 
 
 def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
@@ -144,18 +157,23 @@ class HistoryProjection:
 
     def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
-        roots, pairs = {}, []
+        roots, pairs, hosts = {}, [], set()
         for position, event in batch:
+            hosts.update((event.root_account, source, host) for source, host in root_hosts(event.metadata))
             root_id = event.metadata.get("root_account_id")
             if root_id is not None and event.root_account not in roots:
                 shard = shard_of(str(root_id))
                 roots[event.root_account] = (event.root_account, local_id(root_id, shard), shard)
-            pair = event.course_account
+            try:
+                pair = event.course_account
+            except Exception:  # a body the folds cannot read: the version row says why (problems)
+                pair = None
             if pair and pair[0] and pair[1]:
                 pairs.append(
                     (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at))
                 )
         conn.executemany(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", roots.values())
+        conn.executemany(f"INSERT OR IGNORE INTO root_hosts{s} (root, source, host) VALUES (?, ?, ?)", hosts)
         courses = {(p[1], p[2]) for p in pairs}
         before = {c: self._latest_account(conn, *c) for c in courses}
         conn.executemany(

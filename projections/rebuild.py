@@ -20,7 +20,16 @@ from projections.schema import ensure_schema
 from projections.settings import level_label
 
 SIDE = "_rebuild"
-TABLES = ("entity_versions", "entity_current", "course_accounts", "roots", "mastery", "mastery_dirty", "rm_problems")
+TABLES = (
+    "entity_versions",
+    "entity_current",
+    "course_accounts",
+    "roots",
+    "root_hosts",
+    "mastery",
+    "mastery_dirty",
+    "rm_problems",
+)
 
 
 def drop_side_tables(conn: Any) -> None:

@@ -53,6 +53,34 @@ class View:
                 best[key] = (fold_key, state)
         return [_load(kind, state) for _, state in best.values()]
 
+    def states_among(self, kind: str, column: str, values: set[str] | list[str]) -> list[Any]:
+        """States of one kind whose `column` (key or user_uuid) is one of `values` (chunked look-ups)."""
+        assert column in ("key", "user_uuid"), column
+        wanted, found = sorted(set(values)), []
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ",".join("?" * len(part))
+            if not self.is_cut:
+                rows = self.conn.execute(
+                    f"SELECT v.state FROM entity_current{self.suffix} c JOIN entity_versions{self.suffix} v "
+                    f"ON v.position = c.position WHERE c.root = ? AND c.kind = ? AND c.{column} IN ({marks})",
+                    (self.root, kind, *part),
+                ).fetchall()
+                found += [_load(kind, r[0]) for r in rows]
+                continue
+            cut, cut_params = self._cut()
+            rows = self.conn.execute(
+                f"SELECT key, fold_key, state FROM entity_versions{self.suffix} WHERE root = ? AND kind = ? "
+                f"AND {column} IN ({marks}){cut}",
+                (self.root, kind, *part, *cut_params),
+            ).fetchall()
+            best: dict[str, tuple[str, str]] = {}
+            for key, fold_key, state in rows:
+                if key not in best or best[key][0] < fold_key:
+                    best[key] = (fold_key, state)
+            found += [_load(kind, state) for _, state in best.values()]
+        return found
+
     def outcomes_with_results(self, course: str) -> set[str]:
         """Outcomes any result in the course (inside the cut) is for."""
         table, alias = (f"entity_versions{self.suffix}", "v") if self.is_cut else (f"entity_current{self.suffix}", "c")

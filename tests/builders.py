@@ -214,3 +214,129 @@ def nested(levels: int) -> dict:
         value["x"] = {}
         value = value["x"]
     return outer
+
+
+def user(
+    uid: str,
+    uuid: str,
+    name: str | None,
+    day: float = -30,
+    *,
+    sis: str | None = None,
+    login: str | None = None,
+    short_name: str | None = None,
+    state: str = "registered",
+    updated: bool = False,
+) -> dict:
+    """A user event as Canvas's producer builds it: `user_id` global, `uuid` the results' user_uuid."""
+    body = {
+        "user_id": g(uid),
+        "uuid": uuid,
+        "name": name,
+        "short_name": short_name or (name.split()[0] if name else None),
+        "workflow_state": state,
+        "created_at": at(day),
+        "updated_at": at(day),
+        "user_login": login,
+        "user_sis_id": sis,
+    }
+    return {"metadata": meta("user_updated" if updated else "user_created", day), "body": body}
+
+
+def course(
+    cid: str,
+    day: float = -30,
+    *,
+    name: str = "Course",
+    account: str = "70",
+    state: str = "available",
+    uuid: str | None = None,
+    updated: bool = False,
+) -> dict:
+    """A course event: `course_id` and `account_id` global (the course's own account)."""
+    body = {
+        "course_id": g(cid),
+        "uuid": uuid or f"course-uuid-{cid}",
+        "account_id": g(account),
+        "name": name,
+        "created_at": at(day),
+        "updated_at": at(day),
+        "workflow_state": state,
+    }
+    return {"metadata": meta("course_updated" if updated else "course_created", day), "body": body}
+
+
+def section(
+    sid: str,
+    course_id: str,
+    day: float = -30,
+    *,
+    name: str | None = None,
+    sis: str | None = None,
+    state: str = "active",
+    updated: bool = False,
+) -> dict:
+    """A section event: its ids are local (unlike the enrollment's)."""
+    body = {
+        "course_section_id": sid,
+        "sis_source_id": sis,
+        "sis_batch_id": None,
+        "course_id": course_id,
+        "root_account_id": "1",
+        "enrollment_term_id": "1",
+        "name": name or f"Section {sid}",
+        "default_section": False,
+        "accepting_enrollments": True,
+        "can_manually_enroll": True,
+        "start_at": None,
+        "end_at": None,
+        "workflow_state": state,
+        "restrict_enrollments_to_section_dates": False,
+        "nonxlist_course_id": None,
+        "stuck_sis_fields": [],
+        "integration_id": None,
+    }
+    name_ = "course_section_updated" if updated else "course_section_created"
+    return {"metadata": meta(name_, day), "body": body}
+
+
+def enrollment(
+    eid: str,
+    course_id: str,
+    uid: str,
+    day: float = -20,
+    *,
+    state: str = "active",
+    type_: str = "StudentEnrollment",
+    section_id: str | None = None,
+    user_name: str | None = None,
+    updated: bool = False,
+) -> dict:
+    """An enrollment event: every id global (`course_section_id` too)."""
+    body = {
+        "enrollment_id": g(eid),
+        "course_id": g(course_id),
+        "user_id": g(uid),
+        "user_name": user_name,
+        "type": type_,
+        "created_at": at(day),
+        "updated_at": at(day),
+        "limit_privileges_to_course_section": False,
+        "course_section_id": g(section_id) if section_id else None,
+        "workflow_state": state,
+    }
+    return {"metadata": meta("enrollment_updated" if updated else "enrollment_created", day), "body": body}
+
+
+def enrollment_state(eid: str, day: float, state: str = "active", *, updated: bool = False) -> dict:
+    body = {
+        "enrollment_id": g(eid),
+        "state": state,
+        "state_started_at": at(day),
+        "state_is_current": True,
+        "state_valid_until": None,
+        "restricted_access": False,
+        "access_is_current": True,
+    }
+    name = "enrollment_state_updated" if updated else "enrollment_state_created"
+    return {"metadata": meta(name, day), "body": body}

@@ -13,12 +13,10 @@ from domain.group import tree as group_tree
 from domain.ids import id_key
 from projections.mastery import course_context, unit_rules
 from projections.queries.outcome_rollups import course_outcomes, rating_json
+from projections.queries.people import roster
+
+__all__ = ["roster", "courses", "outcome_tree", "course_rules"]  # roster: the people module's, kept importable here
 from projections.views import View
-
-
-def roster(conn: Any) -> dict[str, tuple[str | None, str | None]]:
-    """Each student's name and SIS id imported with `mastery roster import` (a side table), by user uuid."""
-    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
 
 
 def courses(view: View) -> list[dict[str, Any]]:

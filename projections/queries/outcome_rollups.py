@@ -1,8 +1,12 @@
 """Course rollups in Canvas's `outcome_rollups` shape, now (mastery table) or as of a cut (computed).
 
-Returns plain dicts (DESIGN's JSON): rollups sorted by user_uuid, scores by numeric outcome id, students
-with no counted result left out; `--aggregate mean|median` gives one course rollup instead. An outcome
-whose rules or scores cannot be computed is left out of the answer (its unit is in `mastery problems`).
+Returns plain dicts (DESIGN's JSON): rollups in Canvas's order (sortable name, then user_uuid), scores by
+numeric outcome id, students with no counted result left out; `--aggregate mean|median` gives one course
+rollup instead. Where the course's enrollment events are known, only its enrolled students are listed
+(and aggregated): `exclude` and `section` as in `projections.queries.people.enrolled`, all inside the cut.
+`links.user` is the Canvas user id (local) when a user event told us one, else the user_uuid; `linked.users`
+names the students listed. An outcome whose rules or scores cannot be computed is left out of the answer
+(its unit is in `mastery problems`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from domain.canvas import display_time
 from domain.ids import id_key
 from domain.rollup import Rating, RollupScore, course_aggregate, rating_for
 from projections.mastery import Unit, compute, course_context, unit_rules
+from projections.queries.people import Person, enrolled, people
 from projections.views import View
+
+NO_SECTIONS = "no enrollment events for this course: its sections are unknown, so no student is listed"
 
 
 def course_outcomes(view: View, course: str) -> list[str]:
@@ -109,31 +116,66 @@ def rollups(
     user_ids: list[str] | None = None,
     outcome_ids: list[str] | None = None,
     mode: str | None = None,
+    exclude: frozenset[str] = frozenset(),
+    section: str | None = None,
 ) -> dict[str, Any]:
-    """The Canvas outcome_rollups answer for a course."""
+    """The Canvas outcome_rollups answer for a course (`user_ids`: user_uuids, callers resolve)."""
     view = View(conn, root, as_of, known_at)
+    listed = enrolled(view, course, exclude=exclude, section=section)
+    note = listed.note
+    allowed: set[str] | None = None if user_ids is None else set(user_ids)
+    if listed.known:
+        allowed = set(listed.students) if allowed is None else allowed & listed.students
+    elif section is not None:
+        allowed, note = set(), NO_SECTIONS
     computed = [u for u in units(view, course, outcome_ids)]
     by_user: dict[str, list] = {}
     for unit in computed:
         for user, score in unit.scores.items():
-            if user_ids is None or user in user_ids:
+            if allowed is None or user in allowed:
                 by_user.setdefault(user, []).append(score_json(unit, score))
     meta = {
         "as_of": display_time(as_of),
         "known_at": display_time(known_at),
         "mode": computed[0].rules.mode if computed else course_context(view, course).mode,
+        "enrollments": {"known": listed.known, "note": note},
     }
-    linked = {"outcomes": [outcome_json(u) for u in computed]}
+    named = people(view, set(by_user))
+    order = sorted(by_user, key=lambda u: student_order(u, named.get(u)))
+    linked = {"outcomes": [outcome_json(u) for u in computed], "users": [user_json(u, named.get(u)) for u in order]}
     if aggregate:
-        return {"rollups": [_aggregate(computed, course, aggregate, user_ids)], "linked": linked, "meta": meta}
-    items = [{"scores": by_user[u], "links": {"user": u, "course": course}} for u in sorted(by_user)]
+        return {"rollups": [_aggregate(computed, course, aggregate, allowed)], "linked": linked, "meta": meta}
+    items = [{"scores": by_user[u], "links": {"user": user_link(u, named.get(u)), "course": course}} for u in order]
     return {"rollups": items, "linked": linked, "meta": meta}
 
 
-def _aggregate(computed: list[Unit], course: str, stat: str, user_ids: list[str] | None) -> dict[str, Any]:
+def student_order(uuid: str, person: Person | None) -> tuple:
+    """Canvas's order of students: by sortable name (case-insensitive), the unnamed after, then by uuid."""
+    name = person and (person.sortable_name or person.name)
+    return (0, name.casefold(), uuid) if name else (1, "", uuid)
+
+
+def user_link(uuid: str, person: Person | None) -> str:
+    """`links.user`: the Canvas user id when the events told us one, else the user_uuid."""
+    return person.id if person is not None and person.id else uuid
+
+
+def user_json(uuid: str, person: Person | None) -> dict[str, Any]:
+    if person is None:
+        return {"id": None, "uuid": uuid, "name": None, "sortable_name": None, "sis_user_id": None}
+    return {
+        "id": person.id,
+        "uuid": uuid,
+        "name": person.name,
+        "sortable_name": person.sortable_name,
+        "sis_user_id": person.sis_user_id,
+    }
+
+
+def _aggregate(computed: list[Unit], course: str, stat: str, allowed: set[str] | None) -> dict[str, Any]:
     scores = []
     for unit in computed:
-        values = [s.score for u, s in unit.scores.items() if user_ids is None or u in user_ids]
+        values = [s.score for u, s in unit.scores.items() if allowed is None or u in allowed]
         if not values:
             continue
         value, count = course_aggregate(values, stat)

@@ -148,4 +148,5 @@ def test_csv_has_one_row_per_student_with_score_and_rating(store, tmp_path):
     assert mastery(*store, "roster", "import", str(roster)).returncode == 0
     out = mastery(*store, "rollups", "--course", "6", "--csv", check=True).stdout.decode().splitlines()
     assert out[0] == "student,name,sis_id,score 104,rating 104"
-    assert out[1:] == ["w,,,3.33,Meets", "x,Ximena Ortiz,S-1,5.0,Top", "y,,,3.0,Meets", "z,,,,"]
+    # Canvas's order: by sortable name, the named first, then the unnamed by uuid.
+    assert out[1:] == ["x,Ximena Ortiz,S-1,5.0,Top", "w,,,3.33,Meets", "y,,,3.0,Meets", "z,,,,"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 
+from projections.queries.people import NO_ENROLLMENTS
 from tests.conftest import STUDENT, mastery, mastery_json, mastery_process, seed_events, write_jsonl
 
 
@@ -43,7 +44,8 @@ def test_seed_payloads_tell_the_whole_story(tmp_path):
         "02672D",
         True,
     )
-    assert rollups["meta"] == {"as_of": None, "known_at": None, "mode": "scale"}
+    no_enrollments = {"known": False, "note": NO_ENROLLMENTS}
+    assert rollups["meta"] == {"as_of": None, "known_at": None, "mode": "scale", "enrollments": no_enrollments}
     # ... and on 1 Dec 2019 no scale existed yet: outcome mode, Canvas's default criterion.
     past = process_json(*store, "rollups", "--course", "1", "--as-of", "2019-12-01")
     score = past["rollups"][0]["scores"][0]

@@ -21,8 +21,10 @@ def by_name(generation: str = "current") -> dict[str, dict]:
 def test_every_fixture_event_name_maps_to_exactly_one_class():
     names = {e["metadata"]["event_name"] for g in ("current", "legacy") for e in seed_events(g)}
     names |= {"outcome_calculation_method_created", "outcome_calculation_method_updated"}
+    people = ("user", "course", "course_section", "enrollment", "enrollment_state")
+    names |= {f"{kind}_{change}" for kind in people for change in ("created", "updated")}
     assert names == set(REGISTRY)
-    assert len({cls for cls in REGISTRY.values()}) == 12
+    assert len({cls for cls in REGISTRY.values()}) == 22
     assert REGISTRY["learning_outcome_result_created"] is LearningOutcomeResultCreated
 
 
