@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cli.context import Context, DomainError
-from cli.render import emit_json, table
+from cli.render import emit_json
 
 REF_FORMS = "a Canvas user id, sis_user_id:X, a user_uuid (or the start of one) or the exact name"
 SHOWN_MATCHES = 10
@@ -105,9 +105,13 @@ def accounts(app: Context, as_json: bool) -> None:
     if as_json:
         emit_json({"accounts": found})
         return
-    table(
-        "root accounts",
-        ["root account uuid", "local id", "host", "courses"],
-        [(a["root"], a["local_id"], a["host"], a["courses"]) for a in found],
-        caption="choose one with `mastery --account UUID …` when the store holds several",
-    )
+    if not found:
+        click.echo("no root account yet: run `mastery ingest FILE` first")
+        return
+    # One line each, not a table: a 40-character uuid must never be folded, it is what --account takes.
+    click.echo("root accounts (choose one with `mastery --account UUID …` when the store holds several):")
+    for a in found:
+        click.echo(
+            f"  {a['root']}  local id {a['local_id'] or '–'}  host {a['host'] or '(not named by the events)'}"
+            f"  {a['courses']} course(s)"
+        )
