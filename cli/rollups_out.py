@@ -144,13 +144,14 @@ def rollups_table(answer: dict[str, Any], course: str, name: str | None) -> None
 
 
 def enrollment_note(answer: dict[str, Any]) -> str | None:
-    """The line that says why everyone with a result is listed (no enrollment event for the course)."""
+    """The line under the table about who is listed: why everyone with a result is (no enrollment event
+    for the course), or who could not be (enrolled students without a user event)."""
     enrollments = answer["meta"].get("enrollments") or {}
+    if enrollments.get("note"):
+        return str(enrollments["note"])
     if enrollments.get("known", True):
         return None
-    return str(
-        enrollments.get("note") or "no enrollment events for this course: every student with a counted result is listed"
-    )
+    return "no enrollment events for this course: every student with a counted result is listed"
 
 
 def score_cell(score: dict | None) -> Any:

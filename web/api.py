@@ -3,7 +3,8 @@ an outcome's audit trail; every answer now, or as of a time (`as_of`) and as kno
 
 The rollups JSON is the one `mastery rollups --json` prints (the same function); `linked.outcomes` is
 always there, so `include[]=outcomes` is accepted and changes nothing; `linked.users` only with
-`include[]=users` (the CLI always prints it). As Canvas's outcome_results_controller does: `user_ids[]`
+`include[]=users` (the CLI always prints it; with `aggregate=course` too, where Canvas refuses it: here
+it names the students aggregated). As Canvas's outcome_results_controller does: `user_ids[]`
 takes Canvas user ids (local or global) and `sis_user_id:X` (and here user_uuids), and one that names no
 student is a 400 ("can only include id's of users in the outcome context"); `user_ids[]` with `section_id`
 is a 400; `exclude[]=inactive_enrollments` / `concluded_enrollments` leave out students whose enrollments
@@ -102,8 +103,6 @@ async def outcome_rollups(
 
     if user_ids and section_id:
         raise Problem(400, "cannot specify both user_ids and section_id")
-    if aggregate and "users" in (include or []):
-        raise Problem(400, "can't include users unless aggregate is not set")
 
     def read() -> Any:
         with request.app.state.service.reading(account) as r:
