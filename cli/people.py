@@ -33,7 +33,18 @@ def student_uuid(view: Any, ref: str) -> str:
             "sis_user_id:X or user_uuid"
         ) from None
     except UnknownStudent:
-        raise DomainError(f"no student {ref!r}: give {REF_FORMS}") from None
+        raise DomainError(f"no student {ref!r}: {hint(view, ref)}") from None
+
+
+def hint(view: Any, ref: str) -> str:
+    """What to type instead: `sis_user_id:X` when `ref` is someone's bare SIS id, else the forms."""
+    from projections.queries.people import people
+
+    text = ref.strip()
+    owners = [p for p in people(view).values() if text and p.sis_user_id == text]
+    if owners:
+        return f"did you mean sis_user_id:{text} ({', '.join(p.name or p.uuid for p in owners)})?"
+    return f"give {REF_FORMS}"
 
 
 def describe(person: Any) -> str:

@@ -32,7 +32,7 @@ def course_grid(
     """The grid, or None when the course has no outcomes or results (inside the cut)."""
     from projections.queries.people import courses, sections
 
-    chosen = {"as_of": as_of, "known_at": known_at, "exclude": exclude, "section": section}
+    chosen: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "exclude": exclude, "section": section}
     answer = rollups(conn, root, course, **chosen)
     if not answer["linked"]["outcomes"]:
         return None

@@ -184,6 +184,9 @@ def test_an_ambiguous_name_lists_the_matches_and_an_unknown_one_says_no_student(
         assert unknown.returncode == 1, ref
         assert unknown.stderr.decode().startswith(f"Error: no student {ref!r}: give a Canvas user id"), ref
         assert "no counted results" not in unknown.stderr.decode()
+    bare = mastery(*store, "student", "00123")  # a SIS id without its prefix: say how to write it
+    assert bare.returncode == 1
+    assert "no student '00123': did you mean sis_user_id:00123 (Ada Lovelace)?" in bare.stderr.decode()
     listed_nowhere = mastery(*store, "student", "sis_user_id:S15")
     assert (
         listed_nowhere.returncode == 1 and "no counted results for student Sam Smith" in listed_nowhere.stderr.decode()
