@@ -22,7 +22,14 @@ shape), catalog (outcome, group, link, scale and method bodies), actors (event m
 arrivals; `generate`). The package may import domain, never store, projections, cli or web.
 """
 
-from synthetic.basics import CALCULATION_METHODS, IGNORED_EVENT_NAMES, KEPT_EVENT_NAMES
+from synthetic.basics import CALCULATION_METHODS, IGNORED_EVENT_NAMES, KEPT_EVENT_NAMES, PEOPLE_EVENT_NAMES
 from synthetic.delivery import generate, to_jsonl
 
-__all__ = ["generate", "to_jsonl", "KEPT_EVENT_NAMES", "IGNORED_EVENT_NAMES", "CALCULATION_METHODS"]
+__all__ = [
+    "generate",
+    "to_jsonl",
+    "KEPT_EVENT_NAMES",
+    "IGNORED_EVENT_NAMES",
+    "PEOPLE_EVENT_NAMES",
+    "CALCULATION_METHODS",
+]

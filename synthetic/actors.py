@@ -6,6 +6,7 @@ import random
 import uuid
 
 from synthetic.basics import _between, _event_time, _token
+from synthetic.names import sis_id
 from synthetic.world import _Course, _Office, _Root
 
 _BROWSERS = (
@@ -69,7 +70,7 @@ def _request(
     who = {
         "user_id": root.gid(user),
         "user_login": _login(root, user),
-        "user_sis_id": f"U{user:06d}",
+        "user_sis_id": sis_id(user),
         "user_account_id": root.gid(1),
         "time_zone": root.tz,
         **context,
@@ -85,6 +86,8 @@ def _request(
         who["developer_key_id"] = str(17 * 10**13 + rng.choice((16, 42, 107)))
     else:
         who["session_id"] = f"{rng.getrandbits(128):032x}"
+    if who["user_sis_id"] is None:
+        del who["user_sis_id"]
     if real_user is not None:
         who["real_user_id"] = root.gid(real_user)
     return who
@@ -121,8 +124,12 @@ def _course_context(c: _Course, role: str = "TeacherEnrollment") -> dict:
         "context_id": root.gid(c.local_id),
         "context_account_id": root.gid(c.account),
         "context_role": role,
-        "context_sis_source_id": f"2025FA.{c.subject.replace(' ', '')}.{c.local_id}",
+        "context_sis_source_id": _course_sis_id(c),
     }
+
+
+def _course_sis_id(c: _Course) -> str:
+    return f"2025FA.{c.subject.replace(' ', '')}.{c.local_id}"
 
 
 def _who(owner: _Course | _Office, name: str, body: dict) -> dict:

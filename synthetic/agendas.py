@@ -22,9 +22,10 @@ from synthetic.catalog import (
     _method_body,
     _scale_body,
 )
+from synthetic.people import registrar_agenda
 from synthetic.results import _account_results, _assessment
 from synthetic.steps import _course_setup, _edit_group, _edit_outcome, _relink, _set_link, _setting
-from synthetic.world import _Course, _Office, _Root, _World
+from synthetic.world import _Course, _Office, _Registrar, _Root, _World
 
 _SCALE, _METHOD = "outcome_proficiency", "outcome_calculation_method"
 
@@ -116,7 +117,7 @@ def _district_settings(root: _Root) -> Iterator[tuple]:
     yield _at(11, 17, 15), _setting, (_SCALE, "deleted", _scale_body(2, sub, _SUB_SCALE))
 
 
-def _run(w: _World, owner: _Course | _Office, agenda: Iterable[tuple]) -> Iterator[tuple]:
+def _run(w: _World, owner: _Course | _Office | _Registrar, agenda: Iterable[tuple]) -> Iterator[tuple]:
     """One owner's events in time order, with the regrades it scheduled slotted in."""
     for start, step, arg in sorted(agenda, key=itemgetter(0)):
         start += _between(owner.rng, 0, _HOUR - 1)  # people do not work on the hour
@@ -127,7 +128,7 @@ def _run(w: _World, owner: _Course | _Office, agenda: Iterable[tuple]) -> Iterat
     yield from _release(owner, None)
 
 
-def _release(owner: _Course | _Office, until: int | None) -> Iterator[tuple]:
+def _release(owner: _Course | _Office | _Registrar, until: int | None) -> Iterator[tuple]:
     while owner.pending and (until is None or owner.pending[0][0] <= until):
         t, _, event = heapq.heappop(owner.pending)
         owner.now = t
@@ -135,7 +136,9 @@ def _release(owner: _Course | _Office, until: int | None) -> Iterator[tuple]:
 
 
 def _timeline(w: _World) -> Iterator[tuple]:
-    """All kept events of the term in event-time order: every course and office merged lazily."""
+    """All kept events of the term in event-time order: every course, office and registrar merged lazily."""
     runs = [_run(w, o, _office_agenda(o)) for o in w.offices]
     runs += [_run(w, c, _course_agenda(c)) for c in w.courses]
+    if w.people:
+        runs += [_run(w, r, registrar_agenda(r)) for r in w.registrars]
     return heapq.merge(*runs, key=itemgetter(0))

@@ -22,10 +22,17 @@ IGNORED_EVENT_NAMES = (
     "asset_accessed",
     "logged_in",
 )
+# The people and places (synthetic/people.py): kept once domain has their event classes.
+PEOPLE_EVENT_NAMES = tuple(
+    f"{kind}_{change}"
+    for kind in ("user", "course", "course_section", "enrollment", "enrollment_state")
+    for change in ("created", "updated")
+)
 CALCULATION_METHODS = tuple(METHODS)
 MAIN_SHARD, OTHER_SHARD = 2107, 2108
 EVENTS_PER_COURSE = 1500  # whole stream (kept, ignored, duplicates) per course
 SETUP_EVENTS = 22  # groups, outcomes, links and edits of one course
+PEOPLE_PER_COURSE = 82  # its course, sections, ~33 enrollments and their states, leavers, ~10 users
 RESULTS_PER_OUTCOME = 30.2  # per aligned outcome of an assessment: ~28 students, 7% regraded or deleted
 QUESTIONS_PER_OUTCOME = 2.5  # quiz questions aligned to one outcome
 OWN_OUTCOMES = 5  # course-level outcomes per course, next to 3 account-level ones

@@ -7,6 +7,7 @@ import random
 
 from synthetic.actors import _course_context, _event, _request
 from synthetic.basics import _HOUR, IGNORED_EVENT_NAMES, _body_time
+from synthetic.names import sis_id
 from synthetic.results import _assignment_id
 from synthetic.world import _Course, _Office, _Root
 
@@ -55,7 +56,7 @@ def _grade_change_body(rng: random.Random, c: _Course, user: int, a: int, t: int
         "old_points_possible": 10.0,
         "grader_id": str(c.teacher),
         "student_id": str(user),
-        "student_sis_id": f"U{user:06d}",
+        "student_sis_id": sis_id(user),
         "user_id": str(user),
         "grading_complete": True,
         "muted": False,

@@ -9,6 +9,7 @@ from synthetic.basics import (
     EVENTS_PER_COURSE,
     MAIN_SHARD,
     OTHER_SHARD,
+    PEOPLE_PER_COURSE,
     QUESTIONS_PER_OUTCOME,
     RESULTS_PER_OUTCOME,
     SETUP_EVENTS,
@@ -16,8 +17,9 @@ from synthetic.basics import (
     _uuid40,
 )
 from synthetic.catalog import _account_outcome
+from synthetic.people import roster
 from synthetic.results import _aligned, _is_quiz
-from synthetic.world import _Course, _Office, _Root, _World
+from synthetic.world import _Course, _Office, _Registrar, _Root, _World
 
 _MAIN_NAMES = ("oxana", "lakeview", "riverbend", "cedarvale", "northfield", "pinecrest")
 _OTHER_NAMES = ("summit-charter", "harbor-prep", "mesa-academy")
@@ -57,8 +59,9 @@ _ACCOUNT_SPECS = (
 _OTHER_SPECS = (("highest", "invalid", True), ("decaying_average", "valid", True), ("n_mastery", "valid", False))
 
 
-def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float) -> _World:
-    """Size the world so that the term holds a little more than `events` events."""
+def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float, people_share: float) -> _World:
+    """Size the world so that the term holds a little more than `events` events, of which the people and
+    places (not followed by ignored events) take `people_share` of theirs, with or without `people`."""
     rng = random.Random(seed)
     n = max(3, round(events / EVENTS_PER_COURSE))
     n_other = max(1, n // 12)
@@ -66,10 +69,19 @@ def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float) -> 
     other = _make_root(rng, seed, OTHER_SHARD, _OTHER_NAMES, ("America/Chicago", -6), 1)
     offices = [_make_office(seed, main, _ACCOUNT_SPECS), _make_office(seed, other, _OTHER_SPECS)]
     spare = 1.02 + 0.2 / n**0.5  # aim a little past `events`; few courses vary more
-    assessments = _assessments_for(events * spare * kept_share / n - SETUP_EVENTS - 60 / n)
+    outcome_events = events * spare * kept_share / n - SETUP_EVENTS - PEOPLE_PER_COURSE * people_share - 60 / n
+    assessments = _assessments_for(outcome_events)
     courses = [_make_course(seed, offices[0], i, n - n_other, assessments) for i in range(n - n_other)]
     courses += [_make_course(seed, offices[1], i, n_other, assessments) for i in range(n_other)]
-    return _World(legacy_fraction, offices, courses)
+    for c in courses:  # one course of the main district was set up before it subscribed (enough courses)
+        roster(seed, c, late=c.root is main and c.idx == 3 and n - n_other >= 6)
+    registrars = [
+        _Registrar(
+            o.root, random.Random(f"{seed}:{o.root.shard}:registrar"), seed, [c for c in courses if c.root is o.root]
+        )
+        for o in offices
+    ]
+    return _World(legacy_fraction, offices, courses, registrars)
 
 
 def _assessments_for(results: float) -> float:

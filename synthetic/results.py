@@ -152,8 +152,8 @@ def _assessment(w: _World, c: _Course, t: int, k: int) -> Iterator[tuple]:
     )
     t += rng.randint(0, _HOUR) if quiz else rng.randint(_HOUR // 6, 4 * _DAY)
     for s in rng.sample(range(len(c.students)), len(c.students)):
-        if rng.random() < 0.06:
-            continue  # did not submit
+        if rng.random() < 0.06 or c.gone(s, t):
+            continue  # did not submit, or has left the course
         yield from _student_results(w, c, t, s, aligned, a)
         t = c.now + _between(rng, 20_000, 20 * 60_000)
 

@@ -1,5 +1,6 @@
-"""The synthetic world's shape: root accounts, their administrators (offices), courses and outcomes.
-Mutable on purpose: each course and office keeps its own clock, random source and pending regrades."""
+"""The synthetic world's shape: root accounts, their administrators (offices) and registrars (the SIS and
+the people who enroll), courses with their rosters, and outcomes. Mutable on purpose: each course, office
+and registrar keeps its own clock, random source and pending events."""
 
 from __future__ import annotations
 
@@ -79,6 +80,15 @@ class _Course:
     pending: list = field(default_factory=list)
     seq: Iterator[int] = field(default_factory=itertools.count)
 
+    # The roster (synthetic/people.py): each student's section (0 or 1), who leaves mid-term and how
+    # ({student: (time, workflow_state)}), who moves to the other section ((student, time)), a test student,
+    # and `late`: the course was set up before the district subscribed, so no enrollment event is seen.
+    sections: tuple[int, ...] = ()
+    leaves: dict = field(default_factory=dict)
+    switch: tuple | None = None
+    test_student: bool = False
+    late: bool = False
+
     def __post_init__(self) -> None:
         self.result_ids = itertools.count(100_000 * (self.idx + 1) + 1)
         self.artifact_ids = itertools.count(100_000 * (self.idx + 1) + 1)
@@ -95,9 +105,29 @@ class _Course:
     def outcomes(self) -> list:
         return self.own + self.shared
 
+    def gone(self, s: int, t: int) -> bool:
+        """Whether student `s` has left the course (dropped, concluded or made inactive) by time `t`."""
+        leave = self.leaves.get(s)
+        return leave is not None and leave[0] <= t
+
+
+@dataclass(eq=False)
+class _Registrar:
+    """A root account's SIS and the people who enroll: users, courses, sections and enrollments."""
+
+    root: _Root
+    rng: random.Random
+    seed: int
+    courses: list
+    bodies: dict = field(default_factory=dict)  # (kind, key) -> the latest body sent
+    now: int = 0  # its import runs before the term
+    pending: list = field(default_factory=list)
+
 
 @dataclass
 class _World:
     legacy_fraction: float
     offices: list
     courses: list
+    registrars: list = field(default_factory=list)
+    people: bool = True  # emit the users, courses, sections and enrollments

@@ -17,7 +17,22 @@ import pytest
 from domain.events import REGISTRY
 from synthetic import generate, to_jsonl
 
-KEPT = set(REGISTRY)  # every stored event type
+# People and places (tests/unit/test_synthetic_people.py): kept once domain has their event classes; until
+# then `ingest` counts them as ignored. Either way, they are not the noise of `ignored_fraction`.
+PEOPLE = {
+    "user_created",
+    "user_updated",
+    "course_created",
+    "course_updated",
+    "course_section_created",
+    "course_section_updated",
+    "enrollment_created",
+    "enrollment_updated",
+    "enrollment_state_created",
+    "enrollment_state_updated",
+}
+KEPT = set(REGISTRY) | PEOPLE  # every stored event type, and the people events
+OUTCOME_KEPT = set(REGISTRY) - PEOPLE
 METHODS = {
     "highest",
     "latest",
@@ -114,7 +129,7 @@ def test_every_kept_event_name_appears_in_a_20k_stream(stream):
 
 
 def test_ignored_event_types_make_up_about_the_ignored_fraction(stream):
-    ignored = [e for e in stream if _name(e) not in KEPT]
+    ignored = [e for e in stream if _name(e) not in KEPT]  # the people events take ~5% of the stream
     assert {_name(e) for e in ignored} >= {
         "submission_created",
         "submission_updated",
@@ -197,8 +212,8 @@ def test_metadata_ids_are_global_on_the_root_accounts_shard(stream):
                 assert int(meta[key]) // GLOBAL == _shard(event), (key, meta[key])
 
 
-def test_body_ids_are_local(stream):
-    for event in _named(stream, *KEPT):
+def test_outcome_body_ids_are_local(stream):
+    for event in _named(stream, *OUTCOME_KEPT):  # the people events' ids: test_synthetic_people.py
         for key, value in _ids(event["body"]):
             assert isinstance(value, str) and value.isdigit() and int(value) < GLOBAL, (key, value)
 
@@ -295,7 +310,8 @@ def test_a_group_whose_parent_is_never_emitted_occurs(stream):
 
 def test_times_are_iso_utc_with_milliseconds_and_body_times_sometimes_carry_an_offset(stream):
     assert all(EVENT_TIME.match(e["metadata"]["event_time"]) for e in stream)
-    assert min(e["metadata"]["event_time"] for e in stream) >= "2025-08-15"
+    assert min(e["metadata"]["event_time"] for e in _named(stream, *OUTCOME_KEPT)) >= "2025-08-15"
+    assert min(e["metadata"]["event_time"] for e in stream) >= "2025-08-11"  # the SIS import before the term
     stamps = [
         b[key]
         for b in (e["body"] for e in _named(stream, *KEPT))
