@@ -266,3 +266,61 @@ def test_accounts_list_each_root_with_its_host(store):
     table = mastery(*store, "accounts", check=True).stdout.decode()
     assert b.ROOT in table and HOST in table
     assert "accounts" in mastery("--help", check=True).stdout.decode()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ...]:
+    """A generated stream (`mastery generate`, with its people and places), ingested; the global options
+    that choose its biggest root account."""
+    folder = tmp_path_factory.mktemp("generated")
+    store = ("--store", str(folder / "s.db"))
+    mastery("generate", "--events", "3000", "--seed", "3", "-o", str(folder / "g.jsonl"), check=True)
+    mastery(*store, "ingest", str(folder / "g.jsonl"), check=True)
+    found = mastery_json(*store, "accounts")["accounts"]
+    return (*store, "--account", max(found, key=lambda a: a["courses"])["root"])
+
+
+def enrolled_course(options: tuple[str, ...]) -> str:
+    """A course of the generated stream whose enrollments are known and list a SIS id with a leading zero."""
+    for course in mastery_json(*options, "courses")["courses"]:
+        answer = mastery_json(*options, "rollups", "--course", course["course"])
+        zeros = [u for u in answer["linked"]["users"] if (u["sis_user_id"] or "").startswith("0")]
+        if answer["meta"]["enrollments"]["known"] and zeros:
+            return course["course"]
+    raise AssertionError("no generated course with known enrollments and a SIS id with a leading zero")
+
+
+def test_a_generated_stream_shows_names_and_sis_ids_with_leading_zeros_in_table_and_csv(generated):
+    course = enrolled_course(generated)
+    answer = mastery_json(*generated, "rollups", "--course", course)
+    users = answer["linked"]["users"]
+    assert all(u["name"] and u["id"] and u["sis_user_id"] for u in users)
+    assert [r["links"]["user"] for r in answer["rollups"]] == [u["id"] for u in users]
+    keys = [(u["sortable_name"].casefold(), u["uuid"]) for u in users]
+    assert keys == sorted(keys)  # Canvas's order: sortable name
+    rows = list(csv.reader(io.StringIO(mastery(*generated, "rollups", "--course", course, "--csv").stdout.decode())))
+    assert [row[:3] for row in rows[1:]] == [[u["id"], u["name"], u["sis_user_id"]] for u in users]
+    table = mastery(*generated, "rollups", "--course", course, check=True).stdout.decode()
+    assert f"{len(users)} student(s)" in table
+    for u in users:
+        assert u["sis_user_id"] in table and u["name"].split()[0] in table
+
+
+def test_a_generated_students_sis_id_and_canvas_id_both_name_them(generated):
+    course = enrolled_course(generated)
+    user = next(
+        u
+        for u in mastery_json(*generated, "rollups", "--course", course)["linked"]["users"]
+        if u["sis_user_id"].startswith("0")
+    )
+    by_sis = mastery_json(*generated, "student", f"sis_user_id:{user['sis_user_id']}")
+    by_id = mastery_json(*generated, "student", user["id"])
+    assert by_sis == by_id and (by_sis["user_uuid"], by_sis["sis_id"]) == (user["uuid"], user["sis_user_id"])
+    assert course in {s["course"] for s in by_sis["scores"]}
+
+
+def test_a_generated_streams_courses_have_names(generated):
+    found = mastery_json(*generated, "courses")["courses"]
+    assert found and all(c["name"] and c["workflow_state"] for c in found)
+    table = mastery(*generated, "courses", check=True).stdout.decode()
+    assert all(c["name"].split()[0] in table for c in found)

@@ -6,6 +6,7 @@ note for a course without enrollment events. The store is tests/cli/test_people_
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -97,7 +98,7 @@ def student_rows(page: str) -> list[tuple[str, str]]:
     out = []
     for cell in cells:
         sis = re.search(r'<span class="sis">(.*?)</span>', cell)
-        out.append((re.sub(r"\s*<span.*", "", cell), sis.group(1) if sis else ""))
+        out.append((html.unescape(re.sub(r"\s*<span.*", "", cell)), html.unescape(sis.group(1)) if sis else ""))
     return out
 
 
@@ -118,3 +119,20 @@ def test_pages_show_course_names_and_the_grid_names_students_with_sis_ids(server
     late = server.get("/courses/7").text
     assert f'<p class="note enrollments">{NO_ENROLLMENTS}</p>' in late
     assert [name for name, _ in student_rows(late)][0] == "Ada Lovelace"
+
+
+def test_a_generated_streams_grid_names_students_with_their_sis_ids(serve, tmp_path):
+    from tests.cli.test_people_cli import enrolled_course
+
+    store = str(tmp_path / "generated.db")
+    mastery("generate", "--events", "3000", "--seed", "3", "-o", str(tmp_path / "g.jsonl"), check=True)
+    mastery("--store", store, "ingest", str(tmp_path / "g.jsonl"), check=True)
+    root = max(mastery_json("--store", store, "accounts")["accounts"], key=lambda a: a["courses"])["root"]
+    options = ("--store", store, "--account", root)
+    course = enrolled_course(options)
+    users = mastery_json(*options, "rollups", "--course", course)["linked"]["users"]
+    server = serve(None, store)
+    page = server.get(f"/courses/{course}", params={"account": root}).text
+    assert student_rows(page) == [(u["name"], u["sis_user_id"]) for u in users]
+    index = html.unescape(server.get("/", params={"account": root}).text)
+    assert all(c["name"] in index for c in mastery_json(*options, "courses")["courses"])
