@@ -324,3 +324,19 @@ def test_a_generated_streams_courses_have_names(generated):
     assert found and all(c["name"] and c["workflow_state"] for c in found)
     table = mastery(*generated, "courses", check=True).stdout.decode()
     assert all(c["name"].split()[0] in table for c in found)
+
+
+def test_roster_import_names_whom_the_events_do_not_and_events_win_where_both_speak(tmp_path):
+    store = ("--store", str(tmp_path / "s.db"))
+    mastery(*store, "ingest", str(write_jsonl(tmp_path / "in.jsonl", world())), check=True)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"user_uuid,name,sis_id\n{ADA},Augusta Ada King,R-1\n{NOBODY},Noor Roster,000042\n")
+    mastery(*store, "roster", "import", str(roster), check=True)
+    rows = list(csv.reader(io.StringIO(mastery(*store, "rollups", "--course", "7", "--csv").stdout.decode())))
+    assert [row[:3] for row in rows[1:]] == [["11", "Ada Lovelace", "00123"], [NOBODY, "Noor Roster", "000042"]]
+    assert mastery_json(*store, "student", "noor roster")["user_uuid"] == NOBODY
+    assert mastery_json(*store, "student", "sis_user_id:000042")["sis_id"] == "000042"
+    assert mastery(*store, "student", "Augusta Ada King").returncode == 1  # the events' name wins
+    for command in (("roster",), ("roster", "import")):
+        said = " ".join(mastery(*command, "--help", check=True).stdout.decode().split()).casefold()
+        assert "events win where both speak" in said, command
