@@ -50,7 +50,7 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class; each Failure has its own
 
 
 # Errors that are not click's own, most specific first: their type, exit code, and how the line reads.

@@ -50,8 +50,8 @@ def problems(ctx: click.Context, as_json: bool) -> None:
 @click.pass_obj
 def exclude(app: Context, position: int, reason: str | None, as_json: bool) -> None:
     """Skip the stored event at POSITION in every read model (kept across rebuilds), then rebuild."""
-    from projections.problems import UnknownPosition
-    from projections.problems import exclude as run
+    from projections.rebuild import UnknownPosition
+    from projections.rebuild import exclude as run
 
     try:
         report = run(app.store, app.caught_up(), position, reason)
@@ -66,8 +66,8 @@ def exclude(app: Context, position: int, reason: str | None, as_json: bool) -> N
 @click.pass_obj
 def include(app: Context, position: int, as_json: bool) -> None:
     """Undo an exclusion: the event at POSITION counts again, then rebuild."""
-    from projections.problems import UnknownPosition
-    from projections.problems import include as run
+    from projections.rebuild import UnknownPosition
+    from projections.rebuild import include as run
 
     try:
         report = run(app.store, app.caught_up(), position)

@@ -348,9 +348,12 @@ def audit(
     """Who changed what, when: an entity's history field by field, or everything one actor did."""
     from cli.audit import by_actor, by_entity, render
 
-    if actor is None and (kind is None or entity_id is None):
+    if actor:
+        answer = by_actor(app, actor, since, until)
+    elif kind is not None and entity_id is not None:
+        answer = by_entity(app, kind, entity_id)
+    else:
         raise click.UsageError("give KIND ID (e.g. `audit outcome 12345`) or --actor WHO")
-    answer = by_actor(app, actor, since, until) if actor else by_entity(app, kind, entity_id)
     if redact:
         from cli.audit import redact_entries
 

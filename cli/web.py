@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.context import Context, DomainError, InputOutputError, ensure_parent
 from cli.render import say
+
+if TYPE_CHECKING:  # imported when serving only: the CLI starts without the web stack
+    from web.signing import KeySet
 
 
 @click.command()
@@ -103,7 +107,7 @@ def serve(
     from web.connections import with_header_deadline
 
     config = dataclasses.replace(
-        ServeConfig.from_env(app.settings, host, max_body=max_body, **lists), body_timeout=body_timeout
+        ServeConfig.from_env(app.settings, host, max_body=max_body, lists=lists), body_timeout=body_timeout
     )
     problems = config.problems()
     if bool(ssl_certfile) != bool(ssl_keyfile):
@@ -128,7 +132,7 @@ def serve(
     )
 
 
-def _keys(source: str | None) -> object:
+def _keys(source: str | None) -> KeySet | None:
     if source is None:
         return None
     from web.signing import KeySet, KeysUnavailable

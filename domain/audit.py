@@ -63,7 +63,7 @@ def entries(events: Iterable[CanvasEvent], positions: dict[str, int] | None = No
     """The audit trail of one entity: every event in fold order with actor, request, diff and notes."""
     out, state, previous = [], None, None
     for event in fold_order(events):
-        before = state.fields() if state else None
+        before: dict[str, Any] | None = state.fields() if state else None
         state = evolve(event, state)
         out.append(
             {

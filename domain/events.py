@@ -89,11 +89,13 @@ class CanvasEvent(BaseModel):
         """(course id, account id) of a course event's own account, or when the editor stood in a course:
         how we learn a course's account."""
         if self.kind == "course" and self.body.account_id:
-            return self.key, self.local(self.body.account_id) or ""
+            own = self.local(self.body.account_id)
+            return (self.key, own) if self.key and own else None
         m = self.metadata
         if m.get("context_type") != "Course" or not m.get("context_id") or not m.get("context_account_id"):
             return None
-        return self.local(m["context_id"]), self.local(m["context_account_id"])
+        course, account = self.local(m["context_id"]), self.local(m["context_account_id"])
+        return (course, account) if course and account else None
 
 
 def _class_name(canvas_name: str) -> str:
@@ -108,7 +110,7 @@ def _define(canvas_name: str, kind: str) -> type[CanvasEvent]:
         (CanvasEvent,),
         {"__module__": __name__, "__qualname__": name, "canvas_name": canvas_name, "kind": kind, "rank": rank},
     )
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 LearningOutcomeCreated = _define("learning_outcome_created", "outcome")

@@ -34,6 +34,11 @@ from domain.events import (
 )
 from domain.ids import SHARD_FACTOR
 
+# Who a course's rollups list (projections/queries/people.py `enrolled`), said once for every entry point.
+STUDENT_TYPE = "StudentEnrollment"  # the test student's StudentViewEnrollment is never listed
+NEVER_LISTED = frozenset({"deleted", "rejected"})
+EXCLUDABLE = {"inactive": "inactive", "concluded": "completed"}  # exclude name → enrollment workflow_state
+
 _SUFFIX = re.compile(r"^(Sn?r\.?|Senior|Jn?r\.?|Junior|II|III|IV|V|VI|Esq\.?|Esquire)$", re.IGNORECASE)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from domain.calculation_method import MethodState
 from domain.link import LinkState
@@ -108,9 +109,12 @@ def _outcome_method(outcome_id: str, outcome: OutcomeState | None) -> Method:
     return method_from(outcome.calculation_method, outcome.calculation_int, f"outcome {outcome_id}")
 
 
+_Rule = TypeVar("_Rule", ScaleState, MethodState)
+
+
 def _resolve(
-    items: Sequence[ScaleState | MethodState], course: str, account: str | None, root_local: str | None
-) -> tuple[ScaleState | MethodState | None, str]:
+    items: Sequence[_Rule], course: str, account: str | None, root_local: str | None
+) -> tuple[_Rule | None, str]:
     """Course → the course's account → the root account, among active items (body contexts)."""
     active = [i for i in items if i.workflow_state != "deleted"]
     levels = [("Course", course, f"course {course}")]

@@ -80,8 +80,8 @@ class ResultInput:
 class Step:  # one counted result, in calculation order, for `mastery explain`
     result_id: str
     assessed_at: datetime | None
-    raw_score: float | None
-    scaled_score: float | None
+    raw_score: float
+    scaled_score: float
     how: str  # e.g. "percent 0.4 × 3.0 (points_possible)", "raw score"
 
 
@@ -160,9 +160,9 @@ def _submitted_at(ordered: list[ResultInput]) -> str | None:
     timed = [r for r in ordered if r.assessed_at is not None]
     if not timed:
         return None
-    latest = max(_second(r.assessed_at) for r in timed)
-    first = next(r for r in timed if _second(r.assessed_at) == latest)
-    moment = first.assessed_at
+    seconds = [(_second(r.assessed_at) or 0, r.assessed_at) for r in timed]
+    latest = max(second for second, _ in seconds)
+    moment = next(at for second, at in seconds if second == latest and at is not None)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -179,6 +179,7 @@ def _scale_points(scale: Scale) -> tuple[float | None, str]:
 
 
 def _own_step(result: ResultInput, scale: Scale) -> Step:
+    assert result.score is not None  # the rollup counts only results with a score (§1)
     score = float(result.score)
     p, which = _scale_points(scale)
     # `result.try(:percent)`: 0.0 is truthy in Ruby, so only a null percent falls back to the raw score.
@@ -220,10 +221,10 @@ def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[
             members.setdefault(asset, []).append(r)
     groups = {}
     for asset, rs in members.items():
-        total = fsum_safe([float(r.possible) for r in rs])
+        total = fsum_safe([float(r.possible or 0) for r in rs])  # quiz members all have `possible`
         # Canvas's `alignment_aggregate_score` returns nil for Σ possible 0; the doc keeps each result's own
         # score instead (the doc wins). With no P at all the raw score is used (see _own_step).
-        weighted = fsum_safe([float(r.possible) * float(r.percent) for r in rs])
+        weighted = fsum_safe([float(r.possible or 0) * float(r.percent or 0) for r in rs])
         if total == 0 or p is None or not math.isfinite(total) or not math.isfinite(weighted):
             continue  # a non-finite or overflowing group (bad data): each result keeps its own score
         how = (
@@ -238,11 +239,12 @@ def _steps(ordered: list[ResultInput], scale: Scale, grouped: bool) -> list[Step
     groups = _quiz_groups(ordered, scale) if grouped else {}
     steps = []
     for r in ordered:
-        group = groups.get(_quiz_asset(r))
+        asset = _quiz_asset(r)
+        group = None if asset is None else groups.get(asset)
         if group is None:
             steps.append(_own_step(r, scale))
         else:
-            steps.append(Step(r.id, r.assessed_at, float(r.score), group[0], group[1]))
+            steps.append(Step(r.id, r.assessed_at, float(r.score or 0), group[0], group[1]))
     return steps
 
 

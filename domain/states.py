@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from domain import calculation_method, group, link, outcome, people, proficiency, result
+from collections.abc import Callable
+from typing import Any
 
-FOLDS = {
+from domain import calculation_method, group, link, outcome, people, proficiency, result
+from domain.entity import EntityState
+
+# evolve(event, state or None) -> the state after it
+Fold = tuple[Callable[[Any, Any], Any], type[EntityState]]
+
+FOLDS: dict[str, Fold] = {
     "outcome": (outcome.evolve, outcome.OutcomeState),
     "group": (group.evolve, group.GroupState),
     "link": (link.evolve, link.LinkState),
@@ -19,6 +26,6 @@ FOLDS = {
 }
 
 
-def evolve(event, state):
+def evolve(event: Any, state: Any) -> Any:
     """Fold any stored event onto the state of its own kind."""
     return FOLDS[event.kind][0](event, state)

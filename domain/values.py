@@ -128,7 +128,8 @@ def _problem(value: dict | list, depth: int) -> tuple[tuple, str] | None:
     if depth > MAX_DEPTH:
         return (), f"nested deeper than {MAX_DEPTH} levels"
     is_dict = type(value) is dict
-    for key, child in value.items() if is_dict else enumerate(value):
+    pairs = value.items() if is_dict else enumerate(value)  # type: ignore[union-attr]  # type() is faster than isinstance
+    for key, child in pairs:
         if is_dict and (type(key) is not str or (not key.isascii() and _lone_surrogate(key))):
             return (), "a key with a lone surrogate (not Unicode text) or not a string"
         kind = type(child)
@@ -197,7 +198,7 @@ def iso(moment: datetime | None) -> str:
 
 def display_time(moment: datetime | str | None) -> str | None:
     """Output form of DESIGN decision 2: `YYYY-MM-DDTHH:MM:SS[.sss]Z`."""
-    if moment in (None, ""):
+    if moment is None or moment == "":
         return None
     if isinstance(moment, str):
         moment = parse_time(moment)

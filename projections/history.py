@@ -4,8 +4,9 @@ Each stored event becomes one row of `entity_versions` (its entity's state right
 event_time, arrival time and fold key); `entity_current` keeps, per entity, the row with the greatest
 fold key, so a late older event never overrides newer state. Because Canvas bodies are full snapshots
 the state after an event is that event's own fold, and "as of T / known at R" is the greatest fold key
-inside the cut (an index look-up). Also learned here: each course's account and each root account's
-local id, the facts scale resolution needs.
+inside the cut (an index look-up). Also learned here: each course's account (from a course event's
+`account_id`, or an editor standing in the course) and each root account's local id, the facts scale
+resolution needs, and the hosts a root account's events name (`accounts`, the several-accounts error).
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ def root_hosts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     if isinstance(hostname, str) and hostname.strip():
         found.append(("hostname", hostname.strip()[:255]))
     return found
+
+
+def hosts(conn: Any, suffix: str = "") -> dict[str, str]:
+    """Each root account's host: the one its lti_guid names, else the first of its request hostnames."""
+    found: dict[str, dict[str, str]] = {}
+    for root, source, host in conn.execute(f"SELECT root, source, host FROM root_hosts{suffix} ORDER BY host"):
+        found.setdefault(root, {}).setdefault(source, host)
+    return {root: named.get("lti_guid") or named["hostname"] for root, named in found.items()}
 
 
 def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
@@ -157,17 +166,15 @@ class HistoryProjection:
 
     def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
-        roots, pairs, hosts = {}, [], set()
+        roots, pairs = {}, []
+        hosts: set[tuple[str, str, str]] = set()
         for position, event in batch:
             hosts.update((event.root_account, source, host) for source, host in root_hosts(event.metadata))
             root_id = event.metadata.get("root_account_id")
             if root_id is not None and event.root_account not in roots:
                 shard = shard_of(str(root_id))
                 roots[event.root_account] = (event.root_account, local_id(root_id, shard), shard)
-            try:
-                pair = event.course_account
-            except Exception:  # a body the folds cannot read: the version row says why (problems)
-                pair = None
+            pair = event.course_account
             if pair and pair[0] and pair[1]:
                 pairs.append(
                     (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at))

@@ -173,7 +173,7 @@ class MasteryProjection:
         contexts: dict[tuple[str, str], CourseContext] = {}
         for (root, course, outcome), users in dirty.items():
             whole = None in users or len(users) > 3
-            for user in [None] if whole else sorted(users):
+            for user in [None] if whole else sorted(u for u in users if u is not None):
                 self._guarded(conn, contexts, root, course, outcome, user)
 
     def _guarded(self, conn: Any, contexts: dict, root: str, course: str, outcome: str, user: str | None) -> None:
@@ -228,13 +228,13 @@ class MasteryProjection:
     def _units(self, conn: Any, change: Change) -> list[tuple[str, str, str, str | None]]:
         root, kind = change.root, change.kind
         if kind == COURSE_ACCOUNT:
-            return self._course_units(conn, root, change.course)
+            return [] if change.course is None else self._course_units(conn, root, change.course)
         if kind == "result":
             units = [(root, change.course, change.outcome, change.user)]
             before = change.previous
             if before is not None and (before[0], before[1]) != (change.course, change.outcome):
                 units += [(root, *before)]
-            return [u for u in units if u[1] and u[2]]
+            return [(r, c, o, u) for r, c, o, u in units if c and o]
         if kind == "outcome":
             return self._select(
                 conn,

@@ -4,7 +4,8 @@ A projection never stops on one event (DESIGN decision 10). An event that cannot
 applied is skipped; its position, type and reason go to `rm_problems` (per read model: a rebuild makes its
 own and swaps it in). A unit (course, outcome, student) whose recompute fails, or whose rollup had to leave
 a result out, is recorded the same way. `rm_exclusions` holds the positions an operator excluded: the
-catch-up skips them (the immutable store is never touched). It has no rebuild suffix, so a rebuild keeps it.
+catch-up skips them (the immutable store is never touched); `projections.rebuild.exclude`/`include`
+change them, since each change is followed by a rebuild. It has no rebuild suffix, so a rebuild keeps it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def describe(error: BaseException) -> str:
     return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
 
 
-def _now() -> str:
+def now() -> str:
+    """The moment a problem or exclusion is recorded."""
     return datetime.now(UTC).isoformat()
 
 
@@ -51,7 +53,7 @@ def record_event(conn: Any, suffix: str, position: int, event_type: str | None, 
     conn.execute(
         f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
         "VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT (key) DO UPDATE SET reason = excluded.reason",
-        (f"event:{position}", position, event_type, reason, _now()),
+        (f"event:{position}", position, event_type, reason, now()),
     )
 
 
@@ -68,7 +70,7 @@ def record_unit(
         f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, "
         "unit = excluded.unit",
-        (key, position, event_type, unit, reason, _now()),
+        (key, position, event_type, unit, reason, now()),
     )
 
 
@@ -118,35 +120,3 @@ def listing(store: Any, conn: Any) -> dict[str, Any]:
     skipped = conn.execute("SELECT COUNT(*) FROM rm_problems WHERE key LIKE 'event:%'").fetchone()[0]
     counts = {"stored": stored_positions(store), "applied": applied, "skipped": skipped, "excluded": len(exclusions)}
     return {"problems": problems, "exclusions": exclusions, "counts": counts}
-
-
-class UnknownPosition(LookupError):
-    """No stored event at that position (exclude), or the position is not excluded (include)."""
-
-
-def exclude(store: Any, conn: Any, position: int, reason: str | None) -> dict[str, Any]:
-    """Make the projections skip the event at `position`, then rebuild so every answer reflects it."""
-    from projections.rebuild import rebuild
-    from projections.runner import write_transaction
-
-    if stored_positions(store, position) == 0:
-        raise UnknownPosition(f"no stored event at position {position}")
-    ensure(conn)
-    with write_transaction(conn):
-        conn.execute(
-            "INSERT OR REPLACE INTO rm_exclusions (position, reason, excluded_at) VALUES (?, ?, ?)",
-            (position, reason, _now()),
-        )
-    return {"excluded": position, "reason": reason, "rebuild": rebuild(store, conn)}
-
-
-def include(store: Any, conn: Any, position: int) -> dict[str, Any]:
-    """Undo an exclusion, then rebuild so the event counts again."""
-    from projections.rebuild import rebuild
-    from projections.runner import write_transaction
-
-    ensure(conn)
-    with write_transaction(conn):
-        if conn.execute("DELETE FROM rm_exclusions WHERE position = ?", (position,)).rowcount == 0:
-            raise UnknownPosition(f"position {position} is not excluded")
-    return {"included": position, "rebuild": rebuild(store, conn)}

@@ -6,6 +6,7 @@ rename the new ones. Killed at any moment, the live tables are untouched and the
 clean (leftover side tables are dropped first). `--dry-run` compares and drops the new tables.
 The problems table is rebuilt too (a problem seen before keeps its first-seen time); the operator's
 exclusions (`rm_exclusions`) are not a rebuilt table: they are kept, and the rebuild skips those events.
+`exclude` / `include` change an exclusion and rebuild (here, so that problems.py never imports the rebuild).
 """
 
 from __future__ import annotations
@@ -118,3 +119,30 @@ def _swap(conn: Any) -> None:
             "UPDATE rm_tracking SET projection = ?, version = ? WHERE projection = ?",
             (projection.name, projection.version, projection.name + SIDE),
         )
+
+
+# Exclusions change what the projections count, so each is followed by a rebuild (DESIGN decision 10).
+class UnknownPosition(LookupError):
+    """No stored event at that position (exclude), or the position is not excluded (include)."""
+
+
+def exclude(store: Any, conn: Any, position: int, reason: str | None) -> dict[str, Any]:
+    """Make the projections skip the event at `position`, then rebuild so every answer reflects it."""
+    if problems.stored_positions(store, position) == 0:
+        raise UnknownPosition(f"no stored event at position {position}")
+    problems.ensure(conn)
+    with write_transaction(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO rm_exclusions (position, reason, excluded_at) VALUES (?, ?, ?)",
+            (position, reason, problems.now()),
+        )
+    return {"excluded": position, "reason": reason, "rebuild": rebuild(store, conn)}
+
+
+def include(store: Any, conn: Any, position: int) -> dict[str, Any]:
+    """Undo an exclusion, then rebuild so the event counts again."""
+    problems.ensure(conn)
+    with write_transaction(conn):
+        if conn.execute("DELETE FROM rm_exclusions WHERE position = ?", (position,)).rowcount == 0:
+            raise UnknownPosition(f"position {position} is not excluded")
+    return {"included": position, "rebuild": rebuild(store, conn)}

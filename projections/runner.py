@@ -10,7 +10,7 @@ back alone (a SAVEPOINT), recorded in the problems table, and passed; excluded p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -131,7 +131,7 @@ def apply_page(
     suffix: str,
     rows: list | None = None,
     last: int | None = None,
-    failed: list = (),
+    failed: Sequence[Any] = (),
 ) -> None:
     """Apply one page to both projections and move their tracking positions (caller holds the transaction).
 

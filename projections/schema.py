@@ -123,20 +123,20 @@ MASTERY_COLUMNS = {
 
 
 def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple) -> None:
-    if not db[name].exists():
-        db[name].create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))
+    if not db.table(name).exists():
+        db.table(name).create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))
 
 
 def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
-    wanted = {
+    wanted: dict[str, list[tuple[str, ...]]] = {
         f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
         f"entity_current{suffix}": [("root", "kind", "course", "outcome"), ("root", "kind", "outcome")],
         f"course_accounts{suffix}": [("root", "course", "event_time")],
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],
     }
     for table, indexes in wanted.items():
-        existing = {tuple(i.columns) for i in db[table].indexes}
+        existing = {tuple(i.columns) for i in db.table(table).indexes}
         for columns in indexes:
             if columns not in existing:
                 name = f"idx_{table.removesuffix(suffix)}_{'_'.join(columns)}" + (f"_{tag}" if tag else "")
-                db[table].create_index(list(columns), index_name=name, if_not_exists=True)
+                db.table(table).create_index(list(columns), index_name=name, if_not_exists=True)

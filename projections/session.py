@@ -160,9 +160,13 @@ class Session:
             return str(roots[0])
         if not roots:
             raise NotFound("the store holds no events yet: run `mastery ingest FILE` first")
+        from projections.history import hosts as root_hosts
+
+        hosts = root_hosts(conn)
+        named = [f"{r} ({hosts[r]})" if hosts.get(r) else r for r in roots]
         raise SeveralAccounts(
             f"the store holds {len(roots)} root accounts; choose one with --account ROOT "
-            f"(or MASTERY_ACCOUNT, or ?account= over HTTP); {_some(roots)}"
+            f"(or MASTERY_ACCOUNT, or ?account= over HTTP); {_some(named)}"
         )
 
     def local(self, value: str, conn: Any, root: str) -> str:

@@ -12,7 +12,7 @@ import sys
 import zlib
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sources.array import _Array
 from sources.items import _BYTES_WS, _CHUNK, STDIN, STDIN_SOURCE, RawItem, SourceError
@@ -55,7 +55,7 @@ def _files_under(folder: str) -> list[str]:
     def fail(error: OSError) -> None:  # os.walk would otherwise skip an unreadable folder silently
         raise SourceError(f"{error.filename}: cannot list folder: {error.strerror}") from error
 
-    found = []
+    found: list[str] = []
     for root, dirs, files in os.walk(folder, onerror=fail):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(os.path.join(root, name) for name in files if not name.startswith("."))
@@ -74,14 +74,18 @@ def read_sources(
     forever: it becomes an error item saying so. One named explicitly is read as a stream."""
     files = list(iter_paths(paths))  # a missing path fails before anything is read
     named = set(paths)
-    caps = {"max_item_bytes": max_item_bytes, "max_file_bytes": max_file_bytes}
     for path in files:
         if path == STDIN:
-            yield from iter_items(path, stdin if stdin is not None else sys.stdin.buffer, **caps)
+            yield from iter_items(
+                path,
+                stdin if stdin is not None else sys.stdin.buffer,
+                max_item_bytes=max_item_bytes,
+                max_file_bytes=max_file_bytes,
+            )
         elif path not in named and (kind := _irregular(path)):
             yield RawItem(path, 0, "", None, f"not a regular file ({kind}) in a folder: skipped, not read")
         else:
-            yield from iter_items(path, **caps)
+            yield from iter_items(path, max_item_bytes=max_item_bytes, max_file_bytes=max_file_bytes)
 
 
 def _irregular(path: str) -> str | None:
@@ -109,7 +113,7 @@ class _Reader(io.RawIOBase):
     For compressed data it turns a broken stream into the end of the input, keeping the error
     to be reported as an item."""
 
-    def __init__(self, stream: BinaryIO, catch: tuple = (), limit: int | None = None) -> None:
+    def __init__(self, stream: IO[bytes] | gzip.GzipFile, catch: tuple = (), limit: int | None = None) -> None:
         super().__init__()
         self.stream, self.catch, self.limit = stream, catch, limit
         self._read = getattr(stream, "read1", stream.read)
@@ -119,7 +123,7 @@ class _Reader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         want = len(buffer)
         if self.limit is not None:
             if self.total >= self.limit:

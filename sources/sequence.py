@@ -37,11 +37,14 @@ class _Oversized:
         self.prefix, self.size = prefix, size
 
 
-def _lines(head: bytes, data: BinaryIO, cap: int) -> Iterator[bytes | _Oversized]:
+Line = bytes | _Oversized  # one line of input as the readers give it
+
+
+def _lines(head: bytes, data: BinaryIO, cap: int) -> Iterator[Line]:
     """The lines of head (input read but not used) followed by those of data; a line longer
     than cap bytes is read past in bounded pieces and given as an _Oversized."""
     parts = head.split(b"\n")
-    lines = [part + b"\n" for part in parts[:-1]]
+    lines: list[Line] = [part + b"\n" for part in parts[:-1]]
     if parts[-1]:  # the rest of a line cut by an earlier read
         cut = parts[-1]
         rest = data.readline(max(cap + 1 - len(cut), 1))
@@ -65,24 +68,24 @@ def _bounded(raw: bytes, data: BinaryIO, cap: int) -> bytes | _Oversized:
     return _Oversized(prefix, size)
 
 
-def _iter_sequence(source: str, base: Iterator[bytes], line: int, cap: int) -> Generator[RawItem, None, int]:
+def _iter_sequence(source: str, base: Iterator[Line], line: int, cap: int) -> Generator[RawItem, None, int]:
     """Items of a sequence of JSON values, lines numbered from `line`; returns the last line number."""
     lines = base
     loads, not_json = orjson.loads, orjson.JSONDecodeError
     slow = _Spread(source, cap)
     n = line - 1
-    pending = iter(())  # lines read ahead but not used, to be read again before the rest
+    pending: Iterator[Line] = iter(())  # lines read ahead but not used, to be read again before the rest
     while True:
         for raw in lines:  # the hot path: one JSON value per line
             n += 1
             try:
-                value = loads(raw)
+                value = loads(raw)  # type: ignore[arg-type]  # an _Oversized is refused here on purpose
             except not_json:
                 leftover, n = yield from slow.read(raw, n, lines)
                 if leftover:
                     break
                 continue
-            yield RawItem(source, n, raw.strip().decode(), value, None)
+            yield RawItem(source, n, raw.strip().decode(), value, None)  # type: ignore[union-attr]  # parsed: bytes
         else:
             return n
         pending = iter(leftover + list(pending))  # flat: chains of chains would slow every line
@@ -152,7 +155,7 @@ class _Spread:
         self.source, self.cap = source, cap
         self.decoder = _Decoder()
 
-    def read(self, raw: bytes, n: int, lines: Iterator[bytes]) -> Generator[RawItem, None, tuple[list[bytes], int]]:
+    def read(self, raw: Line, n: int, lines: Iterator[Line]) -> Generator[RawItem, None, tuple[list[Line], int]]:
         """Items from line n (`raw`, refused by orjson) on, reading more lines while a value is open.
         Returns the lines read but not used, and the number of the line before them."""
         if isinstance(raw, _Oversized):
@@ -170,15 +173,16 @@ class _Spread:
                 # a new top-level value (or a line too long to be part of one): the open one was cut short
                 line = held.first + len(held.raws)
                 why = "is over the size limit" if isinstance(more, _Oversized) else "starts a new value"
-                done = yield from self._drain(held, f"line {line} {why} before it was closed")
-                return held.raws[done:] + [more], held.first + done - 1
+                cut = yield from self._drain(held, f"line {line} {why} before it was closed")
+                assert cut is not None  # a final reason always ends the value
+                return [*held.raws[cut:], more], held.first + cut - 1
             else:
                 again = held.add(more)
                 if held.size > self.cap:
                     done = yield from self._drain(held, f"still not closed after {self.cap} bytes")
                 elif again:
                     done = yield from self._drain(held, None)
-        return held.raws[done:], held.first + done - 1
+        return list(held.raws[done:]), held.first + done - 1
 
     def _drain(self, held: _Lines, final: str | None) -> Generator[RawItem, None, int | None]:
         """Items of the text held, from held.pos. Returns the index of the first line not used, or
@@ -208,7 +212,7 @@ class _Spread:
             if pos < len(text) and held.index(pos) > held.index(end - 1):
                 return held.index(pos)  # the next value starts a line: back to the fast path
 
-    def _broken(self, held: _Lines, pos: int, at: int, why: str, final: str | None) -> Iterator[RawItem]:
+    def _broken(self, held: _Lines, pos: int, at: int, why: str, final: str | None) -> Generator[RawItem, None, int]:
         """Yield the bad stretch text[pos:...] as an error item; return the index of the next line."""
         text = held.text
         line = held.first + held.index(pos)

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
@@ -26,7 +26,7 @@ from eventsourcing.utils import Environment
 from domain.events import CanvasEvent, Parsed
 from domain.fold import ProjectorFunc
 from domain.ids import stream_id
-from store.persistence import GENESIS, AppendResult, BadItem, EventMapper, chain_hash
+from store.persistence import GENESIS, AppendResult, BadItem, ChainedBatchMixin, EventMapper, chain_hash
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
 log = logging.getLogger("mastery.store")
@@ -61,14 +61,19 @@ class EventStore(Application):
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
         super().__init__(env=_env_for(url, lock_timeout))
         self.chain_key = chain_key or None
-        self.recorder.chain_key = self.chain_key  # type: ignore[attr-defined]
+        self.chained.chain_key = self.chain_key
         try:
-            self.store_id: str = self.recorder.identify()  # type: ignore[attr-defined]
+            self.store_id: str = self.chained.identify()
         except BaseException:
             self.close()
             raise
         self.witness = witness_path(url, self.store_id, self.is_postgres, state_home)
         self._witness_warned = False
+
+    @property
+    def chained(self) -> ChainedBatchMixin:
+        """The recorder with our own statements (chain, batch append, quarantine); the library types it as its base."""
+        return cast(ChainedBatchMixin, self.recorder)
 
     @property
     def safe_url(self) -> str:
@@ -91,7 +96,7 @@ class EventStore(Application):
     ) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
-        result = self.recorder.append_batch(events, bad, when, sources)  # type: ignore[attr-defined]
+        result = self.chained.append_batch(events, bad, when, sources)
         if result.appended:
             self._advance_witness()
         return result
@@ -141,7 +146,7 @@ class EventStore(Application):
         that cannot be mapped to an event."""
         sid = stream_id(root_account, kind, key)
         events, unreadable = [], []
-        for r in self.recorder.stream_records(sid):
+        for r in self.chained.stream_records(sid):
             stored = StoredEvent(sid, int(r["version"]), r["topic"], bytes(r["state"]))
             try:
                 events.append((int(r["position"]), self.mapper.to_domain_event(stored)))
@@ -193,7 +198,7 @@ class EventStore(Application):
         return Head(int(rows[0]["position"]), rows[0]["hash"], self.store_id) if rows else None
 
     def link_at(self, position: int) -> str | None:
-        return self.recorder.link_at(position)
+        return self.chained.link_at(position)
 
     def verify(self, page: int = 2000, head: Head | None = None) -> tuple[int, int | None, str | None]:
         """Recompute the hash chain, then check it still reaches the head witness and `head`:
@@ -251,8 +256,8 @@ class EventStore(Application):
     def _verify_chain(self, page: int) -> tuple[int, int, int | None, str | None]:
         """(events checked, last position, first failing position, why) of the chain alone."""
         prev, checked, last = GENESIS, 0, 0
-        orphan = self.recorder.orphan_link()
-        while rows := self.recorder.chain_page(last, page):
+        orphan = self.chained.orphan_link()
+        while rows := self.chained.chain_page(last, page):
             for position, sid, version, topic, state, link in rows:
                 if orphan is not None and orphan < position:
                     return checked, last, orphan, "a chain link has no event (an event was removed)"
@@ -281,7 +286,7 @@ class EventStore(Application):
 
     def query(self, sql: str, params: Sequence[Any] = (), *, commit: bool = False) -> list[Any]:
         """Run SQL against the store's own database (its extra tables: quarantine, chain, hashes)."""
-        return self.recorder.run(sql, params, commit=commit)
+        return self.chained.run(sql, params, commit=commit)
 
     def close(self) -> None:
         self.factory.close()

@@ -104,10 +104,17 @@ class EventMapper(Mapper):
         return resolve_topic(stored_event.topic).model_construct(**state)
 
 
+def _hex(originator_id: UUID | str) -> str:
+    """The 32 hex digits of a stream id (the library hands a UUID; a str is read as one)."""
+    return originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
+
+
 class ChainedBatchMixin(RecorderStatements):
     """The batch append shared by both recorders; the subclasses supply SQL dialect and locking."""
 
     chain_key: bytes | None = None
+    is_postgres_recorder: bool
+    datastore: Any  # the library recorder's datastore (SQLite or PostgreSQL)
 
     def _write(self) -> Any:  # context manager yielding a cursor holding the writer lock
         raise NotImplementedError
@@ -196,7 +203,7 @@ class ChainedBatchMixin(RecorderStatements):
         links = []
         for position, s in sorted(zip(positions, stored, strict=True), key=lambda p: p[0]):
             prev = chain_hash(
-                prev, position, s.originator_id.hex, s.originator_version, s.topic, s.state, self.chain_key
+                prev, position, _hex(s.originator_id), s.originator_version, s.topic, s.state, self.chain_key
             )
             links.append((position, prev))
         c.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({self.ph}, {self.ph})", links)

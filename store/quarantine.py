@@ -25,19 +25,19 @@ def list_items(
     store: EventStore, status: str | None = "open", limit: int | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
     """Quarantined items (open ones by default), oldest first: all of them, or limit from offset."""
-    return [_row(r) for r in store.recorder.select_quarantine(status, limit, offset)]
+    return [_row(r) for r in store.chained.select_quarantine(status, limit, offset)]
 
 
 def count(store: EventStore, status: str | None = "open") -> int:
     """How many items list_items would give without a limit."""
-    return store.recorder.count_quarantine(status)
+    return store.chained.count_quarantine(status)
 
 
 def _open_ids(store: EventStore, page: int = 1000) -> Iterator[int]:
     """Every open item's id, oldest first, read a page at a time (no cap: a retry covers them all)."""
     last = 0
     while True:
-        ids = store.recorder.open_quarantine_ids(last, page)
+        ids = store.chained.open_quarantine_ids(last, page)
         if not ids:
             return
         yield from ids
@@ -46,7 +46,7 @@ def _open_ids(store: EventStore, page: int = 1000) -> Iterator[int]:
 
 def show(store: EventStore, item_id: int) -> dict[str, Any] | None:
     """One quarantined item with its raw text."""
-    row = store.recorder.quarantine_item(item_id)
+    row = store.chained.quarantine_item(item_id)
     return _row(row) if row is not None else None
 
 
@@ -89,4 +89,4 @@ def _retry_one(store: EventStore, item: dict[str, Any]) -> str:
 
 def _mark(store: EventStore, item_id: int, status: str, note: str) -> None:
     resolved = datetime.now(UTC).isoformat() if status != "open" else None
-    store.recorder.mark_quarantine(item_id, status, resolved, note)
+    store.chained.mark_quarantine(item_id, status, resolved, note)

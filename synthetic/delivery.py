@@ -45,7 +45,8 @@ def _padded(stream: Iterator[tuple], w: _World, rng: random.Random) -> Iterator[
 
 def _with_duplicates(events: Iterator[dict], fraction: float, rng: random.Random) -> Iterator[dict]:
     """Re-deliver `fraction` of the stream: exact copies, 1..500 positions after the original (at least once)."""
-    ratio, credit, again, position = fraction / (1 - fraction), 0.0, [], 0
+    ratio, credit, position = fraction / (1 - fraction), 0.0, 0
+    again: list[tuple[int, int, bytes]] = []  # (due position, sequence, the copy)
     for seq, event in enumerate(events):
         credit += 2 * ratio * rng.random()
         while credit >= 1:  # copied now: the consumer may change what it receives

@@ -48,10 +48,11 @@ class ServeConfig:
         host: str,
         env: Mapping[str, str] | None = None,
         max_body: int | None = None,
-        **lists: tuple[str, ...],
+        lists: Mapping[str, tuple[str, ...]] | None = None,
     ) -> ServeConfig:
         """The configuration of options and environment; `lists` are the repeatable options by field name."""
         env = os.environ if env is None else env
+        lists = lists or {}
         chosen = {
             name: tuple(v.strip() for v in lists.get(name) or env.get(var, "").split(",") if v.strip())
             for name, var in ENV_LISTS.items()
@@ -63,7 +64,10 @@ class ServeConfig:
             env.get("MASTERY_READ_TOKEN") or None,
             env.get("MASTERY_JWKS") or None,
             max_body or int(env.get("MASTERY_MAX_BODY") or MAX_BODY),
-            **chosen,
+            jwt_issuers=chosen["jwt_issuers"],
+            jwt_audiences=chosen["jwt_audiences"],
+            accept_accounts=chosen["accept_accounts"],
+            allowed_hosts=chosen["allowed_hosts"],
         )
 
     @property

@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.ids import id_key, local_id
-from domain.people import sortable_name
+from domain.people import EXCLUDABLE, NEVER_LISTED, STUDENT_TYPE, sortable_name
+from projections.history import hosts
 from projections.views import View
 
-STUDENT_TYPE = "StudentEnrollment"
-NEVER_LISTED = frozenset({"deleted", "rejected"})
-EXCLUDABLE = {"inactive": "inactive", "concluded": "completed"}  # exclude name → enrollment workflow_state
 NO_ENROLLMENTS = "no enrollment events for this course: every student with a counted result is listed"
 
 
@@ -252,15 +250,8 @@ def sections(view: View, course: str) -> list[Section]:
 
 def accounts(conn: Any) -> list[Account]:
     """Each root account the store holds, with its local id and its host when the events named one."""
-    hosts: dict[str, dict[str, str]] = {}
-    for root, source, host in conn.execute("SELECT root, source, host FROM root_hosts ORDER BY host").fetchall():
-        hosts.setdefault(root, {}).setdefault(source, host)
-    rows = conn.execute("SELECT root, local_id FROM roots ORDER BY root").fetchall()
-    known = {r[0]: r[1] for r in rows}
-    for root in hosts:
+    named = hosts(conn)
+    known = {r[0]: r[1] for r in conn.execute("SELECT root, local_id FROM roots ORDER BY root").fetchall()}
+    for root in named:
         known.setdefault(root, None)
-    out = []
-    for root in sorted(known):
-        named = hosts.get(root, {})
-        out.append(Account(root, known[root], named.get("lti_guid") or named.get("hostname")))
-    return out
+    return [Account(root, known[root], named.get(root)) for root in sorted(known)]

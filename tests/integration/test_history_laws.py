@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from domain.canvas import parse_time
 from projections.queries.catalog import course_rules, outcome_tree
 from projections.queries.outcome_rollups import rollups
+from projections.queries.people import enrolled, people, sections
 from projections.runner import catch_up
 from projections.schema import connect
 from projections.views import View
@@ -47,11 +48,18 @@ def answers(conn, **cut) -> dict:
                 )
             }
         )
+        named = people(view)
         for course in courses:
+            answer = rollups(conn, root, course, **cut)
             out[(root, course)] = (
-                rollups(conn, root, course, **cut)["rollups"],
+                answer["rollups"],
                 course_rules(view, course)["outcomes"],
                 outcome_tree(view, course),
+                # People and places (once the stream carries them): who is listed, by what name, where.
+                answer["linked"]["users"],
+                [named.get(u["uuid"]) for u in answer["linked"]["users"]],
+                enrolled(view, course),
+                sections(view, course),
             )
     return out
 

@@ -18,6 +18,7 @@ import pytest
 from domain.events import REGISTRY, parse
 from domain.rollup import DEFAULT_SCALE, ResultInput, course_aggregate, method_from, rollup
 from projections import problems
+from projections import rebuild as exclusions
 from projections.queries.explain import explain
 from projections.queries.outcome_rollups import rollups
 from projections.rebuild import rebuild
@@ -79,19 +80,19 @@ def test_exclude_then_include_round_trips_and_survives_rebuild(world):
     store, conn = world["store"], world["conn"]
     catch_up(store, conn)
     u4 = world["good"]["503"]
-    report = problems.exclude(store, conn, u4, "graded by mistake")
+    report = exclusions.exclude(store, conn, u4, "graded by mistake")
     assert report["rebuild"]["removed"] == 1
     assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (3.0, 2)}
     rebuild(store, conn)  # the exclusion is kept by a rebuild
     assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (3.0, 2)}
     counts = problems.listing(store, conn)["counts"]
     assert counts["excluded"] == 1 and counts["stored"] == counts["applied"] + counts["skipped"] + 1
-    problems.include(store, conn, u4)
+    exclusions.include(store, conn, u4)
     assert scores(rollups(conn, b.ROOT, "5")) == GOOD_COURSE
     assert problems.listing(store, conn)["exclusions"] == []
     # An excluded poison event leaves the problems list and is listed as excluded instead.
     plus = world["overflow"]["+inf"]
-    problems.exclude(store, conn, plus, None)
+    exclusions.exclude(store, conn, plus, None)
     listed = problems.listing(store, conn)
     assert plus not in {p["position"] for p in listed["problems"]}
     assert [e["position"] for e in listed["exclusions"]] == [plus]
@@ -207,11 +208,11 @@ def test_a_postgresql_store_is_accounted_for_and_excluded_from_the_same_way(pg_u
         assert [p["position"] for p in answer["problems"]] == [appended[-1][0]]
         assert answer["counts"] == {"stored": 6, "applied": 5, "skipped": 1, "excluded": 0}
         u4 = next(position for position, p in appended if p.key == "503")
-        problems.exclude(store, conn, u4, None)
+        exclusions.exclude(store, conn, u4, None)
         assert scores(rollups(conn, b.ROOT, "5")) == {("U1", "7"): (3.0, 2)}
-        with pytest.raises(problems.UnknownPosition):
-            problems.exclude(store, conn, appended[-1][0] + 100, None)
-        problems.include(store, conn, u4)
+        with pytest.raises(exclusions.UnknownPosition):
+            exclusions.exclude(store, conn, appended[-1][0] + 100, None)
+        exclusions.include(store, conn, u4)
         assert scores(rollups(conn, b.ROOT, "5")) == GOOD_COURSE
     finally:
         store.close()

@@ -15,7 +15,7 @@ from domain.fold import projector
 from domain.outcome import evolve
 from store.application import open_store
 from tests import builders as b
-from tests.integration.test_poison_events import good_events, poisoned, put
+from tests.integration.poison_world import good_events, poisoned, put
 
 
 def seeded(url: str):

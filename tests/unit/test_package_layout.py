@@ -32,3 +32,18 @@ def test_no_python_file_of_the_project_is_over_400_lines():
         path: len((ROOT / path).read_text().splitlines()) for path in tracked.stdout.split() if (ROOT / path).exists()
     }
     assert {path: n for path, n in lengths.items() if n > 400} == {}
+
+
+def test_no_module_of_ours_imports_itself_back_through_others():
+    """No import cycle between files, function-level imports included (grimp reads them all)."""
+    import grimp
+
+    packages = ("domain", "sources", "synthetic", "store", "projections", "web", "cli")
+    graph = grimp.build_graph(*packages, include_external_packages=False)
+    cycles = {
+        tuple(sorted((module, imported)))
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    }
+    assert cycles == set()

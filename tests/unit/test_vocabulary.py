@@ -1,6 +1,6 @@
 """Each vocabulary is said once: the calculation methods, the entity kinds, the personal fields and the
 `[REDACTED]` mark, the id sort key, the roster read and the package version have one definition, and the
-CLI, the web and the synthetic stream take theirs from it."""
+CLI, the web and the synthetic stream take theirs from it. So do the enrollment exclusions (domain/people.py)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,7 @@ def test_each_vocabulary_is_written_in_one_place_only():
         "the calculation methods": r'"average", "decaying_average", "weighted_average"',
         "the id sort key": r"isdigit\(\) and len\(\w+\) <= 4000",
         "the roster read": r"FROM roster\b",
+        "the enrollment exclusions": r"\bEXCLUDABLE = ",
         "the package version": r'version\("outcome-mastery"\)',
     }
     where = {
