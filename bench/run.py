@@ -6,9 +6,11 @@ This machine is noisy, so every figure is printed with its floor from the same r
 - rebuild of every projection vs the library's bare read of the same notifications;
 - one course's rollups now and as of a past day (in-process p95) and the whole `mastery rollups` command;
 - peak RSS of ingest and rebuild (each in its own process), store bytes per event;
-- with --postgres: the same ingest into the PostgreSQL store, and 4 concurrent ingest processes.
+- with --postgres: the same ingest into the PostgreSQL store, and 4 concurrent ingest processes;
+- with --people: ingest and rebuild of the stream against the same stream without its users, courses,
+  sections and enrollments (`generate(people=False)`), run one after the other (issue 12: within 10%).
 
-Usage: python bench/run.py [--events 100000] [--also 1000000] [--postgres]
+Usage: python bench/run.py [--events 100000] [--also 1000000] [--postgres] [--people]
 Output and data go to bench/out/ (git-ignored).
 """
 
@@ -32,10 +34,16 @@ PY = sys.executable
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def data(events: int) -> Path:
-    path = OUT / f"events-{events}.jsonl"
-    if not path.exists():
+def data(events: int, people: bool = True) -> Path:
+    path = OUT / f"events-{events}{'' if people else '-without-people'}.jsonl"
+    if not path.exists() and people:
         run_cli("generate", "--events", str(events), "--seed", "1", "-o", str(path))
+    elif not path.exists():  # `mastery generate` has no switch for it: the generator itself, in a child
+        code = (
+            "import sys; from synthetic import generate, to_jsonl; out = open(sys.argv[2], 'wb'); "
+            "out.writelines(to_jsonl(generate(int(sys.argv[1]), seed=1, people=False))); out.close()"
+        )
+        subprocess.run([PY, "-c", code, str(events), str(path)], cwd=ROOT, check=True)
     return path
 
 
@@ -196,6 +204,30 @@ def bench_sqlite(events: int) -> list[tuple[str, str, str]]:
     ]
 
 
+def bench_people(events: int, rounds: int = 3) -> list[tuple[str, str, str]]:
+    """Ingest and rebuild rates of the stream with and without the people events: alternated, best of
+    `rounds` each (the machine is shared; the best run is the one least disturbed)."""
+    rates = {True: (0.0, 0.0), False: (0.0, 0.0)}
+    for _ in range(rounds):
+        for people in (True, False):
+            store = fresh(OUT / f"store-{events}-people-{people}.db")
+            seconds, _, out = run_cli("--store", store, "ingest", str(data(events, people)), "--json")
+            r_seconds, _, _ = run_cli("--store", store, "rebuild", "--json")
+            ingest, rebuild = json.loads(out)["read"] / seconds, json.loads(out)["appended"] / r_seconds
+            rates[people] = (max(rates[people][0], ingest), max(rates[people][1], rebuild))
+    rows = []
+    for k, what in enumerate(("ingest", "rebuild")):
+        with_, without = rates[True][k], rates[False][k]
+        rows.append(
+            (
+                f"{what} {events:,} events with people events vs without",
+                f"{with_:,.0f} vs {without:,.0f} ev/s",
+                f"{with_ / without:.2f}× (target ≥ 0.90×)",
+            )
+        )
+    return rows
+
+
 def bench_postgres(events: int) -> list[tuple[str, str, str]]:
     import psycopg
 
@@ -254,12 +286,15 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--also", type=int, nargs="*", default=[], help="more sizes, e.g. 1000000")
     parser.add_argument("--postgres", action="store_true", help="also benchmark the PostgreSQL store")
+    parser.add_argument("--people", action="store_true", help="also compare a stream without people events")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     _reap_with_rusage()
     rows = []
     for size in [args.events, *args.also]:
         rows += bench_sqlite(size)
+    if args.people:
+        rows += bench_people(args.events)
     if args.postgres:
         rows += bench_postgres(min(args.events, 50_000))
     width = max(len(r[0]) for r in rows)

@@ -46,7 +46,10 @@ def roster(seed: int, c: _Course, late: bool) -> None:
     c.leaves = {s: (_between(rng, *_LEAVES[state]), state) for s, state in zip(movers, plan, strict=False) if state}
     if c.idx % 5 == 0:
         c.switch = (movers[3], _between(rng, _at(9, 25), _at(10, 10)))
-    c.test_student = c.idx % 4 == 0
+    if c.idx % 4 == 0:
+        c.test_at = _at(9, 3 + c.idx % 10, 16) + _between(rng, 0, 3_600_000)
+        c.uuids += (_uuid40(seed, c.root.shard, "test student", c.idx),)
+        c.abilities += (0.6,)
 
 
 def student_user(s: int) -> int:
@@ -165,7 +168,7 @@ def _people(r: _Registrar) -> list[tuple[int, str, str, str, int]]:
     """(user id, uuid, first, last, n) of the root account's teachers, then its students, in id order."""
     seed, shard = r.seed, r.root.shard
     teachers = sorted({c.teacher for c in r.courses})
-    students = sorted({(p, u) for c in r.courses for p, u in zip(c.students, c.uuids, strict=True)})
+    students = sorted({(p, u) for c in r.courses for p, u in zip(c.students, c.uuids, strict=False)})
     rows = [(t, _uuid40(seed, shard, "teacher", t), *person(seed, shard, "teacher", t), t) for t in teachers]
     return rows + [(student_user(p), u, *person(seed, shard, "student", p), p) for p, u in students]
 
@@ -267,7 +270,7 @@ def _test_student(w: _World, r: _Registrar, t: int, c: _Course) -> Iterator[tupl
     user, stamp = _test_user(c), _body_time(t)
     body = {
         "user_id": r.root.gid(user),
-        "uuid": _uuid40(r.seed, r.root.shard, "test student", c.idx),
+        "uuid": c.uuids[len(c.students)],
         "name": "Test Student",
         "short_name": "Test Student",
         "workflow_state": "registered",
@@ -291,8 +294,8 @@ def registrar_agenda(r: _Registrar) -> Iterator[tuple]:
             yield t, _leave, (c, s, state)
         if c.switch:
             yield c.switch[1], _switch, (c, c.switch[0])
-        if c.test_student:
-            yield _at(9, 3 + c.idx % 10, 16), _test_student, c
+        if c.test_at:
+            yield c.test_at, _test_student, c
         if c.idx % 5 == 2:
             yield _at(9, 5 + c.idx % 12, 14), _update_course, c
         if c.idx % 6 == 1:

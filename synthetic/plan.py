@@ -69,10 +69,15 @@ def _plan(events: int, seed: int, kept_share: float, legacy_fraction: float, peo
     other = _make_root(rng, seed, OTHER_SHARD, _OTHER_NAMES, ("America/Chicago", -6), 1)
     offices = [_make_office(seed, main, _ACCOUNT_SPECS), _make_office(seed, other, _OTHER_SPECS)]
     spare = 1.02 + 0.2 / n**0.5  # aim a little past `events`; few courses vary more
-    outcome_events = events * spare * kept_share / n - SETUP_EVENTS - PEOPLE_PER_COURSE * people_share - 60 / n
-    assessments = _assessments_for(outcome_events)
-    courses = [_make_course(seed, offices[0], i, n - n_other, assessments) for i in range(n - n_other)]
-    courses += [_make_course(seed, offices[1], i, n_other, assessments) for i in range(n_other)]
+    per_course = events * spare * kept_share / n - SETUP_EVENTS
+    # A stream too short for full classes (a few hundred events) gets small ones: each student brings
+    # about 20 events in a full term (its user, enrollment and state, results and the noise around them).
+    most = max(5, int(per_course / 20))
+    share = min(30, most) / 30  # of a full class (about 30 students)
+    assessments = _assessments_for((per_course - PEOPLE_PER_COURSE * share * people_share - 60 / n) / share)
+    size = (most, assessments)
+    courses = [_make_course(seed, offices[0], i, n - n_other, size) for i in range(n - n_other)]
+    courses += [_make_course(seed, offices[1], i, n_other, size) for i in range(n_other)]
     for c in courses:  # one course of the main district was set up before it subscribed (enough courses)
         roster(seed, c, late=c.root is main and c.idx == 3 and n - n_other >= 6)
     registrars = [
@@ -105,11 +110,12 @@ def _make_office(seed: int, root: _Root, specs: tuple) -> _Office:
     return _Office(root, rng, own)
 
 
-def _make_course(seed: int, office: _Office, idx: int, courses: int, assessments: float) -> _Course:
+def _make_course(seed: int, office: _Office, idx: int, courses: int, size: tuple) -> _Course:
     root = office.root
     rng = random.Random(f"{seed}:{root.shard}:course:{idx}")
     pool = max(60, courses * 10)  # each student takes about three courses
-    seats = tuple(rng.sample(range(pool), min(pool, rng.randint(26, 34))))
+    most, assessments = size
+    seats = tuple(rng.sample(range(pool), min(pool, most, rng.randint(26, 34))))
     uuids = tuple(_uuid40(seed, root.shard, "user", s) for s in seats)
     abilities = tuple(0.3 + 0.6 * (_digest(u) % 1000) / 1000 for u in uuids)
     shared = rng.sample(office.own, 3)

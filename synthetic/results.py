@@ -105,7 +105,7 @@ def _student_results(w: _World, c: _Course, t: int, s: int, aligned: list, a: _A
             choices = (0, question / 2, question) if question else points
             score = None if rng.random() < 0.005 else _pick(c, s, choices, a.progress)
             grade = _grade(score, question or possible, ratio, rng)
-            legacy = rng.random() < w.legacy_fraction
+            legacy = rng.random() < w.legacy_fraction and s < len(c.students)  # not the test student
             body = _legacy_body(c, t, s, o, grade) if legacy else _result_body(c, t, s, o, a, artifact, grade)
             if not legacy:  # before the yield: the consumer may change what it receives
                 _follow_up(c, t, body, a, choices, ratio)
@@ -156,6 +156,9 @@ def _assessment(w: _World, c: _Course, t: int, k: int) -> Iterator[tuple]:
             continue  # did not submit, or has left the course
         yield from _student_results(w, c, t, s, aligned, a)
         t = c.now + _between(rng, 20_000, 20 * 60_000)
+    if quiz and c.test_at and not c.tested and t > c.test_at + 2 * _HOUR:
+        c.tested = True  # the teacher takes the quiz in Student View: the test student's results
+        yield from _student_results(w, c, t, len(c.students), aligned, a)
 
 
 def _account_results(w: _World, c: _Course, t: int, _: object) -> Iterator[tuple]:

@@ -66,8 +66,8 @@ class _Course:
     account: int
     teacher: int
     students: tuple[int, ...]  # indexes in the root account's student pool
-    uuids: tuple[str, ...]
-    abilities: tuple[float, ...]
+    uuids: tuple[str, ...]  # the students', then the test student's (index len(students)) if it has one
+    abilities: tuple[float, ...]  # likewise
     subject: str
     assessments: int
     shared: list  # account-level outcomes used here
@@ -86,7 +86,8 @@ class _Course:
     sections: tuple[int, ...] = ()
     leaves: dict = field(default_factory=dict)
     switch: tuple | None = None
-    test_student: bool = False
+    test_at: int = 0  # when the teacher first opens Student View (0: never), making the test student
+    tested: bool = False  # whether the test student has taken a quiz
     late: bool = False
 
     def __post_init__(self) -> None:

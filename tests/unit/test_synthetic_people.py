@@ -116,12 +116,12 @@ def _unique(events: list[dict]) -> list[dict]:
     return out
 
 
-def _enrollments(stream: list[dict]) -> dict:
-    """(root, course local id) -> {user local id: [latest workflow_state of each enrollment]}, students only."""
+def _enrollments(stream: list[dict], kinds: tuple = ("StudentEnrollment",)) -> dict:
+    """(root, course local id) -> {user local id: [latest workflow_state of each enrollment]}, of `kinds`."""
     latest = {}
     for e in _unique(_named(stream, "enrollment_created", "enrollment_updated")):
         b = e["body"]
-        if b["type"] == "StudentEnrollment":
+        if b["type"] in kinds:
             latest[(_root(e), b["enrollment_id"])] = (_local(b["course_id"]), _local(b["user_id"]), b["workflow_state"])
     out: dict = collections.defaultdict(lambda: collections.defaultdict(list))
     for (root, _), (course, user, state) in latest.items():
@@ -187,7 +187,8 @@ def test_sis_ids_are_unique_text_some_all_digits_with_leading_zeros_and_a_few_mi
 
 
 def test_every_course_with_results_enrolls_its_students_but_the_one_that_subscribed_late(stream):
-    enrolled, results = _enrollments(stream), _course_results(stream)
+    enrolled = _enrollments(stream, ("StudentEnrollment", "StudentViewEnrollment"))
+    results = _course_results(stream)
     uid = {key: _local(u["user_id"]) for key, u in _users(stream).items()}
     late = [course for course in results if course not in enrolled]
     assert len(late) == 1
@@ -283,6 +284,19 @@ def test_a_student_changes_section_a_name_changes_and_test_students_have_no_sis_
     assert tests and all(u["user_sis_id"] is None and u["user_login"] is None for u in tests)
     names = collections.Counter((root, u["name"]) for (root, _), u in first.items())
     assert max(names.values()) >= 2  # an exact name that is ambiguous
+
+
+def test_test_students_take_a_quiz_in_student_view_and_are_never_student_enrollments(stream):
+    tests = {
+        (root, _local(u["user_id"])): uuid for (root, uuid), u in _users(stream).items() if u["name"] == "Test Student"
+    }
+    students, views = _enrollments(stream), _enrollments(stream, ("StudentViewEnrollment",))
+    assert tests and not {(root, user) for (root, _), users in students.items() for user in users} & set(tests)
+    assert {(root, user) for (root, _), users in views.items() for user in users} == set(tests)
+    results = {course: {uuid for _, uuid in rows} for course, rows in _course_results(stream).items()}
+    assert [user for course, users in views.items() for user in users if tests[(course[0], user)] in results[course]]
+    quiz = [e["body"] for e in _named(stream, *RESULTS) if e["body"].get("user_uuid") in set(tests.values())]
+    assert {b["associated_asset_type"] for b in quiz} == {"Quizzes::Quiz"}
 
 
 def test_people_events_are_re_delivered_and_arrive_late_like_the_others(stream):
