@@ -11,9 +11,10 @@ import click
 from cli.context import Context, DomainError
 from cli.render import emit_csv, rating_cell, say, table
 from domain.ids import id_key
+from domain.people import EXCLUDABLE
 
-EXCLUDES = {"inactive": "inactive", "concluded": "concluded", "inactive_enrollments": "inactive"}
-EXCLUDES["concluded_enrollments"] = "concluded"
+# --exclude names: the domain's (inactive, concluded), and Canvas's exclude[] names for them.
+EXCLUDES = {name: name for name in EXCLUDABLE} | {f"{name}_enrollments": name for name in EXCLUDABLE}
 
 
 def excluded_states(values: tuple[str, ...]) -> frozenset[str]:
@@ -22,7 +23,7 @@ def excluded_states(values: tuple[str, ...]) -> frozenset[str]:
     for value in values:
         for part in filter(None, (p.strip() for p in value.split(","))):
             if part not in EXCLUDES:
-                raise click.BadParameter(f"{part!r}: give inactive and/or concluded", param_hint="--exclude")
+                raise click.BadParameter(f"{part!r}: give {' and/or '.join(EXCLUDABLE)}", param_hint="--exclude")
             found.add(EXCLUDES[part])
     return frozenset(found)
 

@@ -19,6 +19,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from domain.people import EXCLUDABLE
 from web.auth import check_read
 from web.errors import Problem
 from web.service import checked_id
@@ -39,7 +40,7 @@ Exclude = Annotated[
     Query(alias="exclude[]", description="`inactive_enrollments`, `concluded_enrollments` (others are ignored)."),
 ]
 SectionId = Annotated[str | None, Query(description="Only the students of this course section.")]
-EXCLUDES = {"inactive_enrollments": "inactive", "concluded_enrollments": "concluded"}
+EXCLUDES = {f"{name}_enrollments": name for name in EXCLUDABLE}  # Canvas's exclude[] names
 NOT_IN_CONTEXT = "can only include id's of users in the outcome context"
 
 

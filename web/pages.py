@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 
+from domain.people import EXCLUDABLE
 from web.api import audit_trail, named_courses, outcome_state
 from web.auth import check_read
 from web.errors import Problem
@@ -45,7 +46,7 @@ async def index(request: Request, account: str | None = None) -> Response:
     return page("index.html", root=root, courses=found, qs=carried(account))
 
 
-HIDDEN = ("inactive", "concluded")  # the page's "hide" checkboxes, as `rollups --exclude` takes them
+HIDDEN = tuple(EXCLUDABLE)  # the page's "hide" checkboxes, as `rollups --exclude` takes them
 
 
 @pages.get("/courses/{course_id}")
@@ -80,6 +81,7 @@ async def course(
         grid=grid,
         day=day,
         account=account,
+        hidden=HIDDEN,
         qs=carried(account),
     )
 
