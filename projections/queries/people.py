@@ -164,29 +164,56 @@ def _nameless(uuid: str) -> Person:
     return Person(uuid, None, None, None, None, None, None, None, "results")
 
 
+def _sis_candidates(view: View, sis: str) -> set[str]:
+    """The uuids of users any version of whom (inside the cut) has this SIS id, and of roster rows that do:
+    a superset, checked against each person's state as of the cut."""
+    cut, params = view.cut_sql()
+    rows = view.conn.execute(
+        f"SELECT DISTINCT json_extract(state, '$.uuid') FROM entity_versions{view.suffix} WHERE root = ? "
+        f"AND kind = 'user' AND json_extract(state, '$.sis_user_id') = ?{cut}",
+        (view.root, sis, *params),
+    ).fetchall()
+    found = {r[0] for r in rows if isinstance(r[0], str) and r[0]}
+    return found | {r[0] for r in view.conn.execute("SELECT user_uuid FROM roster WHERE sis_id = ?", (sis,))}
+
+
+def _has_results(view: View, uuid: str) -> bool:
+    table = f"entity_versions{view.suffix}" if view.is_cut else f"entity_current{view.suffix}"
+    cut, params = view.cut_sql() if view.is_cut else ("", ())
+    row = view.conn.execute(
+        f"SELECT 1 FROM {table} WHERE root = ? AND kind = 'result' AND user_uuid = ?{cut} LIMIT 1",
+        (view.root, uuid, *params),
+    ).fetchone()
+    return row is not None
+
+
 def resolve_student(view: View, ref: str, *, loose: bool = False) -> str:
     """The user_uuid a reference names: a Canvas user id (local or global digits), `sis_user_id:X`, or a
     user_uuid (of a named person or of any result); with `loose` (the CLI) also a unique uuid prefix or an
-    exact name (name, sortable name or short name, case-insensitive). UnknownStudent / AmbiguousStudent."""
+    exact name (name, sortable name or short name, case-insensitive). UnknownStudent / AmbiguousStudent.
+
+    The strict forms are look-ups (no read of every user); only the loose forms read everyone."""
     text = ref.strip()
     if not text:
         raise UnknownStudent(ref)
-    everyone = people(view)
     if text.startswith("sis_user_id:"):
         sis = text.removeprefix("sis_user_id:")
-        return _one(ref, [p for p in everyone.values() if p.sis_user_id is not None and p.sis_user_id == sis])
-    if text in everyone:
+        found = people(view, _sis_candidates(view, sis))
+        return _one(ref, [p for p in found.values() if p.sis_user_id is not None and p.sis_user_id == sis])
+    if text in people(view, {text}):
         return text
     if text.isascii() and text.isdigit():
         wanted = local_id(text, _shard(view))
-        by_id = [p for p in everyone.values() if p.id is not None and (p.id == wanted or p.global_id == text)]
+        users = view.states_among("user", "key", {wanted or text})
+        found = people(view, {u.uuid for u in users if u.uuid})
+        by_id = [p for p in found.values() if p.id == wanted or p.global_id == text]
         if by_id:
             return _one(ref, by_id)
-    results = result_users(view)
-    if text in results:
+    if _has_results(view, text):
         return text
     if not loose:
         raise UnknownStudent(ref)
+    everyone, results = people(view), result_users(view)
     folded = text.casefold()
     named = [
         p

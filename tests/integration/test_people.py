@@ -301,3 +301,15 @@ def test_as_of_t_equals_a_store_that_got_only_the_events_up_to_t_in_any_order(tm
     finally:
         for pipeline in (full, partial, ordered):
             pipeline.store.close()
+
+
+def test_an_sis_id_names_whoever_holds_it_as_of_the_cut_and_events_override_the_roster(p):
+    p.conn.execute("INSERT INTO roster VALUES (?, 'Ada', 'R-ADA'), ('uuid-rosa', 'Rosa Parks', 'R-1')", (ADA,))
+    p.send(b.user("41", ADA, "Ada Lovelace", 20, sis="008", updated=True))
+    now, then = View(p.conn, b.ROOT), View(p.conn, b.ROOT, as_of=parse_time(b.at(19)))
+    assert resolve_student(now, "sis_user_id:008") == ADA
+    assert resolve_student(then, "sis_user_id:007") == ADA
+    for view, ref in ((now, "sis_user_id:007"), (then, "sis_user_id:008"), (now, "sis_user_id:R-ADA")):
+        with pytest.raises(UnknownStudent):
+            resolve_student(view, ref)
+    assert resolve_student(now, "sis_user_id:R-1") == "uuid-rosa"  # the roster alone names her
