@@ -10,36 +10,43 @@ import orjson
 from cli.context import BrokenHistory, Context, DomainError, InputOutputError
 from cli.queries import _view, cut_options, json_option
 from cli.render import Progress, emit_json, kv, moves, table
+from domain.ids import id_key
 from domain.rollup import METHODS
 
 NAMES = ("history", "mastery")
 
 
 @click.command()
-@click.argument("user_uuid")
+@click.argument("student_ref", metavar="STUDENT")
 @click.option("--course", required=True, help="Canvas course id.")
 @click.option("--outcome", "outcome_id", required=True, help="Canvas outcome id.")
 @cut_options
 @json_option
 @click.pass_obj
 def explain(
-    app: Context, user_uuid: str, course: str, outcome_id: str, as_of: str | None, known_at: str | None, as_json: bool
+    app: Context, student_ref: str, course: str, outcome_id: str, as_of: str | None, known_at: str | None, as_json: bool
 ) -> None:
-    """How a student's score came about: results counted and not, order, scaling, rules, arithmetic."""
+    """How a student's score came about: results counted and not, order, scaling, rules, arithmetic.
+
+    STUDENT is a Canvas user id, sis_user_id:X, a user_uuid or its unique start, or the exact name.
+    """
+    from cli.people import everyone, label, student_uuid, who
     from projections.queries.explain import explain as query
 
     view = _view(app, as_of, known_at)
-    answer = query(
-        view, app.local(course, view.conn, view.root), app.local(outcome_id, view.conn, view.root), user_uuid
-    )
+    uuid = student_uuid(view, student_ref)
+    persons = everyone(view)
+    answer = query(view, app.local(course, view.conn, view.root), app.local(outcome_id, view.conn, view.root), uuid)
+    shown = who(persons, uuid)
+    name = label(persons.get(uuid), uuid) + (f" (SIS {shown['sis_user_id']})" if shown["sis_user_id"] else "")
     if not answer["counted"] and not answer["excluded"]:
-        raise DomainError(f"student {user_uuid} has no results for outcome {outcome_id} in course {course}")
+        raise DomainError(f"student {name} has no results for outcome {outcome_id} in course {course}")
     if as_json:
-        emit_json(answer)
+        emit_json({**answer, **shown})
         return
     m, s = answer["method"], answer["scale"]
     kv(
-        f"{user_uuid} · course {answer['course']} · outcome {answer['outcome']} {answer['outcome_title'] or ''}",
+        f"{name} · course {answer['course']} · outcome {answer['outcome']} {answer['outcome_title'] or ''}",
         [
             ("mode", answer["mode"]),
             ("method", f"{m['name']} {m['int'] or ''} — {m['source']}"),
@@ -93,7 +100,9 @@ def rebuild(app: Context, name: str | None, dry_run: bool, adopt: bool, as_json:
         return
     history = report["read_models"]["history"]["changed"]
     moves(
-        f"{'dry run, nothing swapped' if dry_run else 'rebuilt'} (history entities changed: {history}); mastery", report
+        f"{'dry run, nothing swapped' if dry_run else 'rebuilt'} (history entities changed: {history}); mastery",
+        report,
+        student_labels(app, conn),
     )
 
 
@@ -126,20 +135,53 @@ def what_if(
 
     if method is None and scale_file is None:
         raise click.UsageError("give --method (and --int) and/or --scale FILE.json")
+    from cli.people import everyone, label, who
+
     view = _view(app, as_of, known_at)
     answer = query(view, app.local(course, view.conn, view.root), method, int_, _ratings(scale_file))
+    persons = everyone(view)
+    answer["changes"] = sorted(
+        ({**c, **who(persons, c["student"])} for c in answer["changes"]),
+        key=lambda c: (id_key(c["outcome"]), _order(persons, c["student"])),
+    )
     if as_json:
         emit_json(answer)
         return
     click.echo(f"{answer['moved']} student-outcome score(s) would move, {answer['unchanged']} would not")
     table(
         "what would move",
-        ["student", "outcome", "now", "then", "rating now", "rating then"],
+        ["student", "sis id", "outcome", "now", "then", "rating now", "rating then"],
         [
-            (c["student"], c["outcome"], c["before"], c["after"], c["before_rating"], c["after_rating"])
+            (
+                label(persons.get(c["student"]), c["student"]),
+                c["sis_user_id"],
+                c["outcome"],
+                c["before"],
+                c["after"],
+                c["before_rating"],
+                c["after_rating"],
+            )
             for c in answer["changes"][:200]
         ],
     )
+
+
+def _order(persons: dict, uuid: str) -> tuple[str, str]:
+    from cli.people import sort_key
+
+    person = persons.get(uuid)
+    return sort_key(person) if person else ("\uffff", uuid)
+
+
+def student_labels(app: Context, conn: object) -> dict[str, str]:
+    """Names (and SIS ids) of the store's people for "what moved" lines; none when no root can be chosen."""
+    from cli.people import everyone, labels
+    from projections.views import View
+
+    try:
+        return labels(everyone(View(conn, app.root(conn))))
+    except click.ClickException:
+        return {}
 
 
 def _ratings(path: str | None) -> list[dict] | None:

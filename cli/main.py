@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "rollups": "cli.queries:rollups",
     "student": "cli.queries:student",
     "courses": "cli.queries:courses",
+    "accounts": "cli.people:accounts",
     "outcome": "cli.queries:outcome",
     "tree": "cli.queries:tree",
     "scale": "cli.queries:scale",

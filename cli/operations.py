@@ -218,12 +218,18 @@ def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
 
     if value not in SETTINGS[key]:
         raise click.BadParameter(f"{key} takes one of: {', '.join(SETTINGS[key])}", param_hint="VALUE")
+    from cli.people import everyone, labels, who
+    from projections.views import View
+
     conn = app.caught_up()
-    moved = change_setting(conn, app.root(conn), key, value)
+    root = app.root(conn)
+    moved = change_setting(conn, root, key, value)
+    persons = everyone(View(conn, root))
+    moved["examples"] = [{**ex, **who(persons, ex["user_uuid"])} for ex in moved["examples"]]
     if as_json:
         emit_json(moved)
         return
-    moves(f"{key} = {value}", moved)
+    moves(f"{key} = {value}", moved, labels(persons))
 
 
 @config.command("show")
@@ -243,14 +249,19 @@ def config_show(app: Context, as_json: bool) -> None:
 
 @click.group()
 def roster() -> None:
-    """Student names (a side table, not events): shown wherever students are."""
+    """Student names from outside Canvas's events (a side table, not events); events win where both speak."""
 
 
 @roster.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.pass_obj
 def roster_import(app: Context, file: str) -> None:
-    """Import a CSV with columns user_uuid, name, sis_id."""
+    """Import a CSV with columns user_uuid, name, sis_id.
+
+    For names the Live Events never gave (a district that subscribed after its users were created).
+    Events win where both speak: when a user_created/user_updated event names the same user_uuid, what
+    the events say is shown. Roster names appear in tables, CSV and pages, and are accepted as STUDENT.
+    """
     rows = roster_rows(file)
     app.db["roster"].upsert_all(rows, pk="user_uuid")
     say(f"roster: {len(rows)} student(s) imported from {Path(file).name}")

@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from cli.context import Context, DomainError
-from cli.render import emit_csv, emit_json, kv, rating_cell, swatch, table
-from domain.ids import KINDS
+from cli.render import emit_json, kv, swatch, table
+from domain.ids import KINDS, id_key
 
 
 def cut_options(func: Any) -> Any:
@@ -30,9 +30,23 @@ def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
 @click.command()
 @click.option("--course", required=True, help="Canvas course id (local or global).")
 @click.option("--aggregate", type=click.Choice(["mean", "median"]), default=None, help="One course rollup.")
-@click.option("--user", "users", multiple=True, help="Only these students (user_uuid); repeatable.")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    help="Only these students (Canvas user id, sis_user_id:X, user_uuid or its start, exact name); repeatable.",
+)
 @click.option("--outcome", "outcomes", multiple=True, help="Only these outcomes; repeatable.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: student, name, sis_id, score and rating per outcome.")
+@click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    help="Leave out students whose enrollments are all inactive and/or concluded: inactive,concluded.",
+)
+@click.option("--section", default=None, help="Only the students of this section (Canvas course section id).")
+@click.option(
+    "--csv", "as_csv", is_flag=True, help="Print CSV: student, name, sis_id (text), score and rating per outcome."
+)
 @cut_options
 @json_option
 @click.pass_obj
@@ -42,17 +56,29 @@ def rollups(
     aggregate: str | None,
     users: tuple,
     outcomes: tuple,
+    excludes: tuple,
+    section: str | None,
     as_csv: bool,
     as_of: str | None,
     known_at: str | None,
     as_json: bool,
 ) -> None:
-    """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it."""
-    from projections.queries.catalog import roster
+    """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it.
+
+    Students are those the course's enrollments list as of the cut (student enrollments, not deleted or
+    rejected), in sortable-name order; a course with no enrollment event lists everyone with a counted
+    result, and says so under the table.
+    """
+    from cli.people import student_uuid
+    from cli.rollups_out import checked_section, course_name, excluded_states, rollups_csv, rollups_table
     from projections.queries.outcome_rollups import rollups as query
 
+    exclude = excluded_states(excludes)
+    if users and section:
+        raise click.UsageError("give --user or --section, not both (as Canvas's outcome_rollups)")
     view = _view(app, as_of, known_at)
     course_id = app.local(course, view.conn, view.root)
+    section_id = checked_section(app, view, course_id, section) if section else None
     answer = query(
         view.conn,
         view.root,
@@ -60,8 +86,10 @@ def rollups(
         as_of=view.as_of,
         known_at=view.known_at,
         aggregate=aggregate,
-        user_ids=list(users) or None,
+        user_ids=[student_uuid(view, u) for u in users] or None,
         outcome_ids=[app.local(o, view.conn, view.root) for o in outcomes] or None,
+        exclude=exclude,
+        section=section_id,
     )
     if not answer["linked"]["outcomes"]:
         raise DomainError(
@@ -72,66 +100,31 @@ def rollups(
     if as_json:
         emit_json(answer)
     elif as_csv:
-        _rollups_csv(answer, roster(view.conn))
+        rollups_csv(answer)
     else:
-        _rollups_table(answer, roster(view.conn), course_id)
-
-
-def _rollups_csv(answer: dict, names: dict) -> None:
-    outcomes = [o["id"] for o in answer["linked"]["outcomes"]]
-    header = ["student", "name", "sis_id"] + [f"{col} {o}" for o in outcomes for col in ("score", "rating")]
-    rows = []
-    for rollup in answer["rollups"]:
-        student = rollup["links"].get("user", "course")
-        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
-        cells = []
-        for o in outcomes:
-            s = by.get(o)
-            cells += [s["score"] if s else None, (s["rating"] or {}).get("description") if s else None]
-        rows.append([student, *names.get(student, (None, None)), *cells])
-    emit_csv(header, rows)
-
-
-def _rollups_table(answer: dict, names: dict, course: str) -> None:
-    outcomes = answer["linked"]["outcomes"]
-    columns = ["student"] + [o["id"] for o in outcomes]
-    rows = []
-    for rollup in answer["rollups"]:
-        student = rollup["links"].get("user")
-        label = names.get(student, (None,))[0] or (student[:12] + "…" if student else "course")
-        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
-        rows.append([label] + [_score_cell(by.get(o["id"])) for o in outcomes])
-    meta = answer["meta"]
-    when = f" as of {meta['as_of']}" if meta["as_of"] else ""
-    legend = "; ".join(f"{o['id']}: {o['title'] or '(untitled)'}" for o in outcomes)
-    table(
-        f"course {course} mastery{when} ({meta['mode']} mode)",
-        columns,
-        rows,
-        caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s) — {legend}",
-    )
-
-
-def _score_cell(score: dict | None) -> Any:
-    if score is None:
-        return None
-    rating = score["rating"] or {}
-    return rating_cell(score["score"], None, rating.get("color"))
+        rollups_table(answer, course_id, course_name(view, course_id))
 
 
 @click.command()
-@click.argument("user_uuid")
+@click.argument("student_ref", metavar="STUDENT")
 @click.option("--course", default=None, help="Only this course.")
 @cut_options
 @json_option
 @click.pass_obj
 def student(
-    app: Context, user_uuid: str, course: str | None, as_of: str | None, known_at: str | None, as_json: bool
+    app: Context, student_ref: str, course: str | None, as_of: str | None, known_at: str | None, as_json: bool
 ) -> None:
-    """One student's mastery across courses and outcomes."""
+    """One student's mastery across courses and outcomes.
+
+    STUDENT is a Canvas user id (local or global), sis_user_id:X, a user_uuid or its unique start, or the
+    exact name (full, sortable or short; any case).
+    """
+    from cli.people import everyone, label, student_uuid, who
+    from cli.rollups_out import score_cell
     from projections.queries.outcome_rollups import rollups as query
 
     view = _view(app, as_of, known_at)
+    uuid = student_uuid(view, student_ref)
     courses = (
         [app.local(course, view.conn, view.root)]
         if course
@@ -140,14 +133,16 @@ def student(
             for r in view.conn.execute(
                 "SELECT DISTINCT course FROM entity_versions WHERE root = ? AND kind = "
                 "'result' AND user_uuid = ? AND course IS NOT NULL",
-                (view.root, user_uuid),
+                (view.root, uuid),
             )
         ]
     )
-    found = []
-    for c in sorted(courses):
-        answer = query(view.conn, view.root, c, as_of=view.as_of, known_at=view.known_at, user_ids=[user_uuid])
+    found, unlisted = [], []
+    for c in sorted(courses, key=id_key):
+        answer = query(view.conn, view.root, c, as_of=view.as_of, known_at=view.known_at, user_ids=[uuid])
         titles = {o["id"]: o["title"] for o in answer["linked"]["outcomes"]}
+        if not answer["rollups"] and (answer["meta"].get("enrollments") or {}).get("known"):
+            unlisted.append(c)
         for rollup in answer["rollups"]:
             found += [
                 {
@@ -158,19 +153,30 @@ def student(
                 }
                 for s in rollup["scores"]
             ]
+    persons = everyone(view)
+    person, shown = persons.get(uuid), who(persons, uuid)
     if not found:
-        raise DomainError(f"no counted results for student {user_uuid}" + (f" in course {course}" if course else ""))
-    from projections.queries.catalog import roster
-
-    name = roster(view.conn).get(user_uuid, (None, None))
+        why = f": not listed in course {', '.join(unlisted)} (its enrollments, as of then)" if unlisted else ""
+        raise DomainError(
+            f"no counted results for student {label(person, uuid)}" + (f" in course {course}" if course else "") + why
+        )
     if as_json:
-        emit_json({"user_uuid": user_uuid, "name": name[0], "sis_id": name[1], "scores": found})
+        emit_json(
+            {
+                "user_uuid": uuid,
+                "id": shown["user_id"],
+                "name": shown["name"],
+                "sis_id": shown["sis_user_id"],
+                "scores": found,
+            }
+        )
         return
+    title = label(person, uuid) + (f" · SIS {shown['sis_user_id']}" if shown["sis_user_id"] else "")
     table(
-        f"{name[0] or user_uuid}",
+        title + (f" · user {shown['user_id']}" if shown["user_id"] else "") + f" · {uuid}",
         ["course", "outcome", "title", "score", "count", "mastery", "latest"],
         [
-            (f["course"], f["outcome"], f["title"], _score_cell(f), f["count"], f["mastery"], f["submitted_at"])
+            (f["course"], f["outcome"], f["title"], score_cell(f), f["count"], f["mastery"], f["submitted_at"])
             for f in found
         ],
     )
@@ -181,18 +187,21 @@ def student(
 @json_option
 @click.pass_obj
 def courses(app: Context, as_of: str | None, known_at: str | None, as_json: bool) -> None:
-    """Courses in the store, with their account and counts (now or as of a time)."""
-    from projections.queries.catalog import courses as query
+    """Courses in the store: name, state, account and counts (now or as of a time)."""
+    from cli.rollups_out import named_courses
 
     view = _view(app, as_of, known_at)
-    found = query(view)
+    found = named_courses(view)
     if as_json:
         emit_json({"courses": found})
         return
     table(
         "courses",
-        ["course", "account", "students", "outcomes", "results"],
-        [(c["course"], c["account"], c["students"], c["outcomes"], c["results"]) for c in found],
+        ["course", "name", "state", "account", "students", "outcomes", "results"],
+        [
+            (c["course"], c["name"], c["workflow_state"], c["account"], c["students"], c["outcomes"], c["results"])
+            for c in found
+        ],
     )
 
 

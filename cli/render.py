@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -93,13 +93,13 @@ def swatch(color: str | None) -> Any:
     return Text(color, style=f"black on #{color.lower()}")
 
 
-def moves(summary: str, report: dict[str, Any], limit: int = 10) -> None:
-    """A "what moved" report (settings change, rebuild): the counts, then a few students' before → after."""
+def moves(summary: str, report: dict[str, Any], names: Mapping[str, str] | None = None, limit: int = 10) -> None:
+    """A "what moved" report (settings change, rebuild): the counts, then a few students' before → after,
+    each student by name (and SIS id) where `names` knows them, else by user_uuid."""
     click.echo(f"{summary}: {report['changed']} row(s) changed, {report['added']} added, {report['removed']} removed")
     for ex in report["examples"][:limit]:
-        click.echo(
-            f"  course {ex['course']} student {ex['user_uuid']} outcome {ex['outcome']}: {ex['before']} → {ex['after']}"
-        )
+        student = (names or {}).get(ex["user_uuid"]) or ex["user_uuid"]
+        click.echo(f"  course {ex['course']} student {student} outcome {ex['outcome']}: {ex['before']} → {ex['after']}")
 
 
 def say(message: str) -> None:

@@ -1,6 +1,8 @@
 """The mastery grid of a course, shaped for the page and the static report: students × outcomes, the
 outcomes grouped under the outcome group tree, each cell its score and rating colour, then the course
-mean and median. The numbers are the rollups' (`projections.queries.outcome_rollups.rollups`, as `mastery rollups` prints).
+mean and median. The numbers are the rollups' (`projections.queries.outcome_rollups.rollups`, as `mastery rollups` prints),
+and so are the students: those the enrollments list (optionally without inactive / concluded ones, or one
+section only), named by `linked.users` (events, else `roster import`), in Canvas's sortable-name order.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from projections.queries.catalog import outcome_tree, roster
+from projections.queries.catalog import outcome_tree
 from projections.queries.outcome_rollups import rollups
 from projections.views import View
 
@@ -18,38 +20,68 @@ UNGROUPED = "Not in a group"
 
 
 def course_grid(
-    conn: Any, root: str, course: str, as_of: datetime | None = None, known_at: datetime | None = None
+    conn: Any,
+    root: str,
+    course: str,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+    *,
+    exclude: frozenset[str] = frozenset(),
+    section: str | None = None,
 ) -> dict[str, Any] | None:
     """The grid, or None when the course has no outcomes or results (inside the cut)."""
-    answer = rollups(conn, root, course, as_of=as_of, known_at=known_at)
+    from projections.queries.people import courses, sections
+
+    chosen: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "exclude": exclude, "section": section}
+    answer = rollups(conn, root, course, **chosen)
     if not answer["linked"]["outcomes"]:
         return None
+    view = View(conn, root, as_of, known_at)
     outcomes = {o["id"]: column(o) for o in answer["linked"]["outcomes"]}
-    groups = grouped(outcome_tree(View(conn, root, as_of, known_at), course), outcomes)
+    groups = grouped(outcome_tree(view, course), outcomes)
     columns = [o for g in groups for o in g["outcomes"]]
-    names = {user: name for user, (name, _sis_id) in roster(conn).items()}
-    rows = [
-        {"user": r["links"]["user"], "name": names.get(r["links"]["user"]), "cells": cells(r, columns)}
-        for r in answer["rollups"]
-    ]
-    rows.sort(key=lambda r: ((r["name"] or "\uffff").casefold(), r["user"]))
+    rows = [student_row(r, linked_users(answer), columns) for r in answer["rollups"]]
     stats = [
-        {
-            "stat": stat,
-            "cells": cells(
-                rollups(conn, root, course, as_of=as_of, known_at=known_at, aggregate=stat)["rollups"][0], columns
-            ),
-        }
+        {"stat": stat, "cells": cells(rollups(conn, root, course, aggregate=stat, **chosen)["rollups"][0], columns)}
         for stat in ("mean", "median")
     ]
+    place = courses(view).get(course)
     return {
         "course": course,
+        "name": place.name if place else None,
+        "sections": [{"id": s.id, "name": s.name or f"section {s.id}"} for s in sections(view, course)],
+        "section": section,
+        "exclude": sorted(exclude),
+        "note": (answer["meta"].get("enrollments") or {}).get("note"),
         "meta": answer["meta"],
         "groups": groups,
         "columns": columns,
         "rows": rows,
         "aggregates": stats,
         "legend": legend(answer["linked"]["outcomes"]),
+    }
+
+
+def linked_users(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`linked.users` by what `links.user` may hold: the Canvas user id, else the user_uuid."""
+    by: dict[str, dict[str, Any]] = {}
+    for user in answer["linked"].get("users") or []:
+        by[user["uuid"]] = user
+        if user.get("id"):
+            by[user["id"]] = user
+    return by
+
+
+def student_row(rollup: dict[str, Any], users: dict[str, dict[str, Any]], columns: list[dict]) -> dict[str, Any]:
+    """One student's row: `user` the user_uuid (stable whatever ids are known), the name, SIS id, cells."""
+    link = rollup["links"]["user"]
+    user = users.get(link) or {}
+    return {
+        "user": user.get("uuid") or link,
+        "id": user.get("id"),
+        "name": user.get("name"),
+        "sis_id": user.get("sis_user_id"),
+        "cells": cells(rollup, columns),
     }
 
 

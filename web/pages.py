@@ -1,16 +1,18 @@
-"""The pages a person opens: the courses, a course's mastery grid (now or as it was on any day), and an
-outcome with its history. Rendered server-side; no script anywhere.
+"""The pages a person opens: the courses (with their names), a course's mastery grid (now or as it was on
+any day; one section, or without inactive / concluded students), and an outcome with its history.
+Rendered server-side; no script anywhere.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from web.api import audit_trail, outcome_state
+from domain.people import EXCLUDABLE
+from web.api import audit_trail, named_courses, outcome_state
 from web.auth import check_read
 from web.errors import Problem
 from web.render import CSS, page
@@ -36,26 +38,39 @@ def carried(account: str | None) -> str:
 
 @pages.get("/")
 async def index(request: Request, account: str | None = None) -> Response:
-    from projections.queries.catalog import courses
-
     def read() -> tuple[str, list]:
         with request.app.state.service.reading(account) as r:
-            return r.root, courses(r.view())
+            return r.root, named_courses(r.view())
 
     root, found = await request.app.state.service.read(read)
     return page("index.html", root=root, courses=found, qs=carried(account))
 
 
+HIDDEN = tuple(EXCLUDABLE)  # the page's "hide" checkboxes, as `rollups --exclude` takes them
+
+
 @pages.get("/courses/{course_id}")
 async def course(
-    request: Request, course_id: str, as_of: str | None = None, known_at: str | None = None, account: str | None = None
+    request: Request,
+    course_id: str,
+    as_of: str | None = None,
+    known_at: str | None = None,
+    account: str | None = None,
+    section: str | None = None,
+    exclude: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
+    from web.api import section as checked_section
     from web.grid import course_grid
+
+    hidden = frozenset(e for e in exclude or [] if e in HIDDEN)
 
     def read() -> tuple[str, Any]:
         with request.app.state.service.reading(account) as r:
             local = r.local(course_id, "course_id")
-            return local, course_grid(r.conn, r.root, local, r.time(as_of, "as_of"), r.time(known_at, "known_at"))
+            as_of_time, known_at_time = r.time(as_of, "as_of"), r.time(known_at, "known_at")
+            chosen = checked_section(r, r.view(as_of_time, known_at_time), local, section) if section else None
+            grid = course_grid(r.conn, r.root, local, as_of_time, known_at_time, exclude=hidden, section=chosen)
+            return local, grid
 
     local, grid = await request.app.state.service.read(read)
     day = (as_of or "")[:10] if as_of else None
@@ -66,6 +81,7 @@ async def course(
         grid=grid,
         day=day,
         account=account,
+        hidden=HIDDEN,
         qs=carried(account),
     )
 

@@ -39,6 +39,8 @@ def test_ten_thousand_events_from_four_concurrent_clients_are_all_kept_once(serv
     root = json.loads(bodies[0])["metadata"]["root_account_uuid"]
     courses = server.get("/api/v1/courses", params={"account": root}).json()["courses"]
     course = next(c["course"] for c in courses if c["students"])
-    over_http = server.get(f"/api/v1/courses/{course}/outcome_rollups", params={"account": root}).json()
+    over_http = server.get(
+        f"/api/v1/courses/{course}/outcome_rollups", params={"account": root, "include[]": "users"}
+    ).json()
     assert over_http["rollups"]
     assert over_http == mastery_json("--store", reference, "--account", root, "rollups", "--course", course)

@@ -18,7 +18,7 @@ def test_rollups_answer_exactly_what_the_cli_prints(seeded):
         (f"?user_ids[]={STUDENT}&outcome_ids[]=1&include[]=outcomes", ("--user", STUDENT, "--outcome", "1")),
     ]
     for query, options in pairs:
-        over_http = seeded.get(f"/api/v1/courses/1/outcome_rollups{query}")
+        over_http = seeded.get(f"/api/v1/courses/1/outcome_rollups{query}{'&' if query else '?'}include[]=users")
         assert over_http.status_code == 200 and over_http.headers["content-type"] == "application/json"
         assert over_http.json() == mastery_json(*store, "rollups", "--course", "1", *options), query
 

@@ -1,0 +1,162 @@
+"""How `rollups` reads its options and prints its answer: `--exclude` and `--section` checked, the table
+(names and SIS ids from `linked.users`, in the answer's sortable-name order, the enrollment note under it)
+and the CSV (a column each for the student's id, name and SIS id, kept as text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.context import Context, DomainError
+from cli.render import emit_csv, rating_cell, say, table
+from domain.ids import id_key
+from domain.people import EXCLUDABLE
+
+# --exclude names: the domain's (inactive, concluded), and Canvas's exclude[] names for them.
+EXCLUDES = {name: name for name in EXCLUDABLE} | {f"{name}_enrollments": name for name in EXCLUDABLE}
+
+
+def excluded_states(values: tuple[str, ...]) -> frozenset[str]:
+    """`--exclude inactive,concluded` (comma-separated and/or repeated; Canvas's `*_enrollments` names too)."""
+    found = set()
+    for value in values:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if part not in EXCLUDES:
+                raise click.BadParameter(f"{part!r}: give {' and/or '.join(EXCLUDABLE)}", param_hint="--exclude")
+            found.add(EXCLUDES[part])
+    return frozenset(found)
+
+
+def checked_section(app: Context, view: Any, course: str, section: str) -> str:
+    """The local id of `--section`; exit 1 when the course's section events name other sections only."""
+    from projections.queries.people import sections
+
+    local = app.local(section, view.conn, view.root)
+    known = sections(view, course)
+    if known and local not in {s.id for s in known}:
+        listed = ", ".join(f"{s.id} ({s.name or 'unnamed'})" for s in known)
+        raise DomainError(f"course {course} has no section {section}; its sections: {listed}")
+    return local
+
+
+def _course_name(view: Any, course: str) -> str | None:
+    from projections.queries.people import courses
+
+    place = courses(view).get(course)
+    return place.name if place else None
+
+
+def named_courses(view: Any) -> list[dict[str, Any]]:
+    """The catalog's courses with `name` and `workflow_state` from their course events (None when none
+    arrived), and courses known only from course events, with zero counts; by numeric id."""
+    from projections.queries.catalog import courses
+    from projections.queries.people import courses as places
+
+    found, named = courses(view), places(view)
+    seen = {c["course"] for c in found}
+    found += [
+        {"course": cid, "students": 0, "outcomes": 0, "results": 0, "account": view.course_account(cid)}
+        for cid in named
+        if cid not in seen
+    ]
+    out = []
+    for c in found:
+        place = named.get(c["course"])
+        out.append({**c, "name": place and place.name, "workflow_state": place and place.workflow_state})
+    return sorted(out, key=lambda c: id_key(c["course"]))
+
+
+def course_name(view: Any, course: str) -> str | None:
+    """The course's name from its course events (None when none arrived inside the cut)."""
+    from projections.queries.people import courses
+
+    place = courses(view).get(course)
+    return place.name if place else None
+
+
+def linked_users(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`linked.users` by what `links.user` may hold: the Canvas user id, or the uuid when none is known."""
+    by: dict[str, dict[str, Any]] = {}
+    for user in answer["linked"].get("users") or []:
+        by[user["uuid"]] = user
+        if user.get("id"):
+            by[user["id"]] = user
+    return by
+
+
+def student_label(user: dict[str, Any] | None, link: str | None) -> str:
+    """A student's name in the table; else the Canvas user id; else the uuid's first 12 characters, which
+    `--user`, `student` and `explain` take back as a prefix."""
+    if link is None:
+        return "course"
+    if user and user.get("name"):
+        return str(user["name"])
+    if user and user.get("id"):
+        return f"user {user['id']}"
+    return link[:12]
+
+
+def rollups_csv(answer: dict[str, Any]) -> None:
+    users = linked_users(answer)
+    outcomes = [o["id"] for o in answer["linked"]["outcomes"]]
+    header = ["student", "name", "sis_id"] + [f"{col} {o}" for o in outcomes for col in ("score", "rating")]
+    rows = []
+    for rollup in answer["rollups"]:
+        link = rollup["links"].get("user")
+        user = users.get(link) if link else None
+        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
+        cells = []
+        for o in outcomes:
+            s = by.get(o)
+            cells += [s["score"] if s else None, (s["rating"] or {}).get("description") if s else None]
+        rows.append([link or "course", (user or {}).get("name"), (user or {}).get("sis_user_id"), *cells])
+    emit_csv(header, rows)
+    note = enrollment_note(answer)
+    if note:
+        say(note)
+
+
+def rollups_table(answer: dict[str, Any], course: str, name: str | None) -> None:
+    users = linked_users(answer)
+    outcomes = answer["linked"]["outcomes"]
+    columns = ["student", "sis id"] + [o["id"] for o in outcomes]
+    rows = []
+    for rollup in answer["rollups"]:
+        link = rollup["links"].get("user")
+        user = users.get(link) if link else None
+        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
+        rows.append(
+            [student_label(user, link), (user or {}).get("sis_user_id")]
+            + [score_cell(by.get(o["id"])) for o in outcomes]
+        )
+    meta = answer["meta"]
+    when = f" as of {meta['as_of']}" if meta["as_of"] else ""
+    legend = "; ".join(f"{o['id']}: {o['title'] or '(untitled)'}" for o in outcomes)
+    table(
+        f"course {course}{' ' + name if name else ''} mastery{when} ({meta['mode']} mode)",
+        columns,
+        rows,
+        caption=f"{len(answer['rollups'])} student(s) × {len(outcomes)} outcome(s) — {legend}",
+    )
+    note = enrollment_note(answer)
+    if note:
+        click.echo(note)
+
+
+def enrollment_note(answer: dict[str, Any]) -> str | None:
+    """The line under the table about who is listed: why everyone with a result is (no enrollment event
+    for the course), or who could not be (enrolled students without a user event)."""
+    enrollments = answer["meta"].get("enrollments") or {}
+    if enrollments.get("note"):
+        return str(enrollments["note"])
+    if enrollments.get("known", True):
+        return None
+    return "no enrollment events for this course: every student with a counted result is listed"
+
+
+def score_cell(score: dict | None) -> Any:
+    if score is None:
+        return None
+    rating = score["rating"] or {}
+    return rating_cell(score["score"], None, rating.get("color"))
