@@ -70,7 +70,8 @@ def rollups(
     result, and says so under the table.
     """
     from cli.people import student_uuid
-    from cli.rollups_out import checked_section, course_name, excluded_states, rollups_csv, rollups_table
+    from cli.rollups_out import checked_section, excluded_states, rollups_csv, rollups_table
+    from projections.queries.catalog import course_name
     from projections.queries.outcome_rollups import rollups as query
 
     exclude = excluded_states(excludes)
@@ -188,7 +189,7 @@ def student(
 @click.pass_obj
 def courses(app: Context, as_of: str | None, known_at: str | None, as_json: bool) -> None:
     """Courses in the store: name, state, account and counts (now or as of a time)."""
-    from cli.rollups_out import named_courses
+    from projections.queries.catalog import named_courses
 
     view = _view(app, as_of, known_at)
     found = named_courses(view)

@@ -10,8 +10,8 @@ import click
 
 from cli.context import Context, DomainError
 from cli.render import emit_csv, rating_cell, say, table
-from domain.ids import id_key
 from domain.people import EXCLUDABLE
+from projections.queries.outcome_rollups import linked_users
 
 # --exclude names: the domain's (inactive, concluded), and Canvas's exclude[] names for them.
 EXCLUDES = {name: name for name in EXCLUDABLE} | {f"{name}_enrollments": name for name in EXCLUDABLE}
@@ -38,51 +38,6 @@ def checked_section(app: Context, view: Any, course: str, section: str) -> str:
         listed = ", ".join(f"{s.id} ({s.name or 'unnamed'})" for s in known)
         raise DomainError(f"course {course} has no section {section}; its sections: {listed}")
     return local
-
-
-def _course_name(view: Any, course: str) -> str | None:
-    from projections.queries.people import courses
-
-    place = courses(view).get(course)
-    return place.name if place else None
-
-
-def named_courses(view: Any) -> list[dict[str, Any]]:
-    """The catalog's courses with `name` and `workflow_state` from their course events (None when none
-    arrived), and courses known only from course events, with zero counts; by numeric id."""
-    from projections.queries.catalog import courses
-    from projections.queries.people import courses as places
-
-    found, named = courses(view), places(view)
-    seen = {c["course"] for c in found}
-    found += [
-        {"course": cid, "students": 0, "outcomes": 0, "results": 0, "account": view.course_account(cid)}
-        for cid in named
-        if cid not in seen
-    ]
-    out = []
-    for c in found:
-        place = named.get(c["course"])
-        out.append({**c, "name": place and place.name, "workflow_state": place and place.workflow_state})
-    return sorted(out, key=lambda c: id_key(c["course"]))
-
-
-def course_name(view: Any, course: str) -> str | None:
-    """The course's name from its course events (None when none arrived inside the cut)."""
-    from projections.queries.people import courses
-
-    place = courses(view).get(course)
-    return place.name if place else None
-
-
-def linked_users(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """`linked.users` by what `links.user` may hold: the Canvas user id, or the uuid when none is known."""
-    by: dict[str, dict[str, Any]] = {}
-    for user in answer["linked"].get("users") or []:
-        by[user["uuid"]] = user
-        if user.get("id"):
-            by[user["id"]] = user
-    return by
 
 
 def student_label(user: dict[str, Any] | None, link: str | None) -> str:

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from domain.people import EXCLUDABLE
+from projections.queries.catalog import named_courses
 from web.auth import check_read
 from web.errors import Problem
 from web.service import checked_id
@@ -62,27 +63,6 @@ async def list_courses(request: Request, account: Account = None) -> Response:
             return {"courses": named_courses(r.view())}
 
     return json(await request.app.state.service.read(read))
-
-
-def named_courses(view: Any) -> list[dict[str, Any]]:
-    """The catalog's courses with `name` and `workflow_state` from their course events (None when none
-    arrived), and courses known only from course events, with zero counts; by numeric id."""
-    from domain.ids import id_key
-    from projections.queries.catalog import courses
-    from projections.queries.people import courses as places
-
-    found, named = courses(view), places(view)
-    seen = {c["course"] for c in found}
-    found += [
-        {"course": cid, "students": 0, "outcomes": 0, "results": 0, "account": view.course_account(cid)}
-        for cid in named
-        if cid not in seen
-    ]
-    out = []
-    for c in found:
-        place = named.get(c["course"])
-        out.append({**c, "name": place and place.name, "workflow_state": place and place.workflow_state})
-    return sorted(out, key=lambda c: id_key(c["course"]))
 
 
 @router.get("/courses/{course_id}/outcome_rollups", summary="Canvas's outcome_rollups for a course")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.queries.catalog import outcome_tree
-from projections.queries.outcome_rollups import rollups
+from projections.queries.outcome_rollups import linked_users, rollups
 from projections.views import View
 
 _HEX = re.compile(r"[0-9A-Fa-f]{6}")
@@ -60,16 +60,6 @@ def course_grid(
         "aggregates": stats,
         "legend": legend(answer["linked"]["outcomes"]),
     }
-
-
-def linked_users(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """`linked.users` by what `links.user` may hold: the Canvas user id, else the user_uuid."""
-    by: dict[str, dict[str, Any]] = {}
-    for user in answer["linked"].get("users") or []:
-        by[user["uuid"]] = user
-        if user.get("id"):
-            by[user["id"]] = user
-    return by
 
 
 def student_row(rollup: dict[str, Any], users: dict[str, dict[str, Any]], columns: list[dict]) -> dict[str, Any]:

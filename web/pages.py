@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from domain.people import EXCLUDABLE
-from web.api import audit_trail, named_courses, outcome_state
+from projections.queries.catalog import named_courses
+from web.api import audit_trail, outcome_state
 from web.auth import check_read
 from web.errors import Problem
 from web.render import CSS, page

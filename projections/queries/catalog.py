@@ -13,6 +13,7 @@ from domain.group import tree as group_tree
 from domain.ids import id_key
 from projections.mastery import course_context, unit_rules
 from projections.queries.outcome_rollups import course_outcomes, rating_json
+from projections.queries.people import courses as places
 from projections.queries.people import roster
 
 __all__ = ["roster", "courses", "outcome_tree", "course_rules"]  # roster: the people module's, kept importable here
@@ -108,3 +109,26 @@ def course_rules(view: View, course: str) -> dict[str, Any]:
         "known_at": display_time(view.known_at),
         "outcomes": outcomes,
     }
+
+
+def named_courses(view: Any) -> list[dict[str, Any]]:
+    """The catalog's courses with `name` and `workflow_state` from their course events (None when none
+    arrived), and courses known only from course events, with zero counts; by numeric id."""
+    found, named = courses(view), places(view)
+    seen = {c["course"] for c in found}
+    found += [
+        {"course": cid, "students": 0, "outcomes": 0, "results": 0, "account": view.course_account(cid)}
+        for cid in named
+        if cid not in seen
+    ]
+    out = []
+    for c in found:
+        place = named.get(c["course"])
+        out.append({**c, "name": place and place.name, "workflow_state": place and place.workflow_state})
+    return sorted(out, key=lambda c: id_key(c["course"]))
+
+
+def course_name(view: Any, course: str) -> str | None:
+    """The course's name from its course events (None when none arrived inside the cut)."""
+    place = places(view).get(course)
+    return place.name if place else None

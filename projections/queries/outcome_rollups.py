@@ -193,3 +193,13 @@ def _aggregate(computed: list[Unit], course: str, stat: str, allowed: set[str] |
             }
         )
     return {"scores": scores, "links": {"course": course}}
+
+
+def linked_users(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`linked.users` by what `links.user` may hold: the Canvas user id, or the uuid when none is known."""
+    by: dict[str, dict[str, Any]] = {}
+    for user in answer["linked"].get("users") or []:
+        by[user["uuid"]] = user
+        if user.get("id"):
+            by[user["id"]] = user
+    return by
