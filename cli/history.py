@@ -166,11 +166,11 @@ def what_if(
     )
 
 
-def _order(persons: dict, uuid: str) -> tuple[str, str]:
-    from cli.people import sort_key
+def _order(persons: dict, uuid: str) -> tuple:
+    from projections.queries.people import student_order
 
     person = persons.get(uuid)
-    return sort_key(person) if person else ("\uffff", uuid)
+    return student_order(uuid, person)
 
 
 def student_labels(app: Context, conn: object) -> dict[str, str]:

@@ -25,7 +25,7 @@ def student_uuid(view: Any, ref: str) -> str:
     try:
         return resolve_student(view, ref, loose=True)
     except AmbiguousStudent as error:
-        matches = sorted(error.matches, key=sort_key)
+        matches = error.matches  # already in Canvas order (people._one)
         listed = "; ".join(describe(p) for p in matches[:SHOWN_MATCHES])
         more = f"; and {len(matches) - SHOWN_MATCHES} more" if len(matches) > SHOWN_MATCHES else ""
         raise DomainError(
@@ -52,12 +52,6 @@ def describe(person: Any) -> str:
     ids = [f"sis {person.sis_user_id}" if person.sis_user_id else None]
     ids += [f"user {person.id}" if person.id else None, f"uuid {person.uuid}"]
     return f"{person.name or '(no name)'} ({', '.join(i for i in ids if i)})"
-
-
-def sort_key(person: Any) -> tuple[str, str]:
-    """Canvas's order: sortable name (case-folded), then uuid; a person without a name last."""
-    name = person.sortable_name or person.name
-    return ((name or "\uffff").casefold(), person.uuid)
 
 
 def label(person: Any, uuid: str) -> str:

@@ -18,7 +18,7 @@ from domain.canvas import display_time
 from domain.ids import id_key
 from domain.rollup import Rating, RollupScore, course_aggregate, rating_for
 from projections.mastery import Unit, compute, course_context, unit_rules
-from projections.queries.people import Person, enrolled, people
+from projections.queries.people import Person, enrolled, people, student_order
 from projections.views import View
 
 NO_SECTIONS = "no enrollment events for this course: its sections are unknown, so no student is listed"
@@ -147,12 +147,6 @@ def rollups(
         return {"rollups": [_aggregate(computed, course, aggregate, allowed)], "linked": linked, "meta": meta}
     items = [{"scores": by_user[u], "links": {"user": user_link(u, named.get(u)), "course": course}} for u in order]
     return {"rollups": items, "linked": linked, "meta": meta}
-
-
-def student_order(uuid: str, person: Person | None) -> tuple:
-    """Canvas's order of students: by sortable name (case-insensitive), the unnamed after, then by uuid."""
-    name = person and (person.sortable_name or person.name)
-    return (0, name.casefold(), uuid) if name else (1, "", uuid)
 
 
 def user_link(uuid: str, person: Person | None) -> str:

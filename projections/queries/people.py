@@ -152,12 +152,14 @@ def _one(ref: str, matches: list[Person]) -> str:
     if len(unique) == 1:
         return next(iter(unique))
     if unique:
-        raise AmbiguousStudent(ref, sorted(unique.values(), key=_person_order))
+        raise AmbiguousStudent(ref, sorted(unique.values(), key=lambda p: student_order(p.uuid, p)))
     raise UnknownStudent(ref)
 
 
-def _person_order(p: Person) -> tuple:
-    return ((p.sortable_name or p.name or "\uffff").casefold(), p.uuid)
+def student_order(uuid: str, person: Person | None) -> tuple:
+    """Canvas's order of students: by sortable name (case-insensitive), the unnamed after, then by uuid."""
+    name = person and (person.sortable_name or person.name)
+    return (0, name.casefold(), uuid) if name else (1, "", uuid)
 
 
 def _nameless(uuid: str) -> Person:
