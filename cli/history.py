@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
@@ -173,7 +174,7 @@ def _order(persons: dict, uuid: str) -> tuple:
     return student_order(uuid, person)
 
 
-def student_labels(app: Context, conn: object) -> dict[str, str]:
+def student_labels(app: Context, conn: sqlite3.Connection) -> dict[str, str]:
     """Names (and SIS ids) of the store's people for "what moved" lines; none when no root can be chosen."""
     from cli.people import everyone, labels
     from projections.views import View

@@ -10,6 +10,7 @@ back alone (a SAVEPOINT), recorded in the problems table, and passed; excluded p
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,19 +28,19 @@ PROJECTIONS = (HistoryProjection, MasteryProjection)
 EVENT_NAMES = {topic: cls.canvas_name for cls, topic in TOPICS.items()}
 
 
-def positions(conn: Any) -> dict[str, tuple[int, int]]:
+def positions(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     rows = conn.execute("SELECT projection, version, position FROM rm_tracking").fetchall()
     return {name: (version, position) for name, version, position in rows}
 
 
-def check_versions(conn: Any) -> list[str]:
+def check_versions(conn: sqlite3.Connection) -> list[str]:
     """Names of projections whose stored rows were made by another version of their code."""
     found = positions(conn)
     return [p.name for p in PROJECTIONS if p.name in found and found[p.name][0] != p.version and found[p.name][1] > 0]
 
 
 @contextmanager
-def write_transaction(conn: Any) -> Iterator[Any]:
+def write_transaction(conn: sqlite3.Connection) -> Iterator[Any]:
     """One SQLite write transaction (the writer lock is taken at once, waiting up to the busy timeout)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -52,7 +53,7 @@ def write_transaction(conn: Any) -> Iterator[Any]:
 
 def catch_up(
     store: Any,
-    conn: Any,
+    conn: sqlite3.Connection,
     *,
     page: int = PAGE,
     suffix: str = "",
@@ -112,7 +113,9 @@ def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list
     return kept, rows
 
 
-def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, chunk: int = 2000) -> None:
+def drain(
+    conn: sqlite3.Connection, mastery: MasteryProjection, in_transaction: bool = False, chunk: int = 2000
+) -> None:
     """Recompute the queued mastery units, a chunk per transaction."""
     if in_transaction:
         mastery.drain(conn)
@@ -124,7 +127,7 @@ def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, c
 
 
 def apply_page(
-    conn: Any,
+    conn: sqlite3.Connection,
     history: HistoryProjection,
     mastery: MasteryProjection,
     batch: list,
@@ -158,13 +161,15 @@ def apply_page(
         )
 
 
-def _apply(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list) -> None:
+def _apply(
+    conn: sqlite3.Connection, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list
+) -> None:
     changes: list[Change] = []
     history.handle_page(conn, batch, changes, rows)
     mastery.mark(conn, changes)
 
 
-def _guarded(conn: Any, work: Callable[[], None]) -> None:
+def _guarded(conn: sqlite3.Connection, work: Callable[[], None]) -> None:
     """Run `work` inside a SAVEPOINT: kept when it returns, rolled back alone when it raises."""
     conn.execute("SAVEPOINT guarded")
     try:
