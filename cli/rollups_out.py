@@ -308,5 +308,7 @@ def score_cell(score: dict | None, described: bool = False) -> Any:
 
     if score is None:
         return Text("no evidence", style="dim") if described else None
+    if score["score"] is None and described:
+        return Text("no score", style="dim")
     rating = score["rating"] or {}
     return rating_cell(score["score"], rating.get("description") if described else None, rating.get("color"))

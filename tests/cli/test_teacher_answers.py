@@ -12,11 +12,11 @@ Two stores built from tests/builders.py events, the numbers worked out by hand:
 - course 7 has no enrollment event: the students are the three with a counted result in it; twelve
   outcomes 2001-2012 (4-digit ids, as in the review), Max (a 41-character name) 1, Ava 5, Liam 3 on
   2001-2011, and only Ava 4 on 2012: 2012 is mastered 1/3 · 0 below · 2 no evidence.
+- course 8 (no enrollment event either): outcome 301 is n_mastery 2; Ava's single result gives no score.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -45,6 +45,11 @@ def world() -> list[dict]:
         events.append(b.outcome(oid, title="Standard"))
         scored = (("w1", 4),) if oid == "2012" else (("w1", 5), ("w2", 3), ("w3", 1))
         events += [b.result(oid, u, score, 2, course="7") for u, score in scored]
+    # Course 8: n_mastery 2, so one result is no score (Ava); Liam's 4 and 5 average 4.5, mastered.
+    events.append(b.outcome("301", method="n_mastery", int_=2, title="Lab"))
+    events += [
+        b.result("301", u, score, day, course="8") for u, score, day in (("w1", 5, 1), ("w2", 4, 1), ("w2", 5, 2))
+    ]
     return events
 
 
@@ -92,6 +97,14 @@ def test_not_mastered_without_enrollment_events_counts_the_students_with_results
             "no_evidence": 2,
         }
     ]
+
+
+def test_results_without_a_score_count_as_no_score_not_as_below_or_no_evidence(store):
+    out = mastery(*store, "rollups", "--course", "8", check=True).stdout.decode().splitlines()
+    assert "301 Lab 301: mastered 1/2 · 0 below · 0 no evidence · 1 no score" in out
+    lines = mastery(*store, "rollups", "--course", "8", "--outcome", "301", "--not-mastered", check=True)
+    rows = [line.split("│")[1:4] for line in lines.stdout.decode().splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row] for row in rows] == [["Ava Nguyen", "–", "no score"]]
 
 
 def test_not_mastered_needs_exactly_one_outcome(store):
@@ -224,4 +237,4 @@ def test_the_legend_is_one_line_of_the_scales_ratings(store):
 def test_contrast_matches_the_wcag_figures():
     assert round(contrast("000000", "FFFFFF"), 2) == 21.0
     assert round(contrast("777777", "FFFFFF"), 2) == 4.48  # the classic just-below-AA grey
-    assert json.dumps(contrast("0B874B", "0B874B")) == "1.0"
+    assert contrast("0B874B", "0B874B") == 1.0
