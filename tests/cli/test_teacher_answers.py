@@ -238,3 +238,23 @@ def test_contrast_matches_the_wcag_figures():
     assert round(contrast("000000", "FFFFFF"), 2) == 21.0
     assert round(contrast("777777", "FFFFFF"), 2) == 4.48  # the classic just-below-AA grey
     assert contrast("0B874B", "0B874B") == 1.0
+
+
+@pytest.mark.parametrize("system", ["truecolor", "256", "standard"])
+def test_the_grid_drawn_on_a_recorded_console_fits_and_contrasts_on_every_palette(system):
+    from rich.console import Console
+
+    from cli.grid import grid
+    from cli.render import Painted
+
+    colours = ["0374B5", "0B874B", "FAB901", "D97900", "E0061F", "555555", "02672D", "FFFFFF", "000000", "777777"]
+    rows = [([f"Student {i}", f"S{i:05d}"], [Painted(f"{i}.5", c) for c in colours]) for i in range(3)]
+    out = Console(width=40, record=True, force_terminal=True, color_system=system, highlight=False)
+    runs = grid("course 1 mastery", ["student", "sis id"], [str(4000 + i) for i in range(10)], rows, out)
+    # 40 columns: student (9) and sis id (6) take 22 with their rules, each 4-wide outcome 7: 2 per part.
+    assert runs == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    exported = out.export_text(styles=True)
+    assert max(len(line) for line in Text.from_ansi(exported).plain.splitlines()) <= 40
+    cells = painted(exported)
+    assert len(cells) == 3 * len(colours)
+    assert all(contrast(fg, bg) >= 4.5 for _, fg, bg in cells), [c for c in cells if contrast(c[1], c[2]) < 4.5]
