@@ -130,7 +130,8 @@ def add_context_routes(prefix: str, kind: str | None, name: str) -> None:
             catalog = Catalog(view, context_of(r, view, kind, context_id, name))
             root = catalog.root()
             if root is None:
-                raise Problem(404, f"no root outcome group of {what} {context_id} in the events{when(view)}".strip())
+                where = f"{what} {context_id}" if kind else "the global context"
+                raise Problem(404, f"no root outcome group of {where} in the events{when(view)}")
             return Shapes(view).group(root, catalog, full=True)
 
         return json(await reading(request, account, as_of, known_at, read))

@@ -58,19 +58,25 @@ def context_path(ctx: Context) -> str:
 
 def assessed(view: View, course: str | None = None, outcome: str | None = None) -> set[str]:
     """Outcomes with an active (not deleted) result inside the cut, in one course or anywhere."""
-    where, params = "root = ? AND kind = 'result'", [view.root]
-    for column, value in (("course", course), ("outcome", outcome)):
-        if value is not None:
-            where += f" AND {column} = ?"
-            params.append(value)
+    match = [(column, value) for column, value in (("course", course), ("outcome", outcome)) if value is not None]
+    params = [view.root, *(value for _, value in match)]
+    active = "json_extract(v.state, '$.workflow_state') IS NOT 'deleted'"
+    s = view.suffix
+    if not view.is_cut:
+        where = "".join(f" AND c.{column} = ?" for column, _ in match)
+        sql = (
+            f"SELECT DISTINCT c.outcome FROM entity_current{s} c JOIN entity_versions{s} v ON v.position = c.position "
+            f"WHERE c.root = ? AND c.kind = 'result'{where} AND {active}"
+        )
+        return {r[0] for r in view.conn.execute(sql, params).fetchall() if r[0]}
+    where = "".join(f" AND {column} = ?" for column, _ in match)
     cut, cut_params = view.cut_sql()
     # Each result's latest version inside the cut (SQLite returns the row holding the MAX).
-    rows = view.conn.execute(
-        f"SELECT outcome, state FROM (SELECT outcome, state, MAX(fold_key) FROM entity_versions{view.suffix} "
-        f"WHERE {where}{cut} GROUP BY key) WHERE json_extract(state, '$.workflow_state') IS NOT 'deleted'",
-        (*params, *cut_params),
-    ).fetchall()
-    return {r[0] for r in rows if r[0]}
+    sql = (
+        f"SELECT outcome FROM (SELECT outcome, state, MAX(fold_key) FROM entity_versions{s} "
+        f"WHERE root = ? AND kind = 'result'{where}{cut} GROUP BY key) v WHERE {active}"
+    )
+    return {r[0] for r in view.conn.execute(sql, (*params, *cut_params)).fetchall() if r[0]}
 
 
 class Shapes:

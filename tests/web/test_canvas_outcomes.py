@@ -166,7 +166,7 @@ def account_event(name: str, day: float, body: dict) -> dict:
 def world() -> list[dict]:
     """Account 1 (the root) with groups 500 > {501 "Zeta", 502 "Alpha"} and outcomes 10, 11 linked in 501;
     course 5 (account 70) with groups 900 > 901, outcome 10 linked in 901 and 12 in 900 (unlinked on day
-    5), a result for outcome 10, its own scale (day 1) and account 70's n_mastery method (day 2); a global
+    5), a result for outcome 10 and one for 11 (deleted on day 3), its own scale (day 1) and account 70's n_mastery method (day 2); a global
     group 600."""
 
     def group(gid: str, title: str, parent: str | None, day: float) -> dict:
@@ -195,6 +195,8 @@ def world() -> list[dict]:
         b.link("801", "12", "5", 0, group="900"),
         b.link("801", "12", "5", 5, group="900", state="deleted"),
         b.result("10", "student-1", 3, 0.2, course="5"),
+        b.result("11", "student-2", 2, 0.3, course="5", rid="r11"),
+        b.result("11", "student-2", 2, 3, course="5", rid="r11", state="deleted", updated=True),
         b.scale("50", "Course", "5", 1, [3, 2, 1, 0], 2),
         b.method("60", "Account", "70", 2, "n_mastery", 3),
         account_event(
@@ -234,6 +236,9 @@ def test_canvasapi_walks_an_accounts_outcome_tree(server):
         (10, "Outcome 10", True),
     ]
     assert linked[1].get_outcome().title == "Outcome 10"
+    # Outcome 11's only result was deleted on day 3: assessed before, not after.
+    earlier = list(zeta.get_linked_outcomes(as_of=b.at(2)))
+    assert [(li.outcome["id"], li.assessed) for li in earlier] == [(11, True), (10, True)]
     everything = list(account.get_all_outcome_links_in_context())
     assert [li.url for li in everything] == [
         "/api/v1/accounts/1/outcome_groups/501/outcomes/10",
