@@ -356,7 +356,9 @@ class Catalog:
             if self.ctx[0] == "Course":
                 self._assessed = assessed(self.view, course=self.ctx[1])
             else:
-                self._assessed = set().union(
-                    *(assessed(self.view, outcome=o) for o in {li.outcome_id for li in self.links})
-                )
+                linked = {li.outcome_id for li in self.links}
+                if self.view.is_cut:  # one pass: the versions have no index by outcome alone
+                    self._assessed = assessed(self.view) & linked
+                else:  # current rows are indexed by outcome
+                    self._assessed = set().union(*(assessed(self.view, outcome=o) for o in linked))
         return self._assessed
