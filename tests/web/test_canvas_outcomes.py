@@ -15,11 +15,12 @@ from tests.conftest import mastery, mastery_json, write_jsonl
 API = "/api/v1"
 
 
-def canvas(server):
+def canvas(server, token: str = "none-needed-on-loopback"):
     from canvasapi import Canvas
 
-    warnings.simplefilter("ignore")  # canvasapi warns about an http:// base URL
-    return Canvas(server.url, "no-token-on-loopback")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # canvasapi warns about an http:// base URL
+        return Canvas(server.url, token)
 
 
 def requester(server):
@@ -92,7 +93,7 @@ def test_a_course_whose_groups_name_an_unseen_parent_has_that_parent_as_its_root
     assert [(g["id"], g["title"]) for g in subgroups] == [(75033, "Official Standards for K-12 Math Education")]
     # Before the group events (2019-11-01T13:49) no event names course 32054.
     early = seeded.get(f"{API}/courses/32054/root_outcome_group", params={"as_of": "2019-11-01T12:00:00Z"})
-    assert early.status_code == 404 and "32054" in early.json()["error"]
+    assert early.status_code == 404 and "32054" in early.text
 
 
 def test_a_courses_links_name_their_groups_and_outcomes_by_id_when_the_events_describe_neither(seeded):
@@ -131,7 +132,7 @@ def test_the_mastery_scale_and_method_of_a_context_resolve_up_to_the_root_accoun
     }
     # Before any proficiency event (outcome mode), Canvas finds no scale: 404.
     before = seeded.get(f"{API}/courses/1234/outcome_proficiency", params={"as_of": "2019-11-02"})
-    assert before.status_code == 404 and "1234" in before.json()["error"]
+    assert before.status_code == 404 and "1234" in before.text
 
 
 def test_wrong_parameters_are_a_400_naming_them_and_unknown_things_a_404(seeded):
@@ -341,3 +342,16 @@ def test_the_global_context_has_its_own_root_group(server):
 
     assert canvas(server).get_root_outcome_group().title == "Global root"
     assert isinstance(canvas(server).get_outcome_group(600), OutcomeGroup)
+
+
+def test_the_outcome_routes_need_the_read_token_when_one_is_set(serve, tmp_path):
+    from tests.web.conftest import READ_TOKEN, TOKEN
+
+    store = str(tmp_path / "guarded.db")
+    mastery("--store", store, "ingest", str(write_jsonl(tmp_path / "in.jsonl", world())), check=True)
+    guarded = serve({"MASTERY_INGEST_TOKEN": TOKEN, "MASTERY_READ_TOKEN": READ_TOKEN}, store)
+    for path in ("/outcomes/10", "/accounts/1/root_outcome_group", "/courses/5/outcome_proficiency"):
+        assert guarded.get(API + path).status_code == 401, path
+        assert guarded.get(API + path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 401, path
+        assert guarded.get(API + path, headers={"Authorization": f"Bearer {READ_TOKEN}"}).status_code == 200, path
+    assert canvas(guarded, READ_TOKEN).get_outcome(10).title == "Outcome 10"
