@@ -64,7 +64,8 @@ def test_an_outcome_is_canvas_shaped_with_the_scale_in_force_now_and_its_own_cri
     assert seeded.get(f"{API}/outcomes/21070000000012345").json() == now
 
 
-def test_canvasapi_reads_an_outcome_and_prints_it(seeded):
+def test_canvasapi_reads_an_outcome_and_prints_it(seeded_process):
+    seeded = seeded_process
     from canvasapi.exceptions import ResourceDoesNotExist
 
     outcome = canvas(seeded).get_outcome(12345)
@@ -344,7 +345,8 @@ def test_the_global_context_has_its_own_root_group(server):
     assert isinstance(canvas(server).get_outcome_group(600), OutcomeGroup)
 
 
-def test_the_outcome_routes_need_the_read_token_when_one_is_set(serve, tmp_path):
+def test_the_outcome_routes_need_the_read_token_when_one_is_set(serve_process, tmp_path):
+    serve = serve_process
     from tests.web.conftest import READ_TOKEN, TOKEN
 
     store = str(tmp_path / "guarded.db")

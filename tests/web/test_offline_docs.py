@@ -114,7 +114,8 @@ def test_openapi_lists_every_route_of_the_app_with_its_methods(seeded, tmp_path)
     assert "/api/v1/outcomes/{outcome_id}/audit" in schema
 
 
-def test_a_browser_that_reaches_nothing_but_the_server_renders_every_operation(seeded, tmp_path):
+def test_a_browser_that_reaches_nothing_but_the_server_renders_every_operation(seeded_process, tmp_path):
+    seeded = seeded_process
     from playwright.sync_api import sync_playwright
 
     operations = sum(
