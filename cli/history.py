@@ -9,8 +9,9 @@ import click
 import orjson
 
 from cli.context import BrokenHistory, Context, DomainError, InputOutputError
-from cli.queries import _view, cut_options, json_option
+from cli.queries import _view, json_option
 from cli.render import Progress, emit_json, kv, moves, table
+from cli.snapshots import cut_options
 from domain.ids import id_key
 from domain.rollup import METHODS
 

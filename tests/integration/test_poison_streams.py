@@ -81,7 +81,7 @@ def test_the_http_outcome_answers_200_beside_poison_in_its_own_stream(world, tmp
     try:
         answer = server.get("/api/v1/outcomes/7")
         assert answer.status_code == 200, answer.text
-        assert (answer.json()["title"], answer.json()["events"]) == ("Renamed 7", 2)
+        assert (answer.json()["id"], answer.json()["title"]) == (7, "Renamed 7")  # the rename beside poison
         assert server.get("/api/v1/outcomes/8").status_code == 404
     finally:
         stop(server)

@@ -152,20 +152,33 @@ def serve_process(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     yield from servers(tmp_path, process=True)
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server per module, the Canvas seed payloads POSTed one by one with the token."""
+def seeded_server(folder: Path, process: bool) -> Server:
+    """A server whose store got the Canvas seed payloads POSTed one by one with the token."""
     from tests.conftest import seed_events
 
-    folder = tmp_path_factory.mktemp("seeded")
-    server = in_process(str(folder / "store.db"), {"MASTERY_INGEST_TOKEN": TOKEN})
-    try:
-        for event in seed_events("current"):
-            answer = server.post(httpx_json(event))
-            assert answer.status_code == 200, answer.text
-        yield server
-    finally:
-        stop(server)
+    store, env = str(folder / "store.db"), {"MASTERY_INGEST_TOKEN": TOKEN}
+    server = start(store, env, folder / "serve.log") if process else in_process(store, env)
+    for event in seed_events("current"):
+        answer = server.post(httpx_json(event))
+        assert answer.status_code == 200, answer.text
+    return server
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The seeded app of a module, in process."""
+    server = seeded_server(tmp_path_factory.mktemp("seeded"), process=False)
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="module")
+def seeded_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The seeded `mastery serve` of a module, a real process on a loopback port (for canvasapi and the
+    browser, which need a socket)."""
+    server = seeded_server(tmp_path_factory.mktemp("seeded_process"), process=True)
+    yield server
+    stop(server)
 
 
 def httpx_json(value: object) -> bytes:
