@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -203,3 +204,18 @@ def test_one_output_at_a_time_and_a_missing_folder_is_an_io_error(store, tmp_pat
     missing = mastery(*store, "rollups", "--course", "6", "--xlsx", str(tmp_path / "nope" / "x.xlsx"))
     assert missing.returncode == 3 and "does not exist" in missing.stderr.decode()
     assert mastery(*store, "rollups", "--course", "6", "--aggregate", "mean", "--long").returncode == 2
+
+
+def test_an_export_of_a_named_snapshot_carries_the_snapshots_two_times(store, tmp_path):
+    made = json.loads(
+        mastery(*store, "snapshot", "create", f"export {tmp_path.name}", "--as-of", AS_OF, "--json", check=True).stdout
+    )
+    target = tmp_path / "q1.csv"
+    mastery(
+        *store, "rollups", "--course", "6", "--snapshot", f"export {tmp_path.name}", "--csv", str(target), check=True
+    )
+    cut = read(target.read_bytes())[0][0]
+    assert f" · as of {made['as_of']} · known at {made['known_at']} · " in cut
+    long = mastery(*store, "rollups", "--course", "6", "--snapshot", f"export {tmp_path.name}", "--long", check=True)
+    rows = list(csv.DictReader(io.StringIO(long.stdout.decode())))
+    assert {(r["as_of"], r["known_at"]) for r in rows} == {(made["as_of"], made["known_at"])}
