@@ -40,7 +40,7 @@ def run(ctx: click.Context, store_path: str, events: int) -> None:
         step(ctx, "generate", "--events", str(events), "--seed", "7", "--output", str(stream))
         with stream.open("ab") as out:  # real dumps carry damage too: the demo shows where it goes
             out.write(DAMAGED)
-    app = Context(Settings(store_path, None, None, "UTC"))
+    app = Context(Settings(store_path, None, None, "UTC"), access="create")
     ctx.obj = app
     ctx.call_on_close(app.close)
     click.secho(

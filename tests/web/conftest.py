@@ -66,6 +66,7 @@ def start(
         "--store",
         store,
         "serve",
+        "--create",
         "--host",
         HOST,
         "--port",
