@@ -77,7 +77,7 @@ class EventStore(Application):
             if self.is_postgres and access != "create":
                 self._require_tables()
                 if access == "write":
-                    self.recorder.create_table()  # idempotent: tables a newer version added
+                    cast(Any, self.recorder).create_table()  # idempotent: tables a newer version added
             self.store_id: str = self.chained.identify()
         except BaseException:
             self.close()
