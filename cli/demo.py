@@ -129,8 +129,10 @@ def try_next(app: Context, store_path: str, course: str) -> list[str]:
             f"{base} student {who} --course {course}" + (f"  # user_uuid {student}" if named else ""),
             f"{base} explain {who} --course {course} --outcome {outcome}",
             f"{base} outcome {outcome}",
-            f"{base} audit outcome {outcome}",
         ]
+    edited = _edited_outcome(app) or (row[1] if row else None)
+    if edited:
+        lines.append(f"{base} audit outcome {edited}")
     folder = Path(store_path).parent
     lines += [
         f"{base} tree --course {course}",

@@ -120,8 +120,9 @@ def serve(
         problems.append("HTTPS needs both --ssl-certfile and --ssl-keyfile")
     if problems:
         raise click.UsageError("; ".join(problems))
+    keys = _keys(config.jwks)
     app.check_store("create" if create else "write")  # a mistyped --store is not made silently
-    asgi = create_app(config, _keys(config.jwks))
+    asgi = create_app(config, keys)
     asgi.state.service.context.caught_up()  # a bad --store fails here, before anything listens
     scheme = "https" if ssl_certfile else "http"
     say(f"mastery serve: {scheme}://{host}:{port}/ (ingest POST /events, API /api/v1, docs /docs)")

@@ -185,3 +185,23 @@ def test_postgresql_reads_and_writes_refuse_a_schema_without_a_store_and_create_
     mastery("--store", pg_url, "--read-db", read_db, "ingest", _seeds(tmp_path), check=True)
     assert {"event_chain", "mastery_events", "store_meta"} <= set(_pg_tables(pg_url))
     assert mastery_json("--store", pg_url, "--read-db", read_db, "courses")["courses"]
+
+
+def test_a_read_model_file_of_its_own_is_marked_and_another_programs_database_is_not_used_as_one(tmp_path):
+    from projections.schema import READ_MODEL_ID
+
+    store = _ingested(tmp_path / "s.db", tmp_path)
+    read = tmp_path / "read.db"
+    assert mastery_json("--store", str(store), "--read-db", str(read), "courses")["courses"]
+    assert _marks(read)[0] == READ_MODEL_ID
+    given_as_store = mastery("--store", str(read), "courses")  # a read model is not a store
+    assert given_as_store.returncode == 3 and "not an outcome-mastery store" in given_as_store.stderr.decode()
+    other = tmp_path / "other" / "grades.db"
+    other.parent.mkdir()
+    conn = sqlite3.connect(other)
+    conn.executescript("CREATE TABLE grades (student TEXT); INSERT INTO grades VALUES ('ana');")
+    conn.close()
+    before = _fingerprint(other.parent)
+    refused = mastery("--store", str(store), "--read-db", str(other), "courses")
+    assert refused.returncode == 3 and "not an outcome-mastery read model" in refused.stderr.decode()
+    assert _fingerprint(other.parent) == before
