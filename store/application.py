@@ -25,7 +25,7 @@ from eventsourcing.utils import Environment
 from domain.events import CanvasEvent, Parsed
 from domain.fold import ProjectorFunc
 from domain.ids import stream_id
-from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, sqlite_path
+from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
 from store.persistence import GENESIS, AppendResult, BadItem, ChainedBatchMixin, EventMapper, chain_hash
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
@@ -89,14 +89,7 @@ class EventStore(Application):
         """A PostgreSQL store opened for reading or writing must exist: nothing is created for a read."""
         schema = self.chained.datastore.schema
         rows = self.chained.run("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))
-        found = {r["table_name"] for r in rows}
-        wanted = {self.chained.events_table_name, "event_chain", "event_hashes", "store_meta"}
-        missing = sorted(wanted - found)
-        if missing:
-            held = "holds no tables" if not found else f"holds {len(found)} table(s) but not {', '.join(missing)}"
-            raise NotAStore(
-                f"no outcome-mastery store at {self.safe_url} (schema {schema!r} {held}); `mastery ingest` creates one"
-            )
+        require_tables({r["table_name"] for r in rows}, self.chained.events_table_name, self.safe_url, schema)
 
     @property
     def chained(self) -> ChainedBatchMixin:

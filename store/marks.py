@@ -91,15 +91,22 @@ def _look_inside(path: Path) -> tuple[int, int, set[str]]:
 def writable(path: Path) -> bool:
     """Whether this process may write the file and make files beside it (the WAL, its shared memory).
     A read-only filesystem says no even to root; permission bits say no to everyone else."""
-    folder = path.parent if str(path.parent) else Path(".")
-    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    return _folder_writable(path) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _folder_writable(path: Path) -> bool:
+    return os.access(path.parent if str(path.parent) else Path("."), os.W_OK)
 
 
 def read_uri(path: Path) -> str:
-    """A URI opening `path` read-only: `mode=ro`, and `immutable=1` when its folder cannot be written
-    (SQLite could not make the WAL's shared-memory file; nobody can be writing there either)."""
+    """A URI opening `path` read-only: `mode=ro`, plus `immutable=1` when its folder cannot be written
+    (SQLite could not make the WAL's shared-memory file there, and nobody can be writing there either) —
+    unless a WAL with content lies beside it, which `immutable` would ignore."""
     base = f"file:{quote(str(path.resolve()))}?mode=ro"
-    return base if writable(path) else base + "&immutable=1"
+    wal = Path(f"{path}-wal")
+    if _folder_writable(path) or (wal.exists() and wal.stat().st_size > 0):
+        return base
+    return base + "&immutable=1"
 
 
 def check(found: Found, access: Access) -> None:
@@ -117,3 +124,11 @@ def check(found: Found, access: Access) -> None:
         raise NotAStore(f"no store at {path} ({HINT})")
     if access != "read" and found.kind != "missing" and not writable(path):
         raise NotAStore(f"store {path} is read-only (this command writes to it); queries can still read it")
+
+
+def require_tables(found: set[str], events_table: str, where: str, schema: str) -> None:
+    """Refuse a PostgreSQL schema that lacks a store's tables (`found`: the tables it holds)."""
+    missing = sorted({events_table, "event_chain", "event_hashes", "store_meta"} - found)
+    if missing:
+        held = "holds no tables" if not found else f"holds {len(found)} table(s) but not {', '.join(missing)}"
+        raise NotAStore(f"no outcome-mastery store at {where} (schema {schema!r} {held}); `mastery ingest` creates one")
