@@ -91,6 +91,7 @@ class Session:
         self.access = access
         self._store: Any = None
         self._db: Any = None
+        self._in_place = False  # a read-only read model read as it is: nothing to catch up
 
     def store_access(self) -> str:
         """How this session opens the store (a subclass may decide per command)."""
@@ -127,10 +128,10 @@ class Session:
         """The read model, refused (StoreMismatch) when it was built from another store."""
         if self._db is None:
             store = self.store  # first: a read model is never made beside what is not a store of ours
-            db = self._read_only_copy() if self._read_only() else self.open_read_model()
+            db = self._read_only_model(store) if self._read_only() else self.open_read_model()
             from projections.schema import claim
 
-            owner = claim(db.conn, store.store_id)
+            owner = None if self._in_place else claim(db.conn, store.store_id)  # in place: checked, read-only
             if owner is not None:
                 db.conn.close()
                 raise StoreMismatch(
@@ -159,30 +160,21 @@ class Session:
 
         return self.store_access() == "read" and not writable(Path(self.read_path))
 
-    def _read_only_copy(self) -> Any:
-        """The read model copied into memory (read through mode=ro/immutable), caught up there for this
-        session only: the read-only file stays as it is."""
-        import sqlite3
+    def _read_only_model(self, store: Any) -> Any:
+        """The read model of a store this process cannot write: in place when current, else a copy in
+        memory caught up for this session only (`projections/readonly.py`)."""
         from pathlib import Path
 
-        import sqlite_utils
-
-        from projections.schema import ensure_schema
-        from store.marks import read_uri
+        from projections.readonly import in_memory, in_place
 
         path = Path(self.read_path)
-        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        db = in_place(path, store)
+        if db is not None:
+            self._in_place = True
+            return db
         try:
-            if path.exists():
-                source = sqlite3.connect(read_uri(path), uri=True)
-                try:
-                    source.backup(memory)
-                finally:
-                    source.close()
-            db = sqlite_utils.Database(memory)
-            ensure_schema(db)
+            db = in_memory(path)
         except Exception as error:
-            memory.close()
             raise Unavailable(f"cannot read the read model {self.read_path!r}: {error}") from None
         log.warning("note: %s cannot be written: answering from a copy of its read model in memory", path)
         return db
@@ -207,7 +199,8 @@ class Session:
                 f"the read model was built by another version of {', '.join(stale)}: "
                 "run `mastery rebuild` to rebuild it from the history"
             )
-        catch_up(self.store, self.conn, progress=progress)
+        if not self._in_place:  # a read-only read model in place is current: nothing to apply
+            catch_up(self.store, self.conn, progress=progress)
         return self.conn
 
     def root(self, conn: Any = None, account: str | None = None) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.events import parse
 from store.application import StoreError, open_store
 from store.marks import APPLICATION_ID, SCHEMA_VERSION
 from tests.conftest import mastery, mastery_json, seed_events, write_jsonl
@@ -139,25 +140,33 @@ def read_only_folder(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
 
 def test_a_store_in_a_read_only_folder_is_read_and_answers_without_a_byte_changed(tmp_path, read_only_folder, caplog):
     writable, read_only = read_only_folder
-    _ingested(writable / "s.db", tmp_path)
+    behind = open_store(str(writable / "behind.db"))  # appended through the store alone: no read model yet
+    behind.append([parse(e) for e in seed_events()])
+    behind.close()
+    _ingested(writable / "current.db", tmp_path)
+    mastery("--store", str(writable / "current.db"), "courses", check=True)  # caught up while still writable
     if read_only == writable:  # not root: the permission bits are obeyed
-        (writable / "s.db").chmod(0o444)
+        for path in writable.iterdir():
+            path.chmod(0o444)
         writable.chmod(0o555)
-    store = read_only / "s.db"
     assert not os.access(read_only, os.W_OK)  # really read-only for this process
     before = _fingerprint(writable)
-    opened = open_store(str(store), access="read")
+    opened = open_store(str(read_only / "behind.db"), access="read")
     assert opened.factory.datastore.pool.db_name.endswith("?mode=ro&immutable=1")  # type: ignore[attr-defined]
     opened.close()
     try:
-        courses = mastery("--store", str(store), "courses", "--json")
-        assert courses.returncode == 0, courses.stderr
-        assert [c["course"] for c in json.loads(courses.stdout)["courses"]]
-        rollups = mastery("--store", str(store), "rollups", "--course", "1")
-        assert rollups.returncode == 0 and b"course 1" in rollups.stdout, rollups.stderr
-        assert "answering from a copy of its read model in memory" in caplog.text  # stderr for a user
-        refused = mastery("--store", str(store), "ingest", _seeds(tmp_path))
-        assert refused.returncode == 3 and "is read-only" in refused.stderr.decode()
+        for name, copied in (("behind.db", True), ("current.db", False)):
+            store = str(read_only / name)
+            caplog.clear()
+            courses = mastery("--store", store, "courses", "--json")
+            assert courses.returncode == 0, courses.stderr
+            assert [c["course"] for c in json.loads(courses.stdout)["courses"]] == ["1", "565", "1234", "32054"]
+            rollups = mastery("--store", store, "rollups", "--course", "1")
+            assert rollups.returncode == 0 and b"course 1" in rollups.stdout, rollups.stderr
+            # stderr for a user: a read model behind the store is caught up in a copy; a current one is read in place
+            assert ("answering from a copy of its read model in memory" in caplog.text) is copied, (name, caplog.text)
+            refused = mastery("--store", store, "ingest", _seeds(tmp_path))
+            assert refused.returncode == 3 and "is read-only" in refused.stderr.decode()
         assert _fingerprint(writable) == before
     finally:
         writable.chmod(0o755)
