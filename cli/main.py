@@ -169,7 +169,13 @@ class Mastery(click.Group):
         sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
 
 
-@click.group(cls=Mastery, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=Mastery,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="The global options may also follow the command, where they win: "
+    "`mastery courses --store demo/mastery.db`. Only ingest, roster import, demo and serve --create "
+    "create a store; the others need one, and queries never change it.",
+)
 @click.version_option(package_version(), prog_name="mastery")
 @click.option(
     "--store",
