@@ -2,7 +2,9 @@
 turned into `click` exceptions carrying DESIGN's exit codes (1 domain, 2 usage, 3 I/O, 4 broken history).
 
 `to_click(error)` is the one mapping from a session error to an exit code; `Context` applies it to every
-session call the commands make, so a command never sees a session error itself.
+session call the commands make, so a command never sees a session error itself. `ACCESS` says which
+commands may create or change a store; every other command opens it for reading only, so a read never
+creates a store at a mistyped path nor changes one (exit 3 instead; DESIGN).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from projections.session import (
 
 __all__ = [
     "BadInput",
+    "ACCESS",
     "BrokenHistory",
     "Context",
     "DomainError",
@@ -41,11 +44,36 @@ __all__ = [
     "StoreMismatch",
     "Unavailable",
     "clicked",
+    "command_access",
     "ensure_parent",
     "parse_cli_time",
     "to_click",
     "validation_message",
 ]
+
+
+# How each command opens the store, by its path below `mastery`; any command not named reads.
+ACCESS: dict[str, str] = {
+    "ingest": "create",
+    "roster import": "create",
+    "demo": "create",
+    "serve": "write",  # `serve --create` makes a missing store
+    "quarantine retry": "write",
+    "config set": "write",
+    "problems exclude": "write",
+    "problems include": "write",
+    "rebuild": "write",
+}
+
+
+def command_access(ctx: click.Context | None) -> str:
+    """The store access of the command running in `ctx` (the innermost one): `ACCESS`, else "read"."""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    path = " ".join(reversed(names))
+    return ACCESS.get(path, "read")
 
 
 class DomainError(click.ClickException):
@@ -88,9 +116,14 @@ def clicked() -> Iterator[None]:
 class Context(Session):
     """The session of one command invocation, built from the group's global options."""
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings.store_url, settings.read_db, settings.account, settings.tz)
+    def __init__(self, settings: Settings, access: str | None = None) -> None:
+        super().__init__(settings.store_url, settings.read_db, settings.account, settings.tz, access or "read")
         self.settings = settings
+        self.fixed_access = access
+
+    def store_access(self) -> str:
+        """The access given, else the one of the command asking (read from click's current context)."""
+        return self.fixed_access or command_access(click.get_current_context(silent=True))
 
     @property
     def store(self) -> Any:
@@ -118,6 +151,10 @@ class Context(Session):
     def root(self, conn: Any = None, account: str | None = None) -> str:
         with clicked():
             return super().root(conn, account)
+
+    def check_store(self, access: str) -> None:
+        with clicked():
+            super().check_store(access)
 
     def parse_time(self, text: str | None, option: str) -> datetime | None:
         with clicked():

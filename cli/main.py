@@ -2,7 +2,9 @@
 
 Command modules define plain click commands and never import this module; the table below names each
 one as "module:attribute" and the group imports a module only when one of its commands is asked for.
-Exit codes (DESIGN): 0 ok (also with quarantined input), 1 not found or domain error, 2 usage,
+The global options (--store, --read-db, --account, --tz) are accepted before the command and after it
+(`mastery courses --store X` is `mastery --store X courses`); given in both places, the one after the
+command wins. Exit codes (DESIGN): 0 ok (also with quarantined input), 1 not found or domain error, 2 usage,
 3 input/output error, 4 `verify` found a broken history. The mapping lives in `Mastery.main`, so click's
 `CliRunner` sees the same codes and one-line messages as a user; no traceback ever reaches a user.
 """
@@ -46,6 +48,44 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# The global options a command also takes after its name: (flags, Settings field, help). Not added to
+# `demo` (its own --store says where to build) nor `generate` (it opens no store).
+GLOBALS: list[tuple[tuple[str, ...], str, str]] = [
+    (("--store", "store_url"), "store_url", "Same as `mastery --store` before the command; this one wins."),
+    (("--read-db", "read_db"), "read_db", "Same as `mastery --read-db`; this one wins."),
+    (("--account", "account"), "account", "Same as `mastery --account`; this one wins."),
+    (("--tz", "tz"), "tz", "Same as `mastery --tz`; this one wins."),
+]
+WITHOUT_GLOBALS = {"demo", "generate"}
+
+
+def _setter(field: str) -> Any:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        app = ctx.find_object(Context)
+        if value is not None and app is not None:
+            setattr(app.settings, field, value)
+
+    return callback
+
+
+def with_globals(command: click.Command) -> click.Command:
+    """Give a command (and a group's subcommands) the global options, once; each writes into the
+    group's Context when given, after the group's own values were set, so the later one wins."""
+    if getattr(command, "_mastery_globals", False):
+        return command
+    taken = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    for (flag, name), field, text in GLOBALS:
+        if flag not in taken:
+            command.params.append(
+                click.Option([flag, name], default=None, expose_value=False, callback=_setter(field), help=text)
+            )
+    command._mastery_globals = True  # type: ignore[attr-defined]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_globals(sub)
+    return command
+
+
 class Failure(click.ClickException):
     """An error that is not click's own, shown as one line with the exit code DESIGN gives it."""
 
@@ -87,7 +127,7 @@ class Mastery(click.Group):
         module, attribute = target.split(":")
         command = getattr(import_module(module), attribute)
         assert isinstance(command, click.Command), f"{target} is not a click command"
-        return command
+        return command if cmd_name in WITHOUT_GLOBALS else with_globals(command)
 
     def main(
         self,
@@ -130,7 +170,13 @@ class Mastery(click.Group):
         sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
 
 
-@click.group(cls=Mastery, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=Mastery,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="The global options may also follow the command, where they win: "
+    "`mastery courses --store demo/mastery.db`. Only ingest, roster import, demo and serve --create "
+    "create a store; the others need one, and queries never change it.",
+)
 @click.version_option(package_version(), prog_name="mastery")
 @click.option(
     "--store",

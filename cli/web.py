@@ -83,9 +83,15 @@ if TYPE_CHECKING:  # imported when serving only: the CLI starts without the web 
     type=click.FloatRange(0.1),
     help="Seconds a POST /events body may take to arrive (408 after).",
 )
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create the store when it does not exist yet (without it, a missing store is an error: exit 3).",
+)
 @click.pass_obj
 def serve(
     app: Context,
+    create: bool,
     host: str,
     port: int,
     max_body: int | None,
@@ -115,7 +121,9 @@ def serve(
         problems.append("HTTPS needs both --ssl-certfile and --ssl-keyfile")
     if problems:
         raise click.UsageError("; ".join(problems))
-    asgi = create_app(config, _keys(config.jwks))
+    keys = _keys(config.jwks)
+    app.check_store("create" if create else "write")  # a mistyped --store is not made silently
+    asgi = create_app(config, keys)
     asgi.state.service.context.caught_up()  # a bad --store fails here, before anything listens
     scheme = "https" if ssl_certfile else "http"
     say(f"mastery serve: {scheme}://{host}:{port}/ (ingest POST /events, API /api/v1, docs /docs)")

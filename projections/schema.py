@@ -2,7 +2,9 @@
 
 One file holds every read model (the event store's own file by default). Tables are made with
 sqlite-utils so that running `ensure_schema` again changes nothing. `rm_meta` stamps the file with the id
-of the store it was built from, so a read model is never answered from another store's events.
+of the store it was built from, so a read model is never answered from another store's events. A read
+model file of its own (`--read-db`) is marked `PRAGMA application_id = READ_MODEL_ID` when it is made,
+and another program's SQLite file given as one is refused before a table is added to it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.marks import APPLICATION_ID
+
 BUSY_TIMEOUT_MS = 30_000
+READ_MODEL_ID = 0x4F4D524D  # "OMRM": an outcome-mastery read model in a file of its own (1330467405)
+
+
+class NotAReadModel(Exception):
+    """The file is another program's SQLite database: no read-model table is added to it."""
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open the read model (WAL, bounded wait on a busy writer) with its schema in place."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        _claim_file(conn, path)
+    except BaseException:
+        conn.close()
+        raise
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of a bulk catch-up stay in memory
@@ -26,6 +40,21 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     ensure_schema(db)
     return db
+
+
+def _claim_file(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Mark a new read-model file as ours; accept ours, a store's (its read model lives inside it by
+    default) and an unmarked older read model; refuse any other SQLite database untouched."""
+    (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+    if app_id in (APPLICATION_ID, READ_MODEL_ID):
+        return
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app_id == 0 and "stored_events" in tables:
+        return  # a store made before the store mark: it stays unmarked until a write marks it
+    if app_id == 0 and (not tables or "rm_meta" in tables):
+        conn.execute(f"PRAGMA application_id = {READ_MODEL_ID}")
+        return
+    raise NotAReadModel(f"{path} is a SQLite database but not an outcome-mastery read model; it was left as it was")
 
 
 def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = "") -> None:

@@ -1,6 +1,7 @@
 """One session on a store and its read model, shared by both entry points (`cli/` and `web/`).
 
-A `Session` opens the event store and its read model lazily, refuses a read model stamped by another
+A `Session` opens the event store and its read model lazily, with the access its command needs (DESIGN:
+a read never creates or changes a store; `store/marks.py`), refuses a read model stamped by another
 store, catches the read model up before a query, resolves the root account and reduces user-given ids.
 Its errors are plain exceptions, so it knows nothing of click or HTTP: `cli/context.py` maps them to
 DESIGN's exit codes (1 domain, 2 usage, 3 I/O) and `web/errors.py` to HTTP statuses.
@@ -8,6 +9,7 @@ DESIGN's exit codes (1 domain, 2 usage, 3 I/O) and `web/errors.py` to HTTP statu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -15,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.ids import local_id
+
+log = logging.getLogger("mastery.session")
 
 
 def package_version() -> str:
@@ -70,23 +74,46 @@ class Settings:
 
 
 class Session:
-    """Opens the store and the read model lazily, and catches the read model up before a query."""
+    """Opens the store and the read model lazily, and catches the read model up before a query.
 
-    def __init__(self, store_url: str, read_db: str | None = None, account: str | None = None, tz: str = "UTC") -> None:
+    `access` is how the store is opened: "create" (the default, for the web service and library callers:
+    a missing store is made), "write" (it must exist) or "read" (it must exist; opened read-only)."""
+
+    def __init__(
+        self,
+        store_url: str,
+        read_db: str | None = None,
+        account: str | None = None,
+        tz: str = "UTC",
+        access: str = "create",
+    ) -> None:
         self.settings = Settings(store_url, read_db, account, tz)
+        self.access = access
         self._store: Any = None
         self._db: Any = None
+        self._in_place = False  # a read-only read model read as it is: nothing to catch up
+
+    def store_access(self) -> str:
+        """How this session opens the store (a subclass may decide per command)."""
+        return self.access
 
     @property
     def store(self) -> Any:
         if self._store is None:
-            from store.application import StoreError, open_store
-
-            try:
-                self._store = open_store(self.settings.store_url)
-            except StoreError as error:
-                raise Unavailable(str(error)) from None
+            self._store = self._open_store(self.store_access())
         return self._store
+
+    def _open_store(self, access: str) -> Any:
+        from store.application import StoreError, open_store
+
+        try:
+            return open_store(self.settings.store_url, access=access)  # type: ignore[arg-type]
+        except StoreError as error:
+            raise Unavailable(str(error)) from None
+
+    def check_store(self, access: str) -> None:
+        """Open the store as `access` allows (Unavailable when it may not be), then let it go again."""
+        self._open_store(access).close()
 
     @property
     def read_path(self) -> str:
@@ -100,10 +127,11 @@ class Session:
     def db(self) -> Any:
         """The read model, refused (StoreMismatch) when it was built from another store."""
         if self._db is None:
-            db = self.open_read_model()
+            store = self.store  # first: a read model is never made beside what is not a store of ours
+            db = self._read_only_model(store) if self._read_only() else self.open_read_model()
             from projections.schema import claim
 
-            owner = claim(db.conn, self.store.store_id)
+            owner = None if self._in_place else claim(db.conn, store.store_id)  # in place: checked, read-only
             if owner is not None:
                 db.conn.close()
                 raise StoreMismatch(
@@ -123,6 +151,33 @@ class Session:
             return connect(self.read_path)
         except Exception as error:
             raise Unavailable(f"cannot open read model {self.read_path!r}: {error}") from None
+
+    def _read_only(self) -> bool:
+        """Whether a read finds the read model where it cannot write it (a read-only file or folder)."""
+        from pathlib import Path
+
+        from store.marks import writable
+
+        return self.store_access() == "read" and not writable(Path(self.read_path))
+
+    def _read_only_model(self, store: Any) -> Any:
+        """The read model of a store this process cannot write: in place when current, else a copy in
+        memory caught up for this session only (`projections/readonly.py`)."""
+        from pathlib import Path
+
+        from projections.readonly import in_memory, in_place
+
+        path = Path(self.read_path)
+        db = in_place(path, store)
+        if db is not None:
+            self._in_place = True
+            return db
+        try:
+            db = in_memory(path)
+        except Exception as error:
+            raise Unavailable(f"cannot read the read model {self.read_path!r}: {error}") from None
+        log.warning("note: %s cannot be written: answering from a copy of its read model in memory", path)
+        return db
 
     def adopt(self) -> Any:
         """The read model for a rebuild that may take it over from another store (stamped after the swap)."""
@@ -144,7 +199,8 @@ class Session:
                 f"the read model was built by another version of {', '.join(stale)}: "
                 "run `mastery rebuild` to rebuild it from the history"
             )
-        catch_up(self.store, self.conn, progress=progress)
+        if not self._in_place:  # a read-only read model in place is current: nothing to apply
+            catch_up(self.store, self.conn, progress=progress)
         return self.conn
 
     def root(self, conn: Any = None, account: str | None = None) -> str:

@@ -14,7 +14,6 @@ import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
@@ -26,6 +25,7 @@ from eventsourcing.utils import Environment
 from domain.events import CanvasEvent, Parsed
 from domain.fold import ProjectorFunc
 from domain.ids import stream_id
+from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
 from store.persistence import GENESIS, AppendResult, BadItem, ChainedBatchMixin, EventMapper, chain_hash
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
@@ -35,6 +35,10 @@ FROM_ENV: Any = object()  # open_store: read the setting from the environment
 
 class StoreError(Exception):
     """The store cannot be opened or read (bad URL, unreachable server, not a store)."""
+
+
+class StoreMissing(StoreError):
+    """No store of ours is there: missing (for a read), a folder, not SQLite, or another program's."""
 
 
 @dataclass(frozen=True)
@@ -55,20 +59,37 @@ class EventStore(Application):
     name = "mastery"
 
     def __init__(
-        self, url: str, *, lock_timeout: int = 30, chain_key: bytes | None = None, state_home: str | None = None
+        self,
+        url: str,
+        *,
+        lock_timeout: int = 30,
+        chain_key: bytes | None = None,
+        state_home: str | None = None,
+        access: Access = "create",
     ) -> None:
         self.url = url
+        self.access = access
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
-        super().__init__(env=_env_for(url, lock_timeout))
+        super().__init__(env=_env_for(url, lock_timeout, access))
         self.chain_key = chain_key or None
         self.chained.chain_key = self.chain_key
         try:
+            if self.is_postgres and access != "create":
+                self._require_tables()
+                if access == "write":
+                    cast(Any, self.recorder).create_table()  # idempotent: tables a newer version added
             self.store_id: str = self.chained.identify()
         except BaseException:
             self.close()
             raise
         self.witness = witness_path(url, self.store_id, self.is_postgres, state_home)
         self._witness_warned = False
+
+    def _require_tables(self) -> None:
+        """A PostgreSQL store opened for reading or writing must exist: nothing is created for a read."""
+        schema = self.chained.datastore.schema
+        rows = self.chained.run("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))
+        require_tables({r["table_name"] for r in rows}, self.chained.events_table_name, self.safe_url, schema)
 
     @property
     def chained(self) -> ChainedBatchMixin:
@@ -292,8 +313,16 @@ class EventStore(Application):
         self.factory.close()
 
 
-def _env_for(url: str, lock_timeout: int) -> dict[str, str]:
-    common = {"IS_SNAPSHOTTING_ENABLED": "n", "ORIGINATOR_ID_TYPE": "uuid"}
+def _env_for(url: str, lock_timeout: int, access: Access = "create") -> dict[str, str]:
+    """The library's settings for a store URL; a SQLite file is looked at first (`store.marks`) and
+    refused, or opened read-only, as `access` says. Only "create" lets the library create tables."""
+    if access not in ACCESSES:
+        raise ValueError(f"access must be one of {ACCESSES}, not {access!r}")
+    common = {
+        "IS_SNAPSHOTTING_ENABLED": "n",
+        "ORIGINATOR_ID_TYPE": "uuid",
+        "CREATE_TABLE": "no" if url.startswith(("postgresql://", "postgres://")) and access != "create" else "yes",
+    }
     if url.startswith(("postgresql://", "postgres://")):
         u = urlparse(url)
         if u.hostname is None or not u.path.strip("/"):
@@ -313,21 +342,32 @@ def _env_for(url: str, lock_timeout: int) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "4",
         }
-    path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+    path = sqlite_path(url)
     if path.parent and not path.parent.exists():
         raise StoreError(f"the folder of store {str(path)!r} does not exist")
+    check(inspect(path), access)
     return common | {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": "store.persistence:SQLiteEventRecorder",
-        "SQLITE_DBNAME": str(path),
+        # A read opens the file mode=ro (immutable=1 in a read-only folder) and creates nothing; a write
+        # re-runs the idempotent CREATE ... IF NOT EXISTS, which also marks a store made before the mark.
+        "SQLITE_DBNAME": read_uri(path) if access == "read" else str(path),
+        "CREATE_TABLE": "no" if access == "read" else "yes",
         "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
     }
 
 
 def open_store(
-    url: str, *, lock_timeout: int = 30, chain_key: Any = FROM_ENV, state_home: Any = FROM_ENV
+    url: str,
+    *,
+    lock_timeout: int = 30,
+    chain_key: Any = FROM_ENV,
+    state_home: Any = FROM_ENV,
+    access: Access = "create",
 ) -> EventStore:
-    """Open (creating when needed) the event store at a path or postgresql:// URL.
+    """Open the event store at a path or postgresql:// URL: access "create" makes it when it is missing,
+    "write" needs it to exist, "read" also opens it read-only and creates nothing (`store.marks`). A
+    SQLite file that is not ours is refused, whatever the access, and left as it was.
 
     chain_key (bytes or str; default MASTERY_CHAIN_KEY) keys the hash chain; state_home (default
     XDG_STATE_HOME) is where a PostgreSQL store's head witness is kept."""
@@ -338,9 +378,13 @@ def open_store(
     if state_home is FROM_ENV:
         state_home = os.environ.get("XDG_STATE_HOME")
     try:
-        return EventStore(url, lock_timeout=lock_timeout, chain_key=chain_key or None, state_home=state_home)
+        return EventStore(
+            url, lock_timeout=lock_timeout, chain_key=chain_key or None, state_home=state_home, access=access
+        )
     except StoreError:
         raise
+    except NotAStore as error:
+        raise StoreMissing(str(error)) from None
     except Exception as error:  # the library raises OSError / OperationalError / InterfaceError
         raise StoreError(f"cannot open store {_safe(url)}: {error}") from error
 

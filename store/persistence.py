@@ -5,6 +5,7 @@ the library's (SQLite and PostgreSQL) and do everything one batch needs inside o
 take the writer lock, drop events already stored (content hash), give each new event the next version of
 its stream, insert them with the library's own insert, chain their hashes, and keep unusable input in the
 quarantine (DESIGN decisions 4 and 5). Triggers make the database refuse UPDATE and DELETE of history.
+A SQLite store is marked at creation (`PRAGMA application_id`/`user_version`, see `store/marks.py`).
 `store_meta` holds the store's identity (a random id written at creation) and, for a keyed chain
 (HMAC-SHA256), a check value of the key, never the key itself.
 """
@@ -27,6 +28,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.events import Parsed
+from store.marks import APPLICATION_ID, SCHEMA_VERSION
 from store.statements import RecorderStatements
 
 GENESIS = "0" * 64
@@ -270,6 +272,9 @@ class ChainedBatchMixin(RecorderStatements):
 
 
 SQLITE_EXTRA = [
+    # Our mark (store/marks.py): what tells our store from any other SQLite file without reading a table.
+    f"PRAGMA application_id = {APPLICATION_ID}",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
     "CREATE TABLE IF NOT EXISTS event_hashes (hash TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS event_chain (position INTEGER PRIMARY KEY, hash TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, raw_hash TEXT NOT NULL UNIQUE, "

@@ -64,6 +64,7 @@ def start(
         "--store",
         store,
         "serve",
+        "--create",
         "--host",
         HOST,
         "--port",
@@ -97,7 +98,7 @@ def in_process(store: str, env: dict[str, str], *options: str) -> Server:
 
     built: list[Any] = []
     unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("MASTERY_")}
-    args = ["--store", store, "serve", "--host", HOST, "--port", "8000", *options]
+    args = ["--store", store, "serve", "--create", "--host", HOST, "--port", "8000", *options]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(uvicorn, "run", lambda asgi, **_: built.append(asgi))
         ran = CliRunner().invoke(cli, args, env=unset | env)
