@@ -2,7 +2,8 @@
 canvas-lms lib/api/v1/outcome_results.rb `outcome_result_json`), and the alignments results name.
 
 The results listed are the ones the course's rollups count (projections.mastery.compute: not deleted, of a
-known outcome, …), now or inside a cut, by numeric result id. Per result: `id`, `score`, `possible`,
+known outcome, …) of the students its rollups list (its student enrollments, when enrollment events are
+known), now or inside a cut, by numeric result id. Per result: `id`, `score`, `possible`,
 `percent`, `submitted_or_assessed_at` (the event's assessed_at: result events carry no submitted_at),
 `mastery` (the result's score, scaled as the rollup scales it, at or above the scale's mastery points; null
 without them), `hide_points` and `hidden` false (no event tells them), and `links` {user (the Canvas user id
@@ -24,7 +25,7 @@ from domain.canvas import display_time
 from domain.ids import id_key
 from projections.mastery import Unit, compute, course_context
 from projections.queries.outcome_rollups import course_outcomes, outcome_json
-from projections.queries.people import people
+from projections.queries.people import enrolled, people
 from projections.views import View
 
 ASSET_NAMES = {"Quizzes::Quiz": "quiz", "Assignment": "assignment", "WikiPage": "wiki_page"}
@@ -70,6 +71,9 @@ def outcome_results(
     they came from (for `linked.outcomes`)."""
     units = counted_units(view, course, outcome_ids)
     wanted = None if user_uuids is None else set(user_uuids)
+    listed = enrolled(view, course)
+    if listed.known:  # the course's students only, as its rollups list them
+        wanted = set(listed.students) if wanted is None else wanted & listed.students
     rows = []
     for unit in units:
         for user, results in unit.counted.items():
