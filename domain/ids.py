@@ -63,7 +63,7 @@ def untilde(value: str) -> str:
     """Canvas's short global id `SHARD~LOCAL` (`2107~1`) as the digits of the global id
     (`21070000000000001`); any other text unchanged."""
     shard, tilde, local = value.partition("~")
-    if tilde and shard.isascii() and shard.isdigit() and local.isascii() and local.isdigit() and len(value) <= 40:
+    if tilde and shard.isascii() and shard.isdigit() and local.isascii() and local.isdigit() and len(value) <= 4000:
         return str(int(shard) * SHARD_FACTOR + int(local))
     return value
 

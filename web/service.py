@@ -130,9 +130,10 @@ def checked_id(value: str, name: str) -> str:
     400 saying which parameter and why."""
     from domain.ids import untilde
 
-    text = untilde(value.strip())
+    text = value.strip()
     if len(text) > MAX_ID:
         raise Problem(400, f"{name}: an id of {len(text)} characters is not an id (at most {MAX_ID})")
+    text = untilde(text)
     if text.isdigit() and (len(text) > MAX_DIGITS or not text.isascii()):
         raise Problem(
             400,

@@ -30,6 +30,7 @@ class World:
     other: str  # the other root account of the store
     course: str  # its course with the most students listed
     concluded: str  # the Canvas user id of a listed student whose one enrollment there is concluded
+    section: str  # that enrollment's section
 
     def cli(self, *args: str) -> dict:
         return mastery_json("--store", self.server.store, "--account", self.root, *args)
@@ -64,7 +65,9 @@ def generated_world(folder: Path) -> World:
     mastery("--store", store, "ingest", str(write_jsonl(folder / "extra.jsonl", extra)), check=True)
     env = {"MASTERY_INGEST_TOKEN": TOKEN, "MASTERY_READ_TOKEN": READ_TOKEN, "MASTERY_ACCOUNT": root}
     server = start(store, env, folder / "serve.log")
-    return World(server, root, other, course, str(int(extra[0]["body"]["user_id"]) % 10**13))
+    done = extra[0]["body"]
+    local = (str(int(done[k]) % 10**13) for k in ("user_id", "course_section_id"))
+    return World(server, root, other, course, *local)
 
 
 def conclude_one(events: list[dict], root: str, course: str, rollups: dict) -> dict:
