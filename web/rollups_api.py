@@ -10,7 +10,8 @@ paginated, without `meta.pagination`, as Canvas. Where this differs from Canvas,
   effect (Canvas lists enrolled students without results with `scores: []` unless it is given);
 - `include[]=alignments`/`outcomes.alignments`/`assignments` list the assets counted results name
   (projections/queries/outcome_results.py); `add_defaults` is accepted: ratings always carry color and
-  mastery; `contributing_scores=true` and `rating_percents=true` are a 400 (not computed here).
+  mastery; `rating_percents=true` adds Canvas's `percent` to each linked outcome's ratings (over every
+  listed student, not the page); `contributing_scores=true` is a 400 (not computed here).
 Unknown `exclude[]` values are ignored, as Canvas ignores them; unknown `include[]` values are a 400.
 A course any event speaks of answers 200 (empty rollups when nothing is known at that time); another, 404.
 """
@@ -51,7 +52,7 @@ def check_sort(sort_by: str | None, sort_order: str | None, sort_outcome_id: str
 
 
 def refuse_unsupported(request: Request) -> None:
-    for name in ("contributing_scores", "rating_percents"):
+    for name in ("contributing_scores",):
         if (request.query_params.get(name) or "").strip().lower() in TRUE:
             raise Problem(400, f"{name}=true is not supported by this server (it is not computed from the events)")
 
@@ -72,6 +73,7 @@ async def outcome_rollups(
     sort_outcome_id: Annotated[str | None, Query(description="The outcome to sort by")] = None,
     section_id: Annotated[str | None, Query(description="Only the students of this course section")] = None,
     add_defaults: Annotated[str | None, Query(description="Accepted: ratings always carry defaults")] = None,
+    rating_percents: Annotated[str | None, Query(description="`true`: ratings[].percent of students")] = None,
     page: Page = None,
     per_page: PerPage = None,
     as_of: AsOf = None,
@@ -103,6 +105,7 @@ async def outcome_rollups(
         "includes": includes,
         "exclude": frozenset(EXCLUDES[e] for e in excludes if e in EXCLUDES),
         "missing_outcomes": "missing_outcome_results" in excludes,
+        "rating_percents": (request.query_params.get("rating_percents") or "").strip().lower() in TRUE,
         "section_id": section_id,
         "as_of": as_of,
         "known_at": known_at,

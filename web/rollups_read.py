@@ -103,6 +103,8 @@ def read_rollups(request: Request, asked: dict[str, Any]) -> dict[str, Any]:
         if asked["missing_outcomes"]:
             assessed = {s["links"]["outcome"] for rollup in answer["rollups"] for s in rollup["scores"]}
             answer["linked"]["outcomes"] = [o for o in answer["linked"]["outcomes"] if o["id"] in assessed]
+        if asked["rating_percents"]:
+            add_rating_percents(answer)
         sort_outcome = request.query_params.get("sort_outcome_id")
         if sort_outcome:
             answer["sort_outcome"] = r.local(sort_outcome, "sort_outcome_id")
@@ -113,6 +115,28 @@ def read_rollups(request: Request, asked: dict[str, Any]) -> dict[str, Any]:
 
             answer["linked"]["courses"] = [{"id": number(course), "name": course_name(view, course)}]
     return answer
+
+
+def add_rating_percents(answer: dict[str, Any]) -> None:
+    """`rating_percents=true`: each linked outcome's ratings get `percent`, the share (a whole percent,
+    rounded half up) of the listed students' scores in that rating, as canvas-lms
+    `Outcomes::ResultAnalytics#rating_percents`: a score falls in the first rating (highest points first)
+    whose points it reaches; null scores are not counted; all zeros when no score falls in any."""
+    from domain.arithmetic import ruby_round
+
+    for outcome in answer["linked"]["outcomes"]:
+        ratings = outcome["ratings"]
+        counts = [0] * len(ratings)
+        for rollup in answer["rollups"]:
+            for score in rollup["scores"]:
+                if score["links"]["outcome"] != outcome["id"] or score["score"] is None:
+                    continue
+                band = next((i for i, r in enumerate(ratings) if r["points"] <= score["score"]), None)
+                if band is not None:
+                    counts[band] += 1
+        total = sum(counts)
+        for rating, count in zip(ratings, counts, strict=True):
+            rating["percent"] = int(ruby_round(100.0 * count / total, 0)) if total else 0
 
 
 def side_loads(view: Any, course: str, includes: list[str], outcomes: list[str]) -> dict[str, Any]:

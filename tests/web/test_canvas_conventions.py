@@ -239,6 +239,18 @@ def one_section(body: dict, base: dict, world: World) -> None:
     same_as_cli("--section", world.section)(body, base, world)
 
 
+def rating_shares(body: dict, base: dict, world: World) -> None:
+    for outcome in body["linked"]["outcomes"]:
+        scores = [s for s in scored(base, outcome["id"]) if s is not None]
+        points = [r["points"] for r in outcome["ratings"]]
+        counts = [
+            sum(1 for s in scores if next(i for i, p in enumerate(points) if p <= s) == k) for k in range(len(points))
+        ]
+        shares = [int(100 * c / len(scores) + 0.5) for c in counts] if scores else [0] * len(points)
+        assert [r["percent"] for r in outcome["ratings"]] == shares
+    assert body["rollups"] == base["rollups"]
+
+
 def courses_linked(body: dict, base: dict, world: World) -> None:
     names = {c["course"]: c["name"] for c in world.cli("courses")["courses"]}
     assert body["linked"]["courses"] == [{"id": int(world.course), "name": names[world.course]}]
@@ -264,7 +276,6 @@ CANVAS_400 = {
     "group not in course": ("outcome_group_id=424242", "can only include an outcome group id in the outcome context"),
     "section not in course": ("section_id=424242", "invalid section id"),
     "contributing_scores": ("contributing_scores=true", "contributing_scores=true is not supported"),
-    "rating_percents": ("rating_percents=true", "rating_percents=true is not supported"),
 }
 
 
@@ -308,6 +319,7 @@ def applied(world: World) -> dict[str, tuple[str, Callable[[dict, dict, World], 
         "sort_outcome_id desc": (f"sort_by=outcome&sort_outcome_id={first}&sort_order=desc", by_first_outcome("desc")),
         "section_id": (f"section_id={world.section}&include[]=users", one_section),
         "add_defaults (ratings always carry them)": ("add_defaults=true", unchanged),
+        "rating_percents=true": ("rating_percents=true", rating_shares),
     }
 
 
@@ -346,6 +358,7 @@ APPLIED = [
     "sort_outcome_id desc",
     "section_id",
     "add_defaults (ratings always carry them)",
+    "rating_percents=true",
 ]
 
 
@@ -361,3 +374,19 @@ def test_a_parameter_canvas_applies_is_applied(world, case):
     if "as_of=" in query:
         base = get(world, f"{path}?per_page=100&as_of=2025-09-10").json()
     check(answer.json(), base, world)
+
+
+def test_openapi_lists_the_canvas_routes_and_their_paging_parameters(world):
+    paths = world.server.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/courses",
+        "/api/v1/courses/{course_id}",
+        "/api/v1/accounts/{account_id}/courses",
+        "/api/v1/courses/{course_id}/outcome_rollups",
+        "/api/v1/courses/{course_id}/outcome_results",
+    ):
+        names = {p["name"] for p in paths[path]["get"]["parameters"]}
+        assert {"as_of", "known_at", "account"} <= names, path
+        assert set(paths[path]) == {"get"}, "no write route is documented"
+    rollups = {p["name"] for p in paths["/api/v1/courses/{course_id}/outcome_rollups"]["get"]["parameters"]}
+    assert {"page", "per_page", "include[]", "exclude[]", "sort_by", "sort_order", "sort_outcome_id"} <= rollups
