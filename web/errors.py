@@ -102,7 +102,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, error: HTTPException) -> Response:
-        if error.status_code == 405 and request.method == "GET":  # only the API's write catch-all matched
+        if error.status_code == 405 and request.method == "GET" and is_canvas(request):  # only its write catch-all
             return answer(request, 404, "Not Found")
         return answer(request, error.status_code, str(error.detail), getattr(error, "headers", None))
 
