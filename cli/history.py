@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
 import orjson
 
 from cli.context import BrokenHistory, Context, DomainError, InputOutputError
-from cli.queries import _view, cut_options, json_option
+from cli.queries import _view, json_option
 from cli.render import Progress, emit_json, kv, moves, table
+from cli.snapshots import cut_options
 from domain.ids import id_key
 from domain.rollup import METHODS
 
@@ -173,7 +175,7 @@ def _order(persons: dict, uuid: str) -> tuple:
     return student_order(uuid, person)
 
 
-def student_labels(app: Context, conn: object) -> dict[str, str]:
+def student_labels(app: Context, conn: sqlite3.Connection) -> dict[str, str]:
     """Names (and SIS ids) of the store's people for "what moved" lines; none when no root can be chosen."""
     from cli.people import everyone, labels
     from projections.views import View

@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "roster": "cli.operations:roster",
     "serve": "cli.web:serve",
     "report": "cli.web:report",
+    "snapshot": "cli.snapshots:snapshot",
 }
 
 

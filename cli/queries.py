@@ -8,12 +8,8 @@ import click
 
 from cli.context import Context, DomainError
 from cli.render import emit_json, kv, swatch, table
+from cli.snapshots import cut_options
 from domain.ids import KINDS, id_key
-
-
-def cut_options(func: Any) -> Any:
-    func = click.option("--known-at", default=None, help="Only events recorded by this time (what we knew then).")(func)
-    return click.option("--as-of", default=None, help="State as of this time (a date means the end of that day).")(func)
 
 
 def json_option(func: Any) -> Any:

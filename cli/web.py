@@ -10,6 +10,7 @@ import click
 
 from cli.context import Context, DomainError, InputOutputError, ensure_parent
 from cli.render import say
+from cli.snapshots import cut_options
 
 if TYPE_CHECKING:  # imported when serving only: the CLI starts without the web stack
     from web.signing import KeySet
@@ -146,8 +147,7 @@ def _keys(source: str | None) -> KeySet | None:
 @click.command()
 @click.option("--course", required=True, help="Canvas course id (local or global).")
 @click.option("--html", "html_path", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--as-of", default=None, help="The grid as of this time (a date means the end of that day).")
-@click.option("--known-at", default=None, help="Only events recorded by this time.")
+@cut_options
 @click.pass_obj
 def report(app: Context, course: str, html_path: str, as_of: str | None, known_at: str | None) -> None:
     """Write a course's mastery grid as one self-contained HTML file."""

@@ -11,6 +11,7 @@ resolution needs, and the hosts a root account's events name (`accounts`, the se
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from domain.canvas import iso
@@ -62,7 +63,7 @@ def root_hosts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def hosts(conn: Any, suffix: str = "") -> dict[str, str]:
+def hosts(conn: sqlite3.Connection, suffix: str = "") -> dict[str, str]:
     """Each root account's host: the one its lti_guid names, else the first of its request hostnames."""
     found: dict[str, dict[str, str]] = {}
     for root, source, host in conn.execute(f"SELECT root, source, host FROM root_hosts{suffix} ORDER BY host"):
@@ -118,7 +119,7 @@ class HistoryProjection:
 
     def handle_page(
         self,
-        conn: Any,
+        conn: sqlite3.Connection,
         batch: list[tuple[int, CanvasEvent]],
         changes: list[Change],
         rows: list[dict[str, Any]] | None = None,
@@ -147,7 +148,7 @@ class HistoryProjection:
         changes.extend(_entity_change(event, row, current.get(key)) for key, (event, row) in winners.items())
         self._learn(conn, batch, changes)
 
-    def _current(self, conn: Any, keys: set[tuple]) -> dict[tuple, tuple]:
+    def _current(self, conn: sqlite3.Connection, keys: set[tuple]) -> dict[tuple, tuple]:
         """The current fold key and refs of each entity a page touches (primary-key look-ups)."""
         by_kind: dict[tuple[str, str], list[str]] = {}
         for root, kind, key in keys:
@@ -164,7 +165,7 @@ class HistoryProjection:
                 found.update(((root, kind, r[0]), tuple(r[1:])) for r in rows)
         return found
 
-    def _learn(self, conn: Any, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
+    def _learn(self, conn: sqlite3.Connection, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
         roots, pairs = {}, []
         hosts: set[tuple[str, str, str]] = set()
@@ -195,7 +196,7 @@ class HistoryProjection:
             if self._latest_account(conn, root, course) != before[(root, course)]
         )
 
-    def _latest_account(self, conn: Any, root: str, course: str) -> str | None:
+    def _latest_account(self, conn: sqlite3.Connection, root: str, course: str) -> str | None:
         row = conn.execute(
             f"SELECT account FROM course_accounts{self.suffix} WHERE root = ? AND course = ? "
             "ORDER BY event_time DESC, account DESC LIMIT 1",

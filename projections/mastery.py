@@ -11,6 +11,7 @@ had to leave out); the other units are written as usual.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ class MasteryProjection:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
 
-    def mark(self, conn: Any, changes: list[Change]) -> None:
+    def mark(self, conn: sqlite3.Connection, changes: list[Change]) -> None:
         """Queue every unit the changes of one page touch (in the page's transaction); `drain` computes them."""
         units = {u for change in changes for u in self._units(conn, change)}
         conn.executemany(
@@ -151,7 +152,7 @@ class MasteryProjection:
             [(r, c, o, u or "") for r, c, o, u in units],
         )
 
-    def drain(self, conn: Any, limit: int = -1) -> int:
+    def drain(self, conn: sqlite3.Connection, limit: int = -1) -> int:
         """Recompute up to `limit` queued units, write their rows and clear them; return how many."""
         queued = conn.execute(
             f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
@@ -168,7 +169,7 @@ class MasteryProjection:
         )
         return len(queued)
 
-    def recompute(self, conn: Any, dirty: dict[tuple[str, str, str], set[str | None]]) -> None:
+    def recompute(self, conn: sqlite3.Connection, dirty: dict[tuple[str, str, str], set[str | None]]) -> None:
         """Compute and write the rows of the given units (a whole unit when many of its students changed)."""
         contexts: dict[tuple[str, str], CourseContext] = {}
         for (root, course, outcome), users in dirty.items():
@@ -176,7 +177,9 @@ class MasteryProjection:
             for user in [None] if whole else sorted(u for u in users if u is not None):
                 self._guarded(conn, contexts, root, course, outcome, user)
 
-    def _guarded(self, conn: Any, contexts: dict, root: str, course: str, outcome: str, user: str | None) -> None:
+    def _guarded(
+        self, conn: sqlite3.Connection, contexts: dict, root: str, course: str, outcome: str, user: str | None
+    ) -> None:
         """Recompute one unit inside a SAVEPOINT; on failure its rows are removed and the reason recorded."""
         name = problems.unit_name(root, course, outcome, user)
         conn.execute("SAVEPOINT unit")
@@ -193,7 +196,7 @@ class MasteryProjection:
             problems.record_unit(conn, self.suffix, name, f"recompute failed: {problems.describe(error)}")
         conn.execute("RELEASE unit")
 
-    def _note_ignored(self, conn: Any, root: str, unit: Unit, name: str) -> None:
+    def _note_ignored(self, conn: sqlite3.Connection, root: str, unit: Unit, name: str) -> None:
         """Record each result a rollup left out (a scaled score that is not finite), by its event's position."""
         for student, score in unit.scores.items():
             for result_id in score.ignored:
@@ -212,7 +215,7 @@ class MasteryProjection:
                     row[1] if row else None,
                 )
 
-    def write(self, conn: Any, root: str, unit: Unit, user: str | None) -> None:
+    def write(self, conn: sqlite3.Connection, root: str, unit: Unit, user: str | None) -> None:
         where, params = "root = ? AND course = ? AND outcome = ?", [root, unit.course, unit.outcome_id]
         if user is not None:
             where, params = where + " AND user_uuid = ?", params + [user]
@@ -225,7 +228,7 @@ class MasteryProjection:
                 [list(r.values()) for r in new],
             )
 
-    def _units(self, conn: Any, change: Change) -> list[tuple[str, str, str, str | None]]:
+    def _units(self, conn: sqlite3.Connection, change: Change) -> list[tuple[str, str, str, str | None]]:
         root, kind = change.root, change.kind
         if kind == COURSE_ACCOUNT:
             return [] if change.course is None else self._course_units(conn, root, change.course)
@@ -248,7 +251,7 @@ class MasteryProjection:
             return self.root_units(conn, root)
         return []
 
-    def _course_units(self, conn: Any, root: str, course: str) -> list:
+    def _course_units(self, conn: sqlite3.Connection, root: str, course: str) -> list:
         return self._select(
             conn,
             "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
@@ -256,7 +259,7 @@ class MasteryProjection:
             (root, root, course),
         )
 
-    def root_units(self, conn: Any, root: str) -> list:
+    def root_units(self, conn: sqlite3.Connection, root: str) -> list:
         return self._select(
             conn,
             "SELECT DISTINCT ?, course, outcome, NULL FROM entity_current{s} WHERE root = ? "
@@ -264,10 +267,10 @@ class MasteryProjection:
             (root, root),
         )
 
-    def _select(self, conn: Any, sql: str, params: tuple) -> list:
+    def _select(self, conn: sqlite3.Connection, sql: str, params: tuple) -> list:
         return [tuple(r) for r in conn.execute(sql.format(s=self.suffix), params).fetchall()]
 
-    def recompute_root(self, conn: Any, root: str) -> None:
+    def recompute_root(self, conn: sqlite3.Connection, root: str) -> None:
         """Recompute every unit of a root account (a settings change), in the caller's transaction."""
         conn.execute(f"DELETE FROM mastery{self.suffix} WHERE root = ?", (root,))
         self.recompute(conn, {(r, c, o): {None} for r, c, o, _ in self.root_units(conn, root)})

@@ -10,13 +10,14 @@ change them, since each change is followed by a rebuild. It has no rebuild suffi
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 REASON_CHARS = 500
 
 
-def ensure(conn: Any, suffix: str = "") -> None:
+def ensure(conn: sqlite3.Connection, suffix: str = "") -> None:
     """Create the problems table of a read model (and the shared exclusions table) when missing."""
     found = {
         r[0]
@@ -48,7 +49,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def record_event(conn: Any, suffix: str, position: int, event_type: str | None, reason: str) -> None:
+def record_event(conn: sqlite3.Connection, suffix: str, position: int, event_type: str | None, reason: str) -> None:
     """Note that the event at `position` was skipped (the first sighting's time is kept)."""
     conn.execute(
         f"INSERT INTO rm_problems{suffix} (key, position, event_type, unit, reason, first_seen) "
@@ -62,7 +63,12 @@ def unit_name(root: str, course: str, outcome: str, user: str | None) -> str:
 
 
 def record_unit(
-    conn: Any, suffix: str, unit: str, reason: str, position: int | None = None, event_type: str | None = None
+    conn: sqlite3.Connection,
+    suffix: str,
+    unit: str,
+    reason: str,
+    position: int | None = None,
+    event_type: str | None = None,
 ) -> None:
     """Note that a unit's recompute failed or left something out (keyed by unit, and by event when known)."""
     key = f"unit:{unit}" if position is None else f"result:{position}"
@@ -74,7 +80,7 @@ def record_unit(
     )
 
 
-def clear_unit(conn: Any, suffix: str, unit: str) -> None:
+def clear_unit(conn: sqlite3.Connection, suffix: str, unit: str) -> None:
     """A unit computed cleanly: forget the problems it had (a whole outcome's: its students' too)."""
     conn.execute(
         f"DELETE FROM rm_problems{suffix} WHERE unit = ? OR (unit LIKE ? AND ? NOT LIKE '% student %')",
@@ -82,13 +88,13 @@ def clear_unit(conn: Any, suffix: str, unit: str) -> None:
     )
 
 
-def excluded(conn: Any, low: int, high: int) -> set[int]:
+def excluded(conn: sqlite3.Connection, low: int, high: int) -> set[int]:
     """The excluded positions in [low, high]."""
     rows = conn.execute("SELECT position FROM rm_exclusions WHERE position BETWEEN ? AND ?", (low, high))
     return {r[0] for r in rows}
 
 
-def keep_first_seen(conn: Any, side: str) -> None:
+def keep_first_seen(conn: sqlite3.Connection, side: str) -> None:
     """Before a rebuild's swap: problems seen before keep the time they were first seen."""
     conn.execute(
         f"UPDATE rm_problems{side} SET first_seen = (SELECT a.first_seen FROM rm_problems a "
@@ -101,7 +107,7 @@ def stored_positions(store: Any, position: int | None = None) -> int:
     return store.recorder.count_positions(position)
 
 
-def listing(store: Any, conn: Any) -> dict[str, Any]:
+def listing(store: Any, conn: sqlite3.Connection) -> dict[str, Any]:
     """Every problem and exclusion, and how the stored events are accounted for:
     stored = applied + skipped (a problem) + excluded."""
     ensure(conn)

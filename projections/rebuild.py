@@ -11,6 +11,7 @@ exclusions (`rm_exclusions`) are not a rebuilt table: they are kept, and the reb
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +34,7 @@ TABLES = (
 )
 
 
-def drop_side_tables(conn: Any) -> None:
+def drop_side_tables(conn: sqlite3.Connection) -> None:
     with write_transaction(conn):
         for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}{SIDE}")
@@ -41,7 +42,7 @@ def drop_side_tables(conn: Any) -> None:
 
 
 def rebuild(
-    store: Any, conn: Any, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+    store: Any, conn: sqlite3.Connection, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
     """Rebuild every read model from the history; report what moved (mastery: score or rating)."""
     import sqlite_utils
@@ -64,7 +65,7 @@ def rebuild(
     return report
 
 
-def _compare(conn: Any) -> dict[str, Any]:
+def _compare(conn: sqlite3.Connection) -> dict[str, Any]:
     """What moved between the live and the rebuilt tables, computed in SQL (bounded memory)."""
     mastery = _diff(
         conn, "mastery", ("root", "course", "user_uuid", "outcome"), ("score", "rating_description", "rating_points")
@@ -94,7 +95,7 @@ def _differs(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"a.{c} IS NOT b.{c}" for c in columns)
 
 
-def _diff(conn: Any, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, int]:
+def _diff(conn: sqlite3.Connection, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, int]:
     using = ", ".join(key)
     changed = conn.execute(
         f"SELECT COUNT(*) FROM {table} a JOIN {table}{SIDE} b USING ({using}) WHERE {_differs(columns)}"
@@ -108,7 +109,7 @@ def _diff(conn: Any, table: str, key: tuple[str, ...], columns: tuple[str, ...])
     return {"changed": changed, "added": added, "removed": removed}
 
 
-def _swap(conn: Any) -> None:
+def _swap(conn: sqlite3.Connection) -> None:
     problems.keep_first_seen(conn, SIDE)
     for table in TABLES:
         conn.execute(f"DROP TABLE {table}")
@@ -126,7 +127,7 @@ class UnknownPosition(LookupError):
     """No stored event at that position (exclude), or the position is not excluded (include)."""
 
 
-def exclude(store: Any, conn: Any, position: int, reason: str | None) -> dict[str, Any]:
+def exclude(store: Any, conn: sqlite3.Connection, position: int, reason: str | None) -> dict[str, Any]:
     """Make the projections skip the event at `position`, then rebuild so every answer reflects it."""
     if problems.stored_positions(store, position) == 0:
         raise UnknownPosition(f"no stored event at position {position}")
@@ -139,7 +140,7 @@ def exclude(store: Any, conn: Any, position: int, reason: str | None) -> dict[st
     return {"excluded": position, "reason": reason, "rebuild": rebuild(store, conn)}
 
 
-def include(store: Any, conn: Any, position: int) -> dict[str, Any]:
+def include(store: Any, conn: sqlite3.Connection, position: int) -> dict[str, Any]:
     """Undo an exclusion, then rebuild so the event counts again."""
     problems.ensure(conn)
     with write_transaction(conn):

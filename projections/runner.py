@@ -10,6 +10,7 @@ back alone (a SAVEPOINT), recorded in the problems table, and passed; excluded p
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,27 +22,35 @@ from projections import problems
 from projections.changes import Change
 from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
+from projections.schema import BUSY_TIMEOUT_MS
 
 PAGE = 1000
+NOTICE_AFTER_MS = 1000  # a wait on another writer this long is told (`waiting`), then goes on
 PROJECTIONS = (HistoryProjection, MasteryProjection)
 EVENT_NAMES = {topic: cls.canvas_name for cls, topic in TOPICS.items()}
 
 
-def positions(conn: Any) -> dict[str, tuple[int, int]]:
+def positions(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     rows = conn.execute("SELECT projection, version, position FROM rm_tracking").fetchall()
     return {name: (version, position) for name, version, position in rows}
 
 
-def check_versions(conn: Any) -> list[str]:
+def check_versions(conn: sqlite3.Connection) -> list[str]:
     """Names of projections whose stored rows were made by another version of their code."""
     found = positions(conn)
     return [p.name for p in PROJECTIONS if p.name in found and found[p.name][0] != p.version and found[p.name][1] > 0]
 
 
 @contextmanager
-def write_transaction(conn: Any) -> Iterator[Any]:
-    """One SQLite write transaction (the writer lock is taken at once, waiting up to the busy timeout)."""
-    conn.execute("BEGIN IMMEDIATE")
+def write_transaction(conn: sqlite3.Connection, waiting: Callable[[], None] | None = None) -> Iterator[Any]:
+    """One SQLite write transaction (the writer lock is taken at once, waiting up to the busy timeout).
+
+    With `waiting`, a lock still held by another writer after NOTICE_AFTER_MS calls it once (to say so),
+    then the wait goes on up to the full busy timeout."""
+    if waiting is None:
+        conn.execute("BEGIN IMMEDIATE")
+    else:
+        _begin_telling(conn, waiting)
     try:
         yield conn
         conn.execute("COMMIT")
@@ -50,17 +59,41 @@ def write_transaction(conn: Any) -> Iterator[Any]:
         raise
 
 
+def _begin_telling(conn: sqlite3.Connection, waiting: Callable[[], None]) -> None:
+    conn.execute(f"PRAGMA busy_timeout={NOTICE_AFTER_MS}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+        waiting()
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS - NOTICE_AFTER_MS}")
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def catch_up(
     store: Any,
-    conn: Any,
+    conn: sqlite3.Connection,
     *,
     page: int = PAGE,
     suffix: str = "",
     in_transaction: bool = False,
     drain_queue: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> int:
-    """Apply every stored event after the tracked position; return how many were read (applied or skipped)."""
+    """Apply every stored event after the tracked position; return how many were read (applied or skipped).
+    `waiting` is called once if another writer holds the read model for more than a second."""
+    told: list[bool] = []
+
+    def tell() -> None:  # once per catch-up, however many pages wait
+        if waiting is not None and not told:
+            told.append(True)
+            waiting()
+
+    notify = tell if waiting is not None else None
     history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
     problems.ensure(conn, suffix)
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
@@ -77,7 +110,7 @@ def catch_up(
         if in_transaction:
             apply_page(conn, history, mastery, batch, suffix, rows, last, failed)
         else:
-            with write_transaction(conn):
+            with write_transaction(conn, notify):
                 if positions(conn).get(f"history{suffix}", (0, 0))[1] >= last:
                     start = last  # another process applied this page meanwhile
                     continue
@@ -87,7 +120,7 @@ def catch_up(
         if progress:
             progress(applied, start)
     if drain_queue:
-        drain(conn, mastery, in_transaction)
+        drain(conn, mastery, in_transaction, waiting=notify)
     return applied
 
 
@@ -112,19 +145,25 @@ def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list
     return kept, rows
 
 
-def drain(conn: Any, mastery: MasteryProjection, in_transaction: bool = False, chunk: int = 2000) -> None:
+def drain(
+    conn: sqlite3.Connection,
+    mastery: MasteryProjection,
+    in_transaction: bool = False,
+    chunk: int = 2000,
+    waiting: Callable[[], None] | None = None,
+) -> None:
     """Recompute the queued mastery units, a chunk per transaction."""
     if in_transaction:
         mastery.drain(conn)
         return
     while True:
-        with write_transaction(conn):
+        with write_transaction(conn, waiting):
             if mastery.drain(conn, chunk) == 0:
                 return
 
 
 def apply_page(
-    conn: Any,
+    conn: sqlite3.Connection,
     history: HistoryProjection,
     mastery: MasteryProjection,
     batch: list,
@@ -158,13 +197,15 @@ def apply_page(
         )
 
 
-def _apply(conn: Any, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list) -> None:
+def _apply(
+    conn: sqlite3.Connection, history: HistoryProjection, mastery: MasteryProjection, batch: list, rows: list
+) -> None:
     changes: list[Change] = []
     history.handle_page(conn, batch, changes, rows)
     mastery.mark(conn, changes)
 
 
-def _guarded(conn: Any, work: Callable[[], None]) -> None:
+def _guarded(conn: sqlite3.Connection, work: Callable[[], None]) -> None:
     """Run `work` inside a SAVEPOINT: kept when it returns, rolled back alone when it raises."""
     conn.execute("SAVEPOINT guarded")
     try:

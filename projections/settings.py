@@ -5,6 +5,7 @@ A change recomputes the root account's mastery rows in one transaction and repor
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from domain.policy import effective_mode
@@ -15,7 +16,7 @@ DEFAULTS = {"mode": "auto", "standard-decay": "true"}
 KEY_COLUMNS = ("course", "user_uuid", "outcome")
 
 
-def snapshot(conn: Any, root: str, suffix: str = "") -> dict[tuple, dict[str, Any]]:
+def snapshot(conn: sqlite3.Connection, root: str, suffix: str = "") -> dict[tuple, dict[str, Any]]:
     """Mastery rows of a root account by (course, student, outcome)."""
     cur = conn.execute(f"SELECT * FROM mastery{suffix} WHERE root = ?", (root,))
     names = [d[0] for d in cur.description]
@@ -47,7 +48,7 @@ def level_label(score: float | None, rating: str | None) -> str:
     return f"{'null' if score is None else f'{score:g}'} {rating or ''}".strip()
 
 
-def change_setting(conn: Any, root: str, key: str, value: str) -> dict[str, Any]:
+def change_setting(conn: sqlite3.Connection, root: str, key: str, value: str) -> dict[str, Any]:
     """Store a setting, recompute the root account, and report what moved."""
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -62,7 +63,7 @@ def change_setting(conn: Any, root: str, key: str, value: str) -> dict[str, Any]
     return moved
 
 
-def show_settings(conn: Any, root: str) -> dict[str, Any]:
+def show_settings(conn: sqlite3.Connection, root: str) -> dict[str, Any]:
     view = View(conn, root)
     shown = {k: view.setting(k, v) for k, v in DEFAULTS.items()}
     shown["mode_in_force"] = effective_mode(shown["mode"], view.any_event(("scale", "method")))

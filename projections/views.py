@@ -7,6 +7,7 @@ objects, so every query and the mastery calculation run the same code for "now" 
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ FILTERS = {"course", "outcome", "user_uuid", "key"}
 class View:
     """The states of one root account's entities, now (no cut) or as of a cut."""
 
-    conn: Any
+    conn: sqlite3.Connection
     root: str
     as_of: datetime | None = None
     known_at: datetime | None = None

@@ -9,7 +9,7 @@ from dataclasses import replace
 from fastapi import FastAPI
 
 from projections.session import package_version
-from web import api, errors, ingest, pages
+from web import api, canvas_outcomes, docs, errors, ingest, pages
 from web.config import ServeConfig
 from web.hosts import LoopbackHosts
 from web.service import Service
@@ -34,13 +34,16 @@ def create_app(config: ServeConfig, keys: KeySet | None = None) -> FastAPI:
         title="outcome-mastery",
         version=package_version(),
         lifespan=lifespan,
+        docs_url=None,  # web/docs.py serves /docs without a CDN
         redoc_url=None,
         description="Canvas Live Events in (HTTPS delivery); Canvas-compatible outcome rollups, "
         "outcomes and their history out, now or as of any time.",
     )
     app.state.config, app.state.service, app.state.keys = config, service, keys
     app.include_router(ingest.router)
+    app.include_router(canvas_outcomes.router, prefix="/api/v1")  # before api: its /outcomes/{id} wins
     app.include_router(api.router, prefix="/api/v1")
+    app.include_router(docs.router)
     app.include_router(pages.router)
     errors.install(app)
     if config.loopback:

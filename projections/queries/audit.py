@@ -7,6 +7,7 @@ decision 10), is left out of the trail and listed under `unreadable` with its po
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ EVENT_NAMES = {topic: cls.canvas_name for cls, topic in TOPICS.items()}
 ACTOR_FIELDS = ("user_id", "user_login", "user_sis_id", "real_user_id", "developer_key_id")
 
 
-def by_entity(store: Any, conn: Any, root: str, kind: str, key: str) -> dict[str, Any]:
+def by_entity(store: Any, conn: sqlite3.Connection, root: str, kind: str, key: str) -> dict[str, Any]:
     """Every change of one entity in fold order, and the records of it that could not be read."""
     events, positions, unreadable = trail_events(store, root, kind, key)
     return {
@@ -70,7 +71,9 @@ def matches(actor: dict[str, Any], who: str, shard: int | None) -> bool:
     return bool(tag) and str(tag).startswith(wanted)
 
 
-def by_actor(store: Any, conn: Any, root: str, who: str, since: datetime | None, until: datetime | None) -> dict:
+def by_actor(
+    store: Any, conn: sqlite3.Connection, root: str, who: str, since: datetime | None, until: datetime | None
+) -> dict:
     """Every change one actor made, each with the entity's field diff, in event-time order (and the
     positions that could not be read, so could not be searched)."""
     row = conn.execute("SELECT shard FROM roots WHERE root = ?", (root,)).fetchone()

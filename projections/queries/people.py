@@ -18,6 +18,7 @@ events up to T). One query per entity kind: fast for a course of hundreds of stu
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ class Account:
     host: str | None  # from metadata root_account_lti_guid, else hostname
 
 
-def roster(conn: Any) -> dict[str, tuple[str | None, str | None]]:
+def roster(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]:
     """Each student's name and SIS id imported with `mastery roster import` (a side table), by user uuid."""
     return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
 
@@ -277,7 +278,7 @@ def sections(view: View, course: str) -> list[Section]:
     return sorted(found, key=lambda s: id_key(s.id))
 
 
-def accounts(conn: Any) -> list[Account]:
+def accounts(conn: sqlite3.Connection) -> list[Account]:
     """Each root account the store holds, with its local id and its host when the events named one."""
     named = hosts(conn)
     known = {r[0]: r[1] for r in conn.execute("SELECT root, local_id FROM roots ORDER BY root").fetchall()}

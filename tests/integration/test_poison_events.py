@@ -182,11 +182,11 @@ def test_a_unit_whose_recompute_fails_is_recorded_and_the_other_units_stay_right
 
 
 def test_the_http_service_answers_the_good_course_beside_poison(world, tmp_path):
-    from tests.web.conftest import TOKEN, start, stop
+    from tests.web.conftest import TOKEN, in_process, stop
 
     world["conn"].close()
     world["store"].close()
-    server = start(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")
+    server = in_process(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN})
     try:
         answer = server.get("/api/v1/courses/5/outcome_rollups")
         assert answer.status_code == 200, answer.text

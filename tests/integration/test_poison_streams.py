@@ -74,14 +74,14 @@ def test_mastery_outcome_folds_around_poison_in_its_own_stream_and_skips_exclusi
 
 
 def test_the_http_outcome_answers_200_beside_poison_in_its_own_stream(world, tmp_path):
-    from tests.web.conftest import TOKEN, start, stop
+    from tests.web.conftest import TOKEN, in_process, stop
 
     outcome_seven_poison(world)
-    server = start(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")
+    server = in_process(world["path"], {"MASTERY_INGEST_TOKEN": TOKEN})
     try:
         answer = server.get("/api/v1/outcomes/7")
         assert answer.status_code == 200, answer.text
-        assert (answer.json()["title"], answer.json()["events"]) == ("Renamed 7", 2)
+        assert (answer.json()["id"], answer.json()["title"]) == (7, "Renamed 7")  # the rename beside poison
         assert server.get("/api/v1/outcomes/8").status_code == 404
     finally:
         stop(server)

@@ -34,6 +34,12 @@ def generated(tmp_path_factory) -> tuple[Path, dict]:
     return source, state_of(clean)
 
 
+def as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal's foreground command gets it: a test run started in the background (`cmd &`
+    in a script, as a CI runner may) passes SIGINT on ignored, and Python then keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stored(db: Path) -> int:
     """Events in the store so far, read without creating or changing anything."""
     if not db.exists():
@@ -64,6 +70,7 @@ def test_ctrl_c_stops_both_processes_quietly_with_exit_130_and_a_rerun_stores_th
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a terminal gives a command; its pid is the group's
+        preexec_fn=as_in_a_terminal,
     )
     try:
         assert wait_for(lambda: stored(db) > 0 and follower_of(ingest.pid) or ingest.poll() is not None, 120)

@@ -145,7 +145,16 @@ class SignalledStore:
         return self.store.append(*args, **kw)
 
 
-def test_ctrl_c_during_a_batch_is_held_until_the_batch_is_committed_and_counted(tmp_path):
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler, as in a terminal: a test run started in the background (`cmd &` in a
+    script, as a CI runner may) inherits SIGINT ignored, and Python then leaves it ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_a_batch_is_held_until_the_batch_is_committed_and_counted(tmp_path, python_sigint_handler):
     lines = [json.dumps(e).encode() for e in seed_events("current")]
     store = open_store(str(tmp_path / "s.db"))
     try:

@@ -14,9 +14,9 @@ EVENTS = 10_000
 
 
 @pytest.mark.slow
-def test_ten_thousand_events_from_four_concurrent_clients_are_all_kept_once(serve, tmp_path):
+def test_ten_thousand_events_from_four_concurrent_clients_are_all_kept_once(serve_process, tmp_path):
     bodies = synthetic(EVENTS)
-    server = serve()
+    server = serve_process()
     run = post_all(server.url, TOKEN, bodies, clients=4, limit_s=240)
     assert run["sent"] == EVENTS and run["statuses"] == {200: EVENTS}
     counts = run["counts"]

@@ -11,7 +11,7 @@ import pytest
 from markupsafe import escape
 
 from tests.conftest import STUDENT, mastery, mastery_json, seed_events
-from tests.web.conftest import TOKEN, start, stop
+from tests.web.conftest import TOKEN, in_process, start, stop
 from tests.web.test_ingest_http import body
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,7 +42,7 @@ def extra_events() -> list[dict]:
 @pytest.fixture(scope="module")
 def grid_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("grid")
-    server = start(str(folder / "store.db"), {"MASTERY_INGEST_TOKEN": TOKEN}, folder / "serve.log")
+    server = in_process(str(folder / "store.db"), {"MASTERY_INGEST_TOKEN": TOKEN})
     try:
         for event in seed_events("current") + extra_events():
             assert server.post(body(event)).status_code == 200
@@ -122,6 +122,15 @@ def test_report_writes_the_same_grid_as_one_self_contained_file(grid_server, tmp
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (`make test` installs it)")
 def test_a_real_browser_shows_the_colours_and_never_runs_canvas_text(grid_server, tmp_path):
+    server = start(grid_server.store, {"MASTERY_INGEST_TOKEN": TOKEN}, tmp_path / "serve.log")  # a real socket
+    try:
+        browse(server.url, tmp_path)
+    finally:
+        stop(server)
+
+
+def browse(url: str, tmp_path: Path) -> None:
+    """Open the grid in headless Chromium: the colours as painted, Canvas text never run."""
     from playwright.sync_api import sync_playwright
 
     dialogs: list[str] = []
@@ -140,7 +149,7 @@ def test_a_real_browser_shows_the_colours_and_never_runs_canvas_text(grid_server
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 600})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(f"{grid_server.url}/courses/1")
+            page.goto(f"{url}/courses/1")
             cell = page.locator(f'tr[data-user="{STUDENT}"] td.score')
             assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(2, 103, 45)"
             assert cell.inner_text() == "4"

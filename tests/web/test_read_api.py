@@ -40,14 +40,6 @@ def test_a_global_course_id_is_reduced_like_on_the_command_line(seeded):
     assert shard == local
 
 
-def test_an_outcome_is_folded_now_or_as_of_a_time(seeded):
-    now = seeded.get("/api/v1/outcomes/12345").json()
-    then = seeded.get("/api/v1/outcomes/12345", params={"as_of": "2019-11-02T00:00:00Z"}).json()
-    assert now["rubric_criterion"]["mastery_points"] == 2 and now["last_event_name"] == "learning_outcome_created"
-    assert then["rubric_criterion"]["mastery_points"] == 3 and len(then["rubric_criterion"]["ratings"]) == 6
-    assert now == mastery_json("--store", seeded.store, "outcome", "12345")
-
-
 def test_an_outcomes_audit_names_who_changed_it(seeded):
     trail = seeded.get("/api/v1/outcomes/12345/audit").json()["entries"]
     assert [(e["event_name"], e["actor"]["user_login"]) for e in trail] == [

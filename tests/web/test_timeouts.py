@@ -46,8 +46,8 @@ def read_answer(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + rest
 
 
-def test_a_connection_sending_its_headers_slowly_is_closed(serve):
-    server = serve({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--header-timeout", "1")
+def test_a_connection_sending_its_headers_slowly_is_closed(serve_process):
+    server = serve_process({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--header-timeout", "1")
     with connect(server) as conn:
         conn.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         assert closed_without_answer(conn, b"X"), "a byte now and then kept the connection open"
@@ -56,8 +56,8 @@ def test_a_connection_sending_its_headers_slowly_is_closed(serve):
             assert client.get(f"{server.url}/openapi.json").status_code == 200
 
 
-def test_a_body_arriving_too_slowly_is_answered_408_and_nothing_kept(serve):
-    server = serve({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--body-timeout", "1")
+def test_a_body_arriving_too_slowly_is_answered_408_and_nothing_kept(serve_process):
+    server = serve_process({"MASTERY_INGEST_TOKEN": TOKEN}, None, "--body-timeout", "1")
     event = body(seed_events("current")[0])
     with connect(server) as conn:
         conn.sendall(
