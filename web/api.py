@@ -2,7 +2,7 @@
 courses in web/courses_api.py, outcome_rollups and outcome_results in web/rollups_api.py) and answers an
 outcome and its audit trail; every answer now, or as of a time (`as_of`) and as known at a time
 (`known_at`). It is read-only: a write method (POST, PUT, PATCH, DELETE) on any /api/v1 path is a 405 in
-Canvas's error shape, with `Allow: GET`.
+Canvas's error shape, with `Allow: GET` (web/errors.py answers it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from web.rollups_read import section
 __all__ = ["router", "outcome_state", "audit_trail", "section"]  # section: web/pages.py checks ids with it
 
 router = APIRouter(tags=["read"], dependencies=[Depends(readable)])
-WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 
 @router.get("/outcomes/{outcome_id}", summary="An outcome's Canvas fields, now or as of a time")
@@ -66,8 +65,3 @@ def audit_trail(request: Request, kind: str, entity_id: str, account: str | None
 
 router.include_router(courses_api.router)
 router.include_router(rollups_api.router)
-
-
-@router.api_route("/{path:path}", methods=WRITES, include_in_schema=False)
-async def read_only(path: str) -> Response:
-    raise Problem(405, f"the API is read-only: {path!r} answers GET only", headers={"Allow": "GET"})

@@ -35,6 +35,7 @@ def is_page(request: Request) -> bool:
 
 
 CANVAS_API = "/api/v1/"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # none is routed under /api/v1: each is a 405
 CHOOSE_ACCOUNT = (
     "over HTTP choose one with the `account` query parameter (account=ROOT_UUID), "
     "or start the server on one: `mastery --account ROOT_UUID serve`"
@@ -102,8 +103,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, error: HTTPException) -> Response:
-        if error.status_code == 405 and request.method == "GET" and is_canvas(request):  # only its write catch-all
-            return answer(request, 404, "Not Found")
+        if is_canvas(request) and request.method in WRITES and error.status_code in (404, 405):
+            path = request.url.path
+            return answer(request, 405, f"the API is read-only: {path} answers GET only", {"Allow": "GET"})
         return answer(request, error.status_code, str(error.detail), getattr(error, "headers", None))
 
     @app.exception_handler(sqlite3.OperationalError)
