@@ -41,7 +41,36 @@ def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
 )
 @click.option("--section", default=None, help="Only the students of this section (Canvas course section id).")
 @click.option(
-    "--csv", "as_csv", is_flag=True, help="Print CSV: student, name, sis_id (text), score and rating per outcome."
+    "--not-mastered",
+    is_flag=True,
+    help="With one --outcome: only the students who have not mastered it, those with no evidence included.",
+)
+@click.option(
+    "--csv",
+    "csv_to",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="[FILE]",
+    help="CSV. On stdout (no FILE): for scripts, ids in the headers. To FILE: for spreadsheets (UTF-8 BOM, the "
+    "cut on row 1, 'Title (id)' headers, a mastered column, the summary under the grid).",
+)
+@click.option(
+    "--summary",
+    "with_summary",
+    is_flag=True,
+    help="With --json: add meta.summary, each outcome's mastered / below / no score / no evidence counts.",
+)
+@click.option("--excel", is_flag=True, help="The spreadsheet CSV (with its BOM) on stdout, e.g. to redirect.")
+@click.option(
+    "--long", "as_long", is_flag=True, help="CSV with one row per student × outcome, the cut on every row (BI tools)."
+)
+@click.option(
+    "--xlsx",
+    "xlsx_to",
+    default=None,
+    metavar="FILE",
+    help="An Excel workbook: cells in rating colours, SIS ids as text, a Summary sheet with the cut.",
 )
 @cut_options
 @json_option
@@ -54,7 +83,12 @@ def rollups(
     outcomes: tuple,
     excludes: tuple,
     section: str | None,
-    as_csv: bool,
+    not_mastered: bool,
+    with_summary: bool,
+    csv_to: str | None,
+    excel: bool,
+    as_long: bool,
+    xlsx_to: str | None,
     as_of: str | None,
     known_at: str | None,
     as_json: bool,
@@ -63,43 +97,28 @@ def rollups(
 
     Students are those the course's enrollments list as of the cut (student enrollments, not deleted or
     rejected), in sortable-name order; a course with no enrollment event lists everyone with a counted
-    result, and says so under the table.
+    result, and says so under the table. Under the table, each outcome's count of students who mastered it,
+    are below it or have no evidence for it.
     """
-    from cli.people import student_uuid
-    from cli.rollups_out import checked_section, excluded_states, rollups_csv, rollups_table
-    from projections.queries.catalog import course_name
-    from projections.queries.outcome_rollups import rollups as query
+    from cli.rollups_out import run
 
-    exclude = excluded_states(excludes)
-    if users and section:
-        raise click.UsageError("give --user or --section, not both (as Canvas's outcome_rollups)")
-    view = _view(app, as_of, known_at)
-    course_id = app.local(course, view.conn, view.root)
-    section_id = checked_section(app, view, course_id, section) if section else None
-    answer = query(
-        view.conn,
-        view.root,
-        course_id,
-        as_of=view.as_of,
-        known_at=view.known_at,
+    run(
+        app,
+        _view(app, as_of, known_at),
+        course,
         aggregate=aggregate,
-        user_ids=[student_uuid(view, u) for u in users] or None,
-        outcome_ids=[app.local(o, view.conn, view.root) for o in outcomes] or None,
-        exclude=exclude,
-        section=section_id,
+        users=users,
+        outcomes=outcomes,
+        excludes=excludes,
+        section=section,
+        not_mastered=not_mastered,
+        with_summary=with_summary,
+        csv_to=csv_to,
+        excel=excel,
+        as_long=as_long,
+        xlsx_to=xlsx_to,
+        as_json=as_json,
     )
-    if not answer["linked"]["outcomes"]:
-        raise DomainError(
-            f"course {course} has no outcomes or results in the store"
-            + (" at that time" if view.is_cut else "")
-            + ": `mastery courses` lists the courses"
-        )
-    if as_json:
-        emit_json(answer)
-    elif as_csv:
-        rollups_csv(answer)
-    else:
-        rollups_table(answer, course_id, course_name(view, course_id))
 
 
 @click.command()

@@ -44,23 +44,86 @@ def console() -> Any:
     return Console(highlight=False, soft_wrap=False)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None) -> None:
+# ---------------------------------------------------------------------------------------- colour and contrast
+
+
+def luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a colour given as 6 hex digits (no '#')."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    a, b = sorted((luminance(one), luminance(other)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def text_on(background: str) -> str:
+    """Black or white text, whichever contrasts more with the background: never under 4.5:1 (WCAG AA),
+    since the better of the two is at least 4.58:1 on any colour."""
+    return "000000" if contrast("000000", background) >= contrast("FFFFFF", background) else "FFFFFF"
+
+
+def shown(color: str, color_system: str | None) -> str:
+    """The colour a terminal really paints for `color`: rich reduces it to the terminal's palette (a 256- or
+    16-colour terminal paints 0B874B as 005F00), and the text colour must contrast with what is painted."""
+    from rich.color import Color, ColorSystem
+
+    systems = {"256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD, "windows": ColorSystem.WINDOWS}
+    parsed = Color.parse(f"#{color}")
+    if color_system in systems:
+        parsed = parsed.downgrade(systems[color_system])
+    return parsed.get_truecolor().hex.lstrip("#").upper()
+
+
+class Painted:
+    """Text on a rating colour: painted when drawn, with black or white text for the colour the terminal
+    shows (so the choice is made knowing the terminal's palette)."""
+
+    def __init__(self, text: str, color: str | None) -> None:
+        self.text = text
+        self.color = color.upper() if color and len(color) == 6 else None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def render(self, color_system: str | None) -> Any:
+        from rich.text import Text
+
+        if self.color is None or color_system is None:
+            return Text(self.text)
+        ground = shown(self.color, color_system)
+        return Text(self.text, style=f"#{text_on(ground).lower()} on #{ground.lower()}")
+
+
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    caption: str | None = None,
+    out: Any = None,
+) -> None:
     """A readable table (plain text when stdout is not a terminal)."""
     from rich.table import Table
 
+    out = out or console()
     t = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for column in columns:
         t.add_column(column, overflow="fold")
     for row in rows:
-        t.add_row(*[cell(v) for v in row])
-    console().print(t)
+        t.add_row(*[cell(v, out.color_system) for v in row])
+    out.print(t)
 
 
-def cell(value: Any) -> Any:
+def cell(value: Any, color_system: str | None = None) -> Any:
     from rich.text import Text
 
     if value is None:
         return Text("–", style="dim")
+    if isinstance(value, Painted):
+        return value.render(color_system)
     if isinstance(value, Text):
         return value
     if isinstance(value, float):
@@ -79,9 +142,7 @@ def rating_cell(score: float | None, description: str | None, color: str | None)
     label = f"{score:g}"
     if description:
         label += f" {description}"
-    if color and len(color) == 6:
-        return Text(label, style=f"black on #{color.lower()}")
-    return Text(label)
+    return Painted(label, color)
 
 
 def swatch(color: str | None) -> Any:
@@ -90,7 +151,7 @@ def swatch(color: str | None) -> Any:
 
     if not color or len(color) != 6:
         return Text("none", style="dim")
-    return Text(color, style=f"black on #{color.lower()}")
+    return Painted(color, color)
 
 
 def moves(summary: str, report: dict[str, Any], names: Mapping[str, str] | None = None, limit: int = 10) -> None:
