@@ -1,7 +1,7 @@
 """Tenant and entity keys: Canvas global ids reduced to local ids, deterministic stream ids.
 
 Canvas "global" ids are shard × 10^13 + local id (`21070000000000001` is local id 1 on shard 2107).
-Keys use local ids, but only for ids on the root account's own shard (DESIGN decision 1): an id from
+Canvas also writes a global id as `2107~1` (shard~local); `untilde` turns it into the digits. Keys use local ids, but only for ids on the root account's own shard (DESIGN decision 1): an id from
 another shard stays global so that two shards' local ids never collide.
 """
 
@@ -57,6 +57,15 @@ def local_id(value: str | int | None, root_shard: int | None) -> str | None:
     if root_shard is not None and number // SHARD_FACTOR == root_shard:
         return str(number % SHARD_FACTOR)
     return str(number)
+
+
+def untilde(value: str) -> str:
+    """Canvas's short global id `SHARD~LOCAL` (`2107~1`) as the digits of the global id
+    (`21070000000000001`); any other text unchanged."""
+    shard, tilde, local = value.partition("~")
+    if tilde and shard.isascii() and shard.isdigit() and local.isascii() and local.isdigit() and len(value) <= 4000:
+        return str(int(shard) * SHARD_FACTOR + int(local))
+    return value
 
 
 def stream_id(root_account: str, kind: str, key: str) -> uuid.UUID:

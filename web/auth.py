@@ -1,7 +1,9 @@
 """Who may do what: the ingest token or a signature for POST /events, the read token for everything else.
 
-Tokens are compared in constant time. Reads accept the read token as `Authorization: Bearer TOKEN`, or
-as the password of HTTP Basic auth so that a person's browser can open the pages (it asks once).
+Tokens are compared in constant time. Reads accept the read token as `Authorization: Bearer TOKEN`, as
+the `access_token` query parameter (as Canvas does; the server keeps no access log, so the query string
+is never written anywhere), or as the password of HTTP Basic auth so that a person's browser can open the
+pages (it asks once). The ingest token is accepted in the header only.
 """
 
 from __future__ import annotations
@@ -53,5 +55,9 @@ def check_read(request: Request, config: ServeConfig, page: bool = False) -> Non
     if config.read_token is None and config.loopback:
         return
     _scheme, secret = credentials(request)
+    if secret is None:
+        secret = request.query_params.get("access_token")
     if not same(secret, config.read_token):
-        raise Unauthorized("reads need Authorization: Bearer $MASTERY_READ_TOKEN", browser=page)
+        raise Unauthorized(
+            "reads need Authorization: Bearer $MASTERY_READ_TOKEN (or ?access_token=$MASTERY_READ_TOKEN)", browser=page
+        )

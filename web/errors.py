@@ -1,8 +1,10 @@
-"""Every failure as `{"error": "..."}` with the status it deserves (a small HTML page for pages); never a trace.
+"""Every failure with the status it deserves, never a trace: under /api/v1 in Canvas's shape
+`{"errors": [{"message": "..."}]}`, elsewhere (POST /events, /docs) as `{"error": "..."}`, and a small HTML page
+for pages.
 
 Canvas resends a delivery answered with anything but 2xx, so a failure to store answers 5xx, never 2xx.
-The session's errors (projections/session.py) answer 404 when a thing or an account is not there (or
-several accounts are and none was asked for), 400 for a bad value, and 503 while the store or its read
+The session's errors (projections/session.py) answer 404 when a thing or an account is not there, 400 for a
+bad value and when the store holds several root accounts and the request chose none (the message says how), and 503 while the store or its read
 model cannot serve: unavailable, built from another store, or by another version (`mastery rebuild`).
 """
 
@@ -22,13 +24,27 @@ from web.auth import Unauthorized
 class Problem(Exception):
     """A request the server cannot answer as asked, with its HTTP status."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers
 
 
 def is_page(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/events", "/docs", "/openapi"))
+
+
+CANVAS_API = "/api/v1/"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # none is routed under /api/v1: each is a 405
+CHOOSE_ACCOUNT = (
+    "over HTTP choose one with the `account` query parameter (account=ROOT_UUID), "
+    "or start the server on one: `mastery --account ROOT_UUID serve`"
+)
+
+
+def is_canvas(request: Request) -> bool:
+    """Whether the request is to the Canvas-compatible API (Canvas's error shape and conventions)."""
+    return request.url.path.startswith(CANVAS_API)
 
 
 def answer(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
@@ -36,14 +52,16 @@ def answer(request: Request, status: int, message: str, headers: dict | None = N
         from web.render import page
 
         return page("error.html", status=status, headers=headers, message=message, code=status)
+    if is_canvas(request):
+        return JSONResponse({"errors": [{"message": message}]}, status_code=status, headers=headers)
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def status_of(error: SessionError) -> int:
     """The HTTP status of a session error."""
-    if isinstance(error, NotFound | SeveralAccounts):
+    if isinstance(error, NotFound):
         return 404
-    if isinstance(error, BadInput):
+    if isinstance(error, BadInput | SeveralAccounts):
         return 400
     if isinstance(error, Unavailable | StaleReadModel):
         return 503
@@ -51,8 +69,13 @@ def status_of(error: SessionError) -> int:
 
 
 def message_of(error: SessionError) -> str:
-    """What the client is told: a bad value names the parameter it was given in."""
-    return f"Invalid value for {error.option}: {error}" if isinstance(error, BadInput) else str(error)
+    """What the client is told: a bad value names the parameter it was given in; several accounts, how to
+    choose one over HTTP."""
+    if isinstance(error, BadInput):
+        return f"Invalid value for {error.option}: {error}"
+    if isinstance(error, SeveralAccounts):
+        return f"{error}; {CHOOSE_ACCOUNT}"
+    return str(error)
 
 
 def install(app: FastAPI) -> None:
@@ -60,7 +83,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def problem(request: Request, error: Problem) -> Response:
-        return answer(request, error.status, str(error))
+        return answer(request, error.status, str(error), error.headers)
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(request: Request, error: Unauthorized) -> Response:
@@ -80,6 +103,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, error: HTTPException) -> Response:
+        if is_canvas(request) and request.method in WRITES and error.status_code in (404, 405):
+            path = request.url.path
+            return answer(request, 405, f"the API is read-only: {path} answers GET only", {"Allow": "GET"})
         return answer(request, error.status_code, str(error.detail), getattr(error, "headers", None))
 
     @app.exception_handler(sqlite3.OperationalError)

@@ -126,10 +126,14 @@ class Reader:
 
 
 def checked_id(value: str, name: str) -> str:
-    """`value` when it can be an id; otherwise a 400 saying which parameter and why."""
+    """`value` when it can be an id (Canvas's `SHARD~LOCAL` form as the global id's digits); otherwise a
+    400 saying which parameter and why."""
+    from domain.ids import untilde
+
     text = value.strip()
     if len(text) > MAX_ID:
         raise Problem(400, f"{name}: an id of {len(text)} characters is not an id (at most {MAX_ID})")
+    text = untilde(text)
     if text.isdigit() and (len(text) > MAX_DIGITS or not text.isascii()):
         raise Problem(
             400,
@@ -137,4 +141,4 @@ def checked_id(value: str, name: str) -> str:
             if len(text) > 40
             else f"{name}: {text!r} is not a Canvas id (ASCII digits only)",
         )
-    return value
+    return text if text != value.strip() else value

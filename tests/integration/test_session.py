@@ -135,24 +135,24 @@ def served(store: str, read: str) -> TestClient:
     )
 
 
-def test_the_web_answers_404_for_several_accounts_and_503_for_a_stale_or_foreign_read_model(tmp_path):
+def test_the_web_answers_400_for_several_accounts_and_503_for_a_stale_or_foreign_read_model(tmp_path):
     read = str(tmp_path / "read.db")
     client = served(stored(tmp_path / "two.db", two_tenants()), read)
     several = client.get("/api/v1/courses")
-    assert several.status_code == 404 and "root accounts" in several.json()["error"]
+    assert several.status_code == 400 and "root accounts" in several.json()["errors"][0]["message"]
     assert client.get("/api/v1/courses", params={"account": SEED_ROOT}).status_code == 200
     bad = client.get("/api/v1/courses/1/outcome_rollups", params={"account": SEED_ROOT, "as_of": "soon"})
-    assert bad.status_code == 400 and "as_of" in bad.json()["error"]
+    assert bad.status_code == 400 and "as_of" in bad.json()["errors"][0]["message"]
     client.app.state.service.close()
     foreign = served(stored(tmp_path / "other.db", seed_events("legacy")), read)
     refused = foreign.get("/api/v1/courses")
-    assert refused.status_code == 503 and "belongs to another event store" in refused.json()["error"]
+    assert refused.status_code == 503 and "belongs to another event store" in refused.json()["errors"][0]["message"]
     foreign.app.state.service.close()
     with sqlite3.connect(read) as db:
         db.execute("UPDATE rm_tracking SET version = version + 100")
     stale = served(str(tmp_path / "two.db"), read)
     answer = stale.get("/api/v1/courses", params={"account": SEED_ROOT})
-    assert answer.status_code == 503 and "mastery rebuild" in answer.json()["error"]
+    assert answer.status_code == 503 and "mastery rebuild" in answer.json()["errors"][0]["message"]
     page = stale.get("/")
     assert page.status_code == 503 and "mastery rebuild" in page.text
     stale.app.state.service.close()

@@ -43,15 +43,16 @@ def test_the_api_answers_what_the_cli_prints_and_links_users_only_when_asked(ser
             "?include[]=users&user_ids[]=sis_user_id:00456&user_ids[]=11",
             ("--user", "sis_user_id:00456", "--user", "11"),
         ),
-        (
-            "?include[]=users&aggregate=course&exclude[]=concluded_enrollments",
-            ("--aggregate", "mean", "--exclude", "concluded"),
-        ),
+        ("?aggregate=course&exclude[]=concluded_enrollments", ("--aggregate", "mean", "--exclude", "concluded")),
     ]
     for query, options in pairs:
         answer = rollups(server, query)
         assert answer.status_code == 200, (query, answer.text)
-        assert answer.json() == mastery_json(*store, "rollups", "--course", "6", *options), query
+        body, printed = answer.json(), mastery_json(*store, "rollups", "--course", "6", *options)
+        body["meta"].pop("pagination", None)  # Canvas's paging meta (3 students: one page)
+        if "aggregate" in query:  # Canvas refuses include[]=users with aggregate: the CLI's linked.users is extra
+            printed["linked"].pop("users")
+        assert body == printed, query
     plain = rollups(server).json()
     assert "users" not in plain["linked"] and listed(plain) == ["12", "11", "13"]
     assert listed(rollups(server, "?exclude[]=concluded_enrollments&exclude[]=missing_user_rollups").json()) == [
@@ -74,11 +75,12 @@ def test_user_ids_take_canvas_ids_and_sis_ids_and_refuse_what_names_no_student(s
     for ref in ("sis_user_id:nope", "424242", "Ada Lovelace", ADA[:8]):  # no names or prefixes over HTTP
         answer = rollups(server, f"?user_ids[]={ref}")
         assert answer.status_code == 400, ref
-        assert answer.json()["error"].startswith(f"{NOT_IN_CONTEXT}: no student {ref!r}"), ref
+        assert answer.json()["errors"][0]["message"].startswith(f"{NOT_IN_CONTEXT}: no student {ref!r}"), ref
     both = rollups(server, f"?user_ids[]={GRACE}&section_id=62")
-    assert both.status_code == 400 and both.json() == {"error": "cannot specify both user_ids and section_id"}
+    assert both.status_code == 400
+    assert both.json() == {"errors": [{"message": "cannot specify both user_ids and section_id"}]}
     bad_section = rollups(server, "?section_id=99")
-    assert bad_section.status_code == 400 and "invalid section id" in bad_section.json()["error"]
+    assert bad_section.status_code == 400 and "invalid section id" in bad_section.json()["errors"][0]["message"]
 
 
 def test_a_course_without_enrollment_events_says_so_in_meta(server):
@@ -87,7 +89,7 @@ def test_a_course_without_enrollment_events_says_so_in_meta(server):
 
 
 def test_courses_carry_names_and_states(server):
-    found = {c["course"]: c for c in server.get("/api/v1/courses").json()["courses"]}
+    found = {str(c["id"]): c for c in server.get("/api/v1/courses").json()}  # Canvas's bare list of Course
     assert (found["6"]["name"], found["6"]["workflow_state"]) == ("Algebra I", "available")
     assert (found["7"]["name"], found["7"]["workflow_state"]) == (None, None)
 
