@@ -97,7 +97,7 @@ async def course(
 
     hidden = frozenset(e for e in exclude or [] if e in HIDDEN)
 
-    def read() -> tuple[str, Any]:
+    def read() -> tuple[str, dict[str, Any] | None, str | None]:
         with request.app.state.service.reading(account) as r:
             local = r.local(course_id, "course_id")
             as_of_time, known_at_time = r.time(as_of, "as_of"), r.time(known_at, "known_at")
