@@ -205,7 +205,7 @@ def test_not_mastered_filters_keep_the_students_below_mastery_or_without_evidenc
             [i for i in range(STUDENTS) if not mastered(i, "4")], key=lambda i: (score(i, 4) is None, score(i, 4) or 0)
         )
     ]
-    assert "Mastery of %d students (of 40)" % len(rows_of(page)) in page
+    assert f"Mastery of {len(rows_of(page))} students (of 40)" in page
     every = re.search(r'Show: <a href="([^"]+)">every student</a>', page).group(1).replace("&amp;", "&")
     assert every == "?sort=4"
 

@@ -178,3 +178,18 @@ def browse(url: str, tmp_path: Path) -> None:
             browser.close()
     assert dialogs == []
     assert (tmp_path / "grid.png").stat().st_size > 1000
+
+
+def test_the_report_prints_its_absolute_cut_when_it_was_made_and_a_visible_header(grid_server, tmp_path):
+    out = tmp_path / "report.html"
+    mastery("--store", grid_server.store, "report", "--course", "1", "--html", str(out), check=True)
+    text = out.read_text()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    assert re.search(
+        rf'<span class="as-of">as of {stamp} \(now\)</span> · <span class="made">made {stamp}</span>', text
+    )
+    assert "header a, header span { color: #ffffff;" in text  # the bar's text is white on #2d3b45 (11.4:1)
+    mastery(
+        "--store", grid_server.store, "report", "--course", "1", "--html", str(out), "--as-of", "2019-12-01", check=True
+    )
+    assert '<span class="as-of">as of 2019-12-01 23:59:59 UTC</span>' in out.read_text()
