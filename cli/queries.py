@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cli.charts import chart_option, write_student_chart
 from cli.context import Context, DomainError
 from cli.render import emit_json, kv, swatch, table
 from cli.snapshots import cut_options
@@ -126,9 +127,16 @@ def rollups(
 @click.option("--course", default=None, help="Only this course.")
 @cut_options
 @json_option
+@chart_option
 @click.pass_obj
 def student(
-    app: Context, student_ref: str, course: str | None, as_of: str | None, known_at: str | None, as_json: bool
+    app: Context,
+    student_ref: str,
+    course: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    as_json: bool,
+    chart_path: str | None,
 ) -> None:
     """One student's mastery across courses and outcomes.
 
@@ -175,6 +183,10 @@ def student(
         why = f": not listed in course {', '.join(unlisted)} (its enrollments, as of then)" if unlisted else ""
         raise DomainError(
             f"no counted results for student {label(person, uuid)}" + (f" in course {course}" if course else "") + why
+        )
+    if chart_path:
+        write_student_chart(
+            view, uuid, shown["name"] or uuid, sorted({f["course"] for f in found}, key=id_key), chart_path
         )
     if as_json:
         emit_json(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import click
 import orjson
+
+# The CSV cells are written by projections.queries.csv_out (the page's CSV link writes the same text).
+from projections.queries.csv_out import FORMULA_STARTS, csv_cell, csv_text  # noqa: F401
 
 
 def emit_json(value: Any) -> None:
@@ -17,25 +19,9 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) sends data away).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def emit_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """CSV on stdout; text cells that a spreadsheet would run as a formula are neutralised."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow([csv_cell(v) for v in header])
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-
-
-def csv_cell(value: Any) -> Any:
-    """A cell as written: None is empty; text starting like a formula gets a leading ' (as OWASP's CSV
-    injection advice says), so it shows as text; numbers, even negative ones, stay numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    sys.stdout.write(csv_text(header, rows))
 
 
 def console() -> Any:

@@ -13,6 +13,7 @@ from cli.context import Context, DomainError, ensure_parent
 from cli.grid import grid, legend, print_line
 from cli.render import console, emit_csv, emit_json, rating_cell, say
 from domain.people import EXCLUDABLE
+from projections.queries.csv_out import rollups_rows
 from projections.queries.outcome_rollups import linked_users
 
 # --exclude names: the domain's (inactive, concluded), and Canvas's exclude[] names for them.
@@ -216,20 +217,7 @@ def student_label(user: dict[str, Any] | None, link: str | None) -> str:
 
 
 def rollups_csv(answer: dict[str, Any]) -> None:
-    users = linked_users(answer)
-    outcomes = [o["id"] for o in answer["linked"]["outcomes"]]
-    header = ["student", "name", "sis_id"] + [f"{col} {o}" for o in outcomes for col in ("score", "rating")]
-    rows = []
-    for rollup in answer["rollups"]:
-        link = rollup["links"].get("user")
-        user = users.get(link) if link else None
-        by = {s["links"]["outcome"]: s for s in rollup["scores"]}
-        cells = []
-        for o in outcomes:
-            s = by.get(o)
-            cells += [s["score"] if s else None, (s["rating"] or {}).get("description") if s else None]
-        rows.append([link or "course", (user or {}).get("name"), (user or {}).get("sis_user_id"), *cells])
-    emit_csv(header, rows)
+    emit_csv(*rollups_rows(answer))
     note = enrollment_note(answer)
     if note:
         say(note)

@@ -1,21 +1,21 @@
 """The mastery grid of a course, shaped for the page and the static report: students × outcomes, the
 outcomes grouped under the outcome group tree, each cell its score and rating colour, then the course
-mean and median. The numbers are the rollups' (`projections.queries.outcome_rollups.rollups`, as `mastery rollups` prints),
+mean and median, and per outcome the students per rating (the course page's charts). The numbers are the rollups' (`projections.queries.outcome_rollups.rollups`, as `mastery rollups` prints),
 and so are the students: those the enrollments list (optionally without inactive / concluded ones, or one
 section only), named by `linked.users` (events, else `roster import`), in Canvas's sortable-name order.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from projections.queries.catalog import outcome_tree
 from projections.queries.outcome_rollups import linked_users, rollups
+from projections.queries.series import rating_distribution
 from projections.views import View
+from web.colours import hex_or_none, ink
 
-_HEX = re.compile(r"[0-9A-Fa-f]{6}")
 UNGROUPED = "Not in a group"
 
 
@@ -46,7 +46,13 @@ def course_grid(
         for stat in ("mean", "median")
     ]
     place = courses(view).get(course)
+    made = utc_text(datetime.now(UTC))
     return {
+        "made_at": made,
+        "as_of_text": f"as of {utc_text(as_of)}" if as_of else f"as of {made} (now)",
+        "cut": utc_text(as_of) if as_of else None,
+        "known_cut": utc_text(known_at) if known_at else None,
+        "charts": distribution_charts(rating_distribution(answer), columns),
         "course": course,
         "name": place.name if place else None,
         "sections": [{"id": s.id, "name": s.name or f"section {s.id}"} for s in sections(view, course)],
@@ -57,9 +63,30 @@ def course_grid(
         "groups": groups,
         "columns": columns,
         "rows": rows,
+        "listed": len(rows),
+        "sort": "name",
+        "order": "asc",
+        "only": None,
+        "only_outcome": None,
         "aggregates": stats,
         "legend": legend(answer["linked"]["outcomes"]),
     }
+
+
+def distribution_charts(spread: list[dict[str, Any]], columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per outcome, in the grid's column order, its ratings chart (an SVG, safe to place in a page as it is)."""
+    from markupsafe import Markup
+
+    from web.charts import chart_key, rating_bars
+
+    by_outcome = {item["outcome"]: item for item in spread}
+    out = []
+    for col in columns:
+        item, label = by_outcome[col["id"]], col["label"]
+        title = f"{label}: students per rating"
+        svg = rating_bars(item, key=chart_key("ratings", item["outcome"]), title=title)
+        out.append({"outcome": item["outcome"], "label": label, "students": item["students"], "svg": Markup(svg)})
+    return out
 
 
 def student_row(rollup: dict[str, Any], users: dict[str, dict[str, Any]], columns: list[dict]) -> dict[str, Any]:
@@ -115,27 +142,17 @@ def cell(score: dict[str, Any] | None) -> dict[str, Any] | None:
     if score is None:
         return None
     rating = score["rating"] or {}
-    color = rating.get("color") if isinstance(rating.get("color"), str) and _HEX.fullmatch(rating["color"]) else None
+    color = hex_or_none(rating.get("color"))
     value = score["score"]
     return {
         "text": "–" if value is None else f"{value:g}",
         "score": value,
         "count": score["count"],
         "rating": rating.get("description"),
-        "color": color and color.upper(),
+        "color": color,
         "ink": ink(color),
         "mastery": score["mastery"],
     }
-
-
-def ink(color: str | None) -> str:
-    """Black or white text, whichever reads better on the colour (WCAG relative luminance)."""
-    if color is None:
-        return "000000"
-    channels = [int(color[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "000000" if luminance > 0.179 else "FFFFFF"
 
 
 def legend(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -143,9 +160,78 @@ def legend(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: dict[tuple, dict[str, Any]] = {}
     for outcome in outcomes:
         for r in outcome["ratings"]:
-            color = r["color"] if isinstance(r["color"], str) and _HEX.fullmatch(r["color"]) else None
+            color = hex_or_none(r["color"])
             seen.setdefault(
                 (r["description"], color),
                 {"description": r["description"], "points": r["points"], "color": color, "ink": ink(color)},
             )
     return sorted(seen.values(), key=lambda r: -(r["points"] or 0))
+
+
+def utc_text(moment: datetime) -> str:
+    """A cut or a making time as people read it: `2026-12-03 14:05:07 UTC`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class GridParameter(ValueError):
+    """A sort or filter parameter the grid cannot use; the message names it (the page answers 400)."""
+
+
+ORDERS = ("asc", "desc")
+ONLY = ("not-mastered",)
+
+
+def arranged(
+    grid: dict[str, Any],
+    sort: str | None = None,
+    order: str | None = None,
+    only: str | None = None,
+    outcome: str | None = None,
+) -> dict[str, Any]:
+    """The grid's rows sorted and filtered as the page's links ask (the mean and median rows stay those of
+    every listed student).
+
+    - `sort=name` (the default): Canvas's order, by sortable name; `order=desc` reverses it.
+    - `sort=OUTCOME_ID`: by that outcome's score, lowest first (`order=asc`, the default) or highest first
+      (`desc`); students without a score for it come last either way; equal scores keep name order.
+    - `only=not-mastered`: the students with at least one outcome not mastered, or with `outcome=O` those
+      not mastered in O. Not mastered: the rollup does not say mastered, i.e. the score is below the outcome's
+      mastery points, or there is no counted result (no evidence), or no mastery points are known.
+    """
+    ids = [c["id"] for c in grid["columns"]]
+    key = sort or "name"
+    if key != "name" and key not in ids:
+        raise GridParameter(f"sort: {key!r} is neither `name` nor an outcome of the grid ({', '.join(ids)})")
+    if order is not None and order not in ORDERS:
+        raise GridParameter(f"order: {order!r} is not asc or desc")
+    if only is not None and only not in ONLY:
+        raise GridParameter(f"only: {only!r} is not one of {', '.join(ONLY)}")
+    if outcome is not None and outcome not in ids:
+        raise GridParameter(f"outcome: {outcome!r} is not an outcome of the grid ({', '.join(ids)})")
+    if outcome is not None and only is None:
+        raise GridParameter("outcome: filters with only=not-mastered; give both")
+    rows = list(grid["rows"])
+    if only == "not-mastered":
+        wanted = [ids.index(outcome)] if outcome is not None else range(len(ids))
+        rows = [r for r in rows if any(not mastered(r["cells"][i]) for i in wanted)]
+    descending = order == "desc"
+    if key == "name":
+        rows = rows[::-1] if descending else rows
+    else:
+        at = ids.index(key)
+        scored = [r for r in rows if r["cells"][at] and r["cells"][at]["score"] is not None]
+        scored.sort(key=lambda r: r["cells"][at]["score"], reverse=descending)
+        held = {id(r) for r in scored}
+        rows = scored + [r for r in rows if id(r) not in held]
+    return grid | {
+        "rows": rows,
+        "listed": len(grid["rows"]),
+        "sort": key,
+        "order": "desc" if descending else "asc",
+        "only": only,
+        "only_outcome": outcome,
+    }
+
+
+def mastered(cell: dict[str, Any] | None) -> bool:
+    return bool(cell and cell["mastery"] is True)

@@ -4,9 +4,11 @@ HTML) is always shown as text and never run. Pages also forbid every script by C
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -29,6 +31,8 @@ def environment() -> Environment:
     )
     env.filters["who"] = who
     env.filters["short"] = short
+    env.filters["qs"] = query
+    env.filters["num"] = num
     return env
 
 
@@ -45,6 +49,19 @@ def page(template: str, status: int = 200, headers: dict | None = None, **values
     answer.headers["Content-Security-Policy"] = CSP
     answer.headers["X-Content-Type-Options"] = "nosniff"
     return answer
+
+
+def query(params: Mapping[str, Any] | None, **changes: Any) -> str:
+    """`?a=1&b=2`: the page's parameters with `changes` (None removes one); empty values are left out, a
+    list is repeated (`exclude=inactive&exclude=concluded`); "" when nothing is left."""
+    merged = {**(params or {}), **changes}
+    kept = [(k, v) for k, v in merged.items() if v not in (None, "", [], ())]
+    return "?" + urlencode(kept, doseq=True) if kept else ""
+
+
+def num(value: Any) -> str:
+    """A score as the grid writes it (`2.5`, `3`), or – for none."""
+    return "–" if value is None else f"{value:g}"
 
 
 def report(grid: dict[str, Any]) -> str:

@@ -56,7 +56,17 @@ def grid_server(tmp_path_factory):
 
 def cell_of(page: str, user: str) -> str:
     row = re.search(rf'<tr data-user="{user}">(.*?)</tr>', page, re.S).group(1)
-    return re.search(r'<td class="score"[^>]*>[^<]*</td>', row).group(0)
+    return re.search(r'<td class="score".*?</td>', row, re.S).group(0)
+
+
+def shown(cell: str) -> str:
+    """A cell's visible text: the visually hidden label and the tags dropped."""
+    return re.sub(r"<[^>]+>", "", re.sub(r'<span class="vh">.*?</span>', "", cell, flags=re.S)).strip()
+
+
+def painted(cell: str) -> str:
+    """A cell without its link (the static report has none): its opening tag, label and text."""
+    return re.sub(r"</?a[^>]*>", "", cell)
 
 
 def test_the_grid_paints_each_cell_in_its_ratings_colour(grid_server):
@@ -64,7 +74,7 @@ def test_the_grid_paints_each_cell_in_its_ratings_colour(grid_server):
     assert page.status_code == 200 and "script-src" not in page.headers["content-security-policy"]
     assert "default-src 'none'" in page.headers["content-security-policy"]
     cell = cell_of(page.text, STUDENT)
-    assert 'data-color="02672D"' in cell and "background-color: #02672D" in cell and ">4</td>" in cell
+    assert 'data-color="02672D"' in cell and "background-color: #02672D" in cell and shown(cell) == "4"
 
 
 def test_canvas_text_is_escaped_and_never_run(grid_server):
@@ -82,7 +92,8 @@ def test_the_grid_has_the_course_mean_and_median_rows(grid_server):
         expected = mastery_json("--store", grid_server.store, "rollups", "--course", "1", "--aggregate", stat)
         score = expected["rollups"][0]["scores"][0]
         row = re.search(rf'<tr class="aggregate" data-stat="{stat}">(.*?)</tr>', page, re.S).group(1)
-        assert f">{score['score']:g}</td>" in row and f"#{score['rating']['color']}" in row
+        cell = re.search(r'<td class="score".*?</td>', row, re.S).group(0)
+        assert shown(cell) == f"{score['score']:g}" and f"#{score['rating']['color']}" in cell
 
 
 def test_the_date_control_shows_the_grid_as_it_was_that_day(grid_server):
@@ -92,7 +103,7 @@ def test_the_date_control_shows_the_grid_as_it_was_that_day(grid_server):
     score = next(s for r in then["rollups"] if r["links"]["user"] == STUDENT for s in r["scores"])
     assert then["meta"]["mode"] == "outcome" and score["rating"]["color"] == "0374B5"
     cell = cell_of(page, STUDENT)
-    assert "#0374B5" in cell and f">{score['score']:g}</td>" in cell
+    assert "#0374B5" in cell and shown(cell) == f"{score['score']:g}"
     before = grid_server.get("/courses/1", params={"as_of": "2000-01-01"})
     assert before.status_code == 200 and "no outcomes or results at that time" in before.text
 
@@ -111,7 +122,9 @@ def test_report_writes_the_same_grid_as_one_self_contained_file(grid_server, tmp
     mastery("--store", grid_server.store, "report", "--course", "1", "--html", str(out), check=True)
     text = out.read_text()
     assert "<style>" in text and 'rel="stylesheet"' not in text and "href=" not in text
-    assert "<script>" not in text and cell_of(text, STUDENT) == cell_of(grid_server.get("/courses/1").text, STUDENT)
+    assert "<script>" not in text and painted(cell_of(text, STUDENT)) == painted(
+        cell_of(grid_server.get("/courses/1").text, STUDENT)
+    )
     mastery(
         "--store", grid_server.store, "report", "--course", "1", "--html", str(out), "--as-of", "2019-12-01", check=True
     )
@@ -152,7 +165,7 @@ def browse(url: str, tmp_path: Path) -> None:
             page.goto(f"{url}/courses/1")
             cell = page.locator(f'tr[data-user="{STUDENT}"] td.score')
             assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(2, 103, 45)"
-            assert cell.inner_text() == "4"
+            assert cell.inner_text().endswith("4") and cell.locator(".vh").inner_text().startswith("Exceeds")
             assert SCRIPT_TITLE in page.locator("th.outcome").inner_text()
             assert page.locator("th.group").inner_text() == "<b>Unit 1</b>"
             page.screenshot(path=str(tmp_path / "grid.png"), full_page=True)
@@ -165,3 +178,18 @@ def browse(url: str, tmp_path: Path) -> None:
             browser.close()
     assert dialogs == []
     assert (tmp_path / "grid.png").stat().st_size > 1000
+
+
+def test_the_report_prints_its_absolute_cut_when_it_was_made_and_a_visible_header(grid_server, tmp_path):
+    out = tmp_path / "report.html"
+    mastery("--store", grid_server.store, "report", "--course", "1", "--html", str(out), check=True)
+    text = out.read_text()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    assert re.search(
+        rf'<span class="as-of">as of {stamp} \(now\)</span> · <span class="made">made {stamp}</span>', text
+    )
+    assert "header a, header span { color: #ffffff;" in text  # the bar's text is white on #2d3b45 (11.4:1)
+    mastery(
+        "--store", grid_server.store, "report", "--course", "1", "--html", str(out), "--as-of", "2019-12-01", check=True
+    )
+    assert '<span class="as-of">as of 2019-12-01 23:59:59 UTC</span>' in out.read_text()

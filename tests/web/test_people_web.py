@@ -99,6 +99,7 @@ def student_rows(page: str) -> list[tuple[str, str]]:
     cells = re.findall(r'<tr data-user="[^"]+"><th class="student"[^>]*>(.*?)</th>', page)
     out = []
     for cell in cells:
+        cell = re.sub(r"</?a[^>]*>", "", cell)  # the name links to the student page
         sis = re.search(r'<span class="sis">(.*?)</span>', cell)
         out.append((html.unescape(re.sub(r"\s*<span.*", "", cell)), html.unescape(sis.group(1)) if sis else ""))
     return out
