@@ -1,6 +1,6 @@
 """The read API under /api/v1, Canvas-compatible where Canvas has the call: this module routes it (the
 courses in web/courses_api.py, outcome_rollups and outcome_results in web/rollups_api.py) and answers an
-outcome and its audit trail; every answer now, or as of a time (`as_of`) and as known at a time
+outcome's audit trail (the outcome itself in Canvas's shape: web/canvas_outcomes.py); every answer now, or as of a time (`as_of`) and as known at a time
 (`known_at`). It is read-only: a write method (POST, PUT, PATCH, DELETE) on any /api/v1 path is a 405 in
 Canvas's error shape, with `Allow: GET` (web/errors.py answers it).
 """
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from web import courses_api, rollups_api
-from web.canvas_params import Account, AsOf, KnownAt, json, readable
+from web.canvas_params import Account, json, readable
 from web.errors import Problem
 from web.rollups_read import section
 
@@ -22,20 +22,11 @@ __all__ = ["router", "outcome_state", "audit_trail", "section"]  # section: web/
 router = APIRouter(tags=["read"], dependencies=[Depends(readable)])
 
 
-@router.get("/outcomes/{outcome_id}", summary="An outcome's Canvas fields, now or as of a time")
-async def outcome(
-    request: Request, outcome_id: str, as_of: AsOf = None, known_at: KnownAt = None, account: Account = None
-) -> Response:
-    state = await request.app.state.service.read(outcome_state, request, outcome_id, as_of, known_at, account)
-    if state is None:
-        raise Problem(404, f"outcome {outcome_id} has no events" + (" by that time" if as_of or known_at else ""))
-    return json(state)
-
-
 def outcome_state(
     request: Request, outcome_id: str, as_of: str | None, known_at: str | None, account: str | None
 ) -> dict[str, Any] | None:
-    """The outcome folded from its events inside the cut (None when it has none)."""
+    """The outcome folded from its events inside the cut (None when it has none), for the outcome page;
+    `GET /api/v1/outcomes/{id}` answers Canvas's Outcome shape (web/canvas_outcomes.py)."""
     from domain.fold import projector
     from domain.outcome import evolve
     from projections.problems import excluded

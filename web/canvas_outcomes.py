@@ -4,7 +4,7 @@ context), and a context's mastery scale (`outcome_proficiency`) and calculation 
 
 Canvas ids, local or global, are accepted everywhere. A context, group or outcome the events never named is
 a 404. `root_outcome_group` answers the root group itself where Canvas redirects to it. Canvas paginates the
-group and link lists; here `listing` answers each list whole (one page).
+group and link lists, and so does `listing` (web/paging.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from projections.queries.canvas_shapes import GLOBAL, Catalog, Context, Shapes
 from web.auth import check_read
+from web.canvas_params import Page, PerPage
 from web.errors import Problem
 
 Account = Annotated[str | None, Query(description="Root account uuid (implied when the store holds one).")]
@@ -40,9 +41,16 @@ def json(value: Any) -> Response:
     return Response(orjson.dumps(value), media_type="application/json")
 
 
+async def paged(page: Page = None, per_page: PerPage = None) -> None:
+    """Canvas's `page` / `per_page` of a list route (for OpenAPI; `listing` reads them from the request)."""
+
+
 def listing(request: Request, items: list[Any]) -> Response:
-    """A list Canvas paginates, answered whole for now (the one place to page it)."""
-    return json(items)
+    """A list Canvas paginates, paged as Canvas does (web/paging.py: `page`, `per_page`, `Link`)."""
+    from web.paging import paginate
+
+    page, headers, _meta = paginate(request, items)
+    return Response(orjson.dumps(page), media_type="application/json", headers=headers)
 
 
 async def reading(
@@ -139,6 +147,7 @@ def add_context_routes(prefix: str, kind: str | None, name: str) -> None:
     async def groups(
         request: Request,
         context_id: str = Depends(context),
+        _paging: None = Depends(paged),
         as_of: AsOf = None,
         known_at: KnownAt = None,
         account: Account = None,
@@ -152,6 +161,7 @@ def add_context_routes(prefix: str, kind: str | None, name: str) -> None:
     async def links(
         request: Request,
         context_id: str = Depends(context),
+        _paging: None = Depends(paged),
         outcome_style: OutcomeStyle = "abbrev",
         outcome_group_style: GroupStyle = "abbrev",
         as_of: AsOf = None,
@@ -183,6 +193,7 @@ def add_context_routes(prefix: str, kind: str | None, name: str) -> None:
         request: Request,
         group_id: str,
         context_id: str = Depends(context),
+        _paging: None = Depends(paged),
         outcome_style: OutcomeStyle = "abbrev",
         as_of: AsOf = None,
         known_at: KnownAt = None,
@@ -199,6 +210,7 @@ def add_context_routes(prefix: str, kind: str | None, name: str) -> None:
         request: Request,
         group_id: str,
         context_id: str = Depends(context),
+        _paging: None = Depends(paged),
         as_of: AsOf = None,
         known_at: KnownAt = None,
         account: Account = None,

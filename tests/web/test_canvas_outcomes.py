@@ -357,3 +357,22 @@ def test_the_outcome_routes_need_the_read_token_when_one_is_set(serve_process, t
         assert guarded.get(API + path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 401, path
         assert guarded.get(API + path, headers={"Authorization": f"Bearer {READ_TOKEN}"}).status_code == 200, path
     assert canvas(guarded, READ_TOKEN).get_outcome(10).title == "Outcome 10"
+
+
+def test_the_group_and_link_lists_are_paged_as_canvas_pages_them(seeded):
+    whole = seeded.get(f"{API}/courses/32054/outcome_groups", params={"per_page": 100}).json()
+    assert len(whole) >= 2, "the seed course has a root and a child group"
+    walked, url, pages = [], f"{API}/courses/32054/outcome_groups?per_page=1", 0
+    while url:
+        answer = seeded.get(url)
+        assert answer.status_code == 200 and len(answer.json()) == 1
+        walked += answer.json()
+        pages += 1
+        url = answer.links.get("next", {}).get("url")
+    assert walked == whole and pages == len(whole), "following `next` gives every group once, in order"
+    first = seeded.get(f"{API}/courses/32054/outcome_groups", params={"per_page": 1})
+    assert 'rel="last"' in first.headers["link"] and 'rel="prev"' not in first.headers["link"]
+    bad = seeded.get(f"{API}/courses/565/outcome_group_links", params={"page": "zero"})
+    assert bad.status_code == 400 and "page" in bad.json()["errors"][0]["message"]
+    default = seeded.get(f"{API}/courses/565/outcome_group_links")
+    assert default.status_code == 200 and "link" in default.headers
