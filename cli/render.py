@@ -9,6 +9,8 @@ from typing import Any
 import click
 import orjson
 
+from domain.colours import ink
+
 # The CSV cells are written by projections.queries.csv_out (the page's CSV link writes the same text).
 from projections.queries.csv_out import FORMULA_STARTS, csv_cell, csv_text  # noqa: F401
 
@@ -33,23 +35,9 @@ def console() -> Any:
 # ---------------------------------------------------------------------------------------- colour and contrast
 
 
-def luminance(color: str) -> float:
-    """WCAG 2 relative luminance of a colour given as 6 hex digits (no '#')."""
-    channels = [int(color[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(one: str, other: str) -> float:
-    """WCAG 2 contrast ratio of two colours (1 to 21)."""
-    a, b = sorted((luminance(one), luminance(other)), reverse=True)
-    return (a + 0.05) / (b + 0.05)
-
-
 def text_on(background: str) -> str:
-    """Black or white text, whichever contrasts more with the background: never under 4.5:1 (WCAG AA),
-    since the better of the two is at least 4.58:1 on any colour."""
-    return "000000" if contrast("000000", background) >= contrast("FFFFFF", background) else "FFFFFF"
+    """Black or white text, whichever contrasts more with the background (never under 4.5:1, WCAG AA)."""
+    return ink(background)
 
 
 def shown(color: str, color_system: str | None) -> str:

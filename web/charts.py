@@ -16,8 +16,8 @@ from typing import Any
 
 from markupsafe import escape
 
+from domain.colours import NEUTRAL, hex_or_none, ink
 from domain.values import parse_time
-from web.colours import NEUTRAL, hex_or_none, ink
 
 TEXT = "#1F2428"  # 15.9:1 on white
 AXIS = "#5C6670"  # 5.9:1 on white

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.colours import hex_or_none, ink
 from projections.queries.catalog import outcome_tree
 from projections.queries.outcome_rollups import linked_users, rollups
 from projections.queries.series import rating_distribution
 from projections.views import View
-from web.colours import hex_or_none, ink
 
 UNGROUPED = "Not in a group"
 

@@ -11,8 +11,8 @@ from fastapi import Request
 from markupsafe import Markup
 
 from domain.canvas import display_time
+from domain.colours import hex_or_none, ink
 from web.charts import chart_key, mastery_over_time
-from web.colours import hex_or_none, ink
 from web.errors import Problem
 from web.grid import utc_text
 from web.service import checked_id

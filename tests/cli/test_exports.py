@@ -21,7 +21,7 @@ import re
 
 import pytest
 
-from cli.render import contrast
+from domain.colours import contrast
 from tests import builders as b
 from tests.conftest import mastery, write_jsonl
 

@@ -22,7 +22,7 @@ import re
 import pytest
 from rich.text import Text
 
-from cli.render import contrast
+from domain.colours import contrast
 from tests import builders as b
 from tests.conftest import mastery, mastery_json, write_jsonl
 

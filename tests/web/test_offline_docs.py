@@ -13,9 +13,12 @@ from web.config import ServeConfig
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Routes deliberately left out of the schema: the HTML pages, their stylesheet, and the docs page itself.
-HIDDEN = {
+HIDDEN = {  # the pages a person opens (and their CSV link), outside the API's schema
     "/",
     "/courses/{course_id}",
+    "/courses/{course_id}/rollups.csv",
+    "/students/{student_ref}",
+    "/courses/{course_id}/students/{student_ref}/outcomes/{outcome_id}",
     "/outcomes/{outcome_id}",
     "/static/mastery.css",
     "/docs",

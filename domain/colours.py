@@ -1,5 +1,6 @@
-"""Colour arithmetic for the pages, the report and the charts: WCAG relative luminance, contrast ratios,
-and the text colour (black or white) that reads best on a rating's colour."""
+"""Colour arithmetic of the scales' rating colours (6 hex digits, as Canvas sends them): WCAG relative
+luminance, contrast ratios, and the text colour (black or white) that reads best on a rating's colour.
+One source for the pages, the report, the charts and the terminal grid."""
 
 from __future__ import annotations
 
