@@ -12,6 +12,7 @@ resolution needs, and the hosts a root account's events name (`accounts`, the se
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from typing import Any
 
 from domain.canvas import iso
@@ -20,7 +21,8 @@ from domain.ids import local_id, shard_of
 from domain.states import FOLDS
 from projections.changes import COURSE_ACCOUNT, Change
 
-NAME, VERSION = "history", 2  # 2: current rows point at their version
+NO_SHARD = -1  # root_ids.shard of an id that is not numeric (a key column cannot be NULL)
+NAME, VERSION = "history", 3  # 2: current rows point at their version; 3: the root id by majority (root_ids)
 COLUMNS = (
     "position",
     "root",
@@ -167,20 +169,23 @@ class HistoryProjection:
 
     def _learn(self, conn: sqlite3.Connection, batch: list[tuple[int, CanvasEvent]], changes: list[Change]) -> None:
         s = self.suffix
-        roots, pairs = {}, []
+        pairs = []
+        seen: Counter[tuple[str, str, int | None]] = Counter()
         hosts: set[tuple[str, str, str]] = set()
         for position, event in batch:
             hosts.update((event.root_account, source, host) for source, host in root_hosts(event.metadata))
             root_id = event.metadata.get("root_account_id")
-            if root_id is not None and event.root_account not in roots:
+            if root_id is not None:
                 shard = shard_of(str(root_id))
-                roots[event.root_account] = (event.root_account, local_id(root_id, shard), shard)
+                local = local_id(root_id, shard)
+                if local is not None:
+                    seen[(event.root_account, local, shard)] += 1
             pair = event.course_account
             if pair and pair[0] and pair[1]:
                 pairs.append(
                     (position, event.root_account, pair[0], pair[1], iso(event.event_time), iso(event.recorded_at))
                 )
-        conn.executemany(f"INSERT OR IGNORE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", roots.values())
+        self._learn_roots(conn, seen, changes)
         conn.executemany(f"INSERT OR IGNORE INTO root_hosts{s} (root, source, host) VALUES (?, ?, ?)", hosts)
         courses = {(p[1], p[2]) for p in pairs}
         before = {c: self._latest_account(conn, *c) for c in courses}
@@ -195,6 +200,37 @@ class HistoryProjection:
             for root, course in courses
             if self._latest_account(conn, root, course) != before[(root, course)]
         )
+
+    def _learn_roots(
+        self, conn: sqlite3.Connection, seen: Counter[tuple[str, str, int | None]], changes: list[Change]
+    ) -> None:
+        """A root account's own id is the one most of its events give (then the smallest), so neither the
+        order of arrival nor a stray or hostile `root_account_id` decides it; when the choice moves, every
+        course of the root with results is recomputed (its root-level scale and method may change)."""
+        s = self.suffix
+        conn.executemany(
+            f"INSERT INTO root_ids{s} (root, local_id, shard, events) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (root, local_id, shard) DO UPDATE SET events = events + excluded.events",
+            [(root, local, NO_SHARD if shard is None else shard, n) for (root, local, shard), n in seen.items()],
+        )
+        for root in sorted({key[0] for key in seen}):
+            best = conn.execute(
+                f"SELECT local_id, shard FROM root_ids{s} WHERE root = ? ORDER BY events DESC, local_id, shard LIMIT 1",
+                (root,),
+            ).fetchone()
+            held = conn.execute(f"SELECT local_id, shard FROM roots{s} WHERE root = ?", (root,)).fetchone()
+            if held is not None and (held[0], NO_SHARD if held[1] is None else held[1]) == tuple(best):
+                continue
+            held_shard = None if best[1] == NO_SHARD else best[1]
+            conn.execute(
+                f"INSERT OR REPLACE INTO roots{s} (root, local_id, shard) VALUES (?, ?, ?)", (root, best[0], held_shard)
+            )
+            courses = conn.execute(
+                f"SELECT DISTINCT course FROM entity_current{s} WHERE root = ? AND kind = 'result' "
+                "AND course IS NOT NULL",
+                (root,),
+            ).fetchall()
+            changes.extend(Change(COURSE_ACCOUNT, root, None, course) for (course,) in courses)
 
     def _latest_account(self, conn: sqlite3.Connection, root: str, course: str) -> str | None:
         row = conn.execute(

@@ -27,6 +27,7 @@ TABLES = (
     "entity_current",
     "course_accounts",
     "roots",
+    "root_ids",
     "root_hosts",
     "mastery",
     "mastery_dirty",

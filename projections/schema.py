@@ -104,6 +104,12 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     _table(db, f"roots{suffix}", {"root": str, "local_id": str, "shard": int}, pk="root")
     # Each host a root account's events named (source: "lti_guid" or "hostname"), for `accounts`.
     _table(db, f"root_hosts{suffix}", {"root": str, "source": str, "host": str}, pk=("root", "source", "host"))
+    _table(
+        db,
+        f"root_ids{suffix}",
+        {"root": str, "local_id": str, "shard": int, "events": int},
+        pk=("root", "local_id", "shard"),
+    )
     _table(db, f"mastery{suffix}", MASTERY_COLUMNS, pk=("root", "course", "user_uuid", "outcome"))
     _table(
         db,
