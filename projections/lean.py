@@ -2,10 +2,10 @@
 
 Today's path maps each stored record back to a pydantic event, validates its body again, builds the
 state model and dumps it (`history.version_row`): about half of the projecting CPU, on data we wrote. For
-the kinds in LEAN (results: most events) `read` does the same work on plain data: one `orjson.loads`, each
+the kinds in SNAPSHOTS (results, most events, and the other kinds with flat bodies) `read` does the same work on plain data: one `orjson.loads`, each
 body field read by the very validator function its pydantic field declares (taken from the model's
 annotations, so the two readers cannot drift), the state's fields from the fold's own plain-data twin
-(`domain.result.snapshot_fields`, with `domain.entity.bookkeeping`), and the state JSON by `orjson` in the
+(`domain.result.snapshot_fields` and the like, with `domain.entity.bookkeeping`), and the state JSON by `orjson` in the
 state model's field order. The row is the dict `version_row` returns, its `state` byte-identical
 (tests/unit/test_lean_projection.py proves it over generated events).
 
@@ -28,17 +28,28 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, PlainValidator
 
-from domain import result
+from domain import calculation_method, group, link, people, result
 from domain.canvas import BODIES, iso
-from domain.entity import bookkeeping
+from domain.entity import EntityState, bookkeeping
 from domain.events import TOPICS, CanvasEvent
 from domain.states import FOLDS
 from projections.history import refs
 
 ENABLED = True
 _MISSING = object()
-# kind → the function making its state's Canvas fields (as the fold does): the kinds with a lean path.
-SNAPSHOTS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {"result": result.snapshot_fields}
+# kind → the function making its state's Canvas fields (as its fold does): the kinds with a lean path.
+# Not here: outcomes and scales (nested bodies: rubric criteria, ratings).
+SNAPSHOTS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
+    "result": result.snapshot_fields,
+    "link": link.snapshot_fields,
+    "group": group.snapshot_fields,
+    "method": calculation_method.snapshot_fields,
+    "user": people.user_fields,
+    "course": people.course_fields,
+    "section": people.section_fields,
+    "enrollment": people.enrollment_fields,
+    "enrollment_state": people.enrollment_state_fields,
+}
 _CLASS_OF_TOPIC = {topic: cls for cls, topic in TOPICS.items()}
 
 
@@ -56,6 +67,8 @@ def _validator(annotation: Any, metadata: list) -> tuple[Callable[..., Any], boo
             return None
         annotation = args[0]
         metadata = [*metadata, *getattr(annotation, "__metadata__", ())]
+    if annotation is bool and not metadata:
+        return _exact_bool, nullable
     found = [m.func for m in metadata if isinstance(m, PlainValidator)]
     if len(found) != 1 or not callable(found[0]):
         return None
@@ -63,6 +76,13 @@ def _validator(annotation: Any, metadata: list) -> tuple[Callable[..., Any], boo
     if len(inspect.signature(func).parameters) == 1:
         return (lambda value, _info, one=func: one(value)), nullable
     return func, nullable
+
+
+def _exact_bool(value: Any, _info: Any) -> bool:
+    """A bool field as pydantic reads a real bool; any other value (pydantic's lax "yes", 1…) is declined."""
+    if type(value) is not bool:
+        raise Refused("a bool field that is not a JSON boolean")
+    return value
 
 
 def body_readers(model: type[BaseModel]) -> list[tuple[str, Callable[..., Any], bool, bool, Any]] | None:
@@ -107,15 +127,26 @@ def state_types(model: type[BaseModel]) -> dict[str, tuple[type, ...]] | None:
     return found
 
 
-READERS = {kind: body_readers(BODIES[kind]) for kind in SNAPSHOTS}
-TYPES = {kind: state_types(FOLDS[kind][1]) for kind in SNAPSHOTS}
-
-
 class Body:
     """A body's read values as attributes (what a fold reads from its pydantic body)."""
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
+
+
+def plain_state(model: type[EntityState]) -> type[Body]:
+    """A plain class standing for a state model where `history.refs` reads a state: the same name and the
+    same properties (a user's `user_uuid`, a course's `course_id`), its fields as attributes."""
+    properties = {}
+    for klass in reversed(model.__mro__):
+        if isinstance(klass, type) and issubclass(klass, EntityState):
+            properties.update({k: v for k, v in vars(klass).items() if isinstance(v, property)})
+    return type(model.__name__, (Body,), properties)
+
+
+READERS = {kind: body_readers(BODIES[kind]) for kind in SNAPSHOTS}
+TYPES = {kind: state_types(FOLDS[kind][1]) for kind in SNAPSHOTS}
+PLAIN = {kind: plain_state(FOLDS[kind][1]) for kind in SNAPSHOTS}
 
 
 class LeanEvent:
@@ -240,7 +271,7 @@ def _row(position: int, event: LeanEvent) -> dict[str, Any]:
         state[name] = value
     if len(fields) != len(state):
         raise Refused("a field the state model does not have")
-    course, outcome, user = refs(Body(state))
+    course, outcome, user = refs(PLAIN[event.kind](state))
     return {
         "position": position,
         "root": event.root_account,
