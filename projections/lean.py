@@ -2,12 +2,13 @@
 
 Today's path maps each stored record back to a pydantic event, validates its body again, builds the
 state model and dumps it (`history.version_row`): about half of the projecting CPU, on data we wrote. For
-the kinds in SNAPSHOTS (results, most events, and the other kinds with flat bodies) `read` does the same work on plain data: one `orjson.loads`, each
-body field read by the very validator function its pydantic field declares (taken from the model's
-annotations, so the two readers cannot drift), the state's fields from the fold's own plain-data twin
-(`domain.result.snapshot_fields` and the like, with `domain.entity.bookkeeping`), and the state JSON by `orjson` in the
-state model's field order. The row is the dict `version_row` returns, its `state` byte-identical
-(tests/unit/test_lean_projection.py proves it over generated events).
+the kinds in SNAPSHOTS (results, most events, and every other kind with a flat body) `read` does the same
+work on plain data: one `orjson.loads`; each body field read by the very validator function its pydantic
+field declares (taken from the model's annotations, so the two readers cannot drift); the state's fields
+from the fold's own plain-data twin (`domain.result.snapshot_fields` and the like, with
+`domain.entity.bookkeeping`); the state JSON by `orjson` in the state model's field order. The row is the
+dict `version_row` returns, its `state` byte-identical (tests/unit/test_lean_projection.py proves it over
+generated events, tests/integration/test_lean_equivalence.py over a whole catch-up).
 
 Anything unusual gives None: another kind, an unexpected shape, a value a validator refuses or one the
 state model would not read back (a non-string code, NaN, an offset time…). The caller then takes today's
@@ -30,7 +31,7 @@ from pydantic import BaseModel, PlainValidator
 
 from domain import calculation_method, group, link, people, result
 from domain.canvas import BODIES, iso
-from domain.entity import EntityState, bookkeeping
+from domain.entity import BOOKKEEPING, EntityState, bookkeeping
 from domain.events import TOPICS, CanvasEvent
 from domain.states import FOLDS
 from projections.history import refs
@@ -258,8 +259,9 @@ def _row(position: int, event: LeanEvent) -> dict[str, Any]:
     if allowed is None:
         raise Refused("no lean state types for this kind")
     fields = {**bookkeeping(event, None), **SNAPSHOTS[event.kind](event, event.body)}  # type: ignore[arg-type]
-    state = {}
-    for name, types_ in allowed.items():  # the state model's field order, as its dump has it
+    for name, types_ in allowed.items():
+        if name in BOOKKEEPING:
+            continue  # from the stored envelope, whose types _read checked
         value = fields[name]
         kind = type(value)
         if kind not in types_:
@@ -268,9 +270,9 @@ def _row(position: int, event: LeanEvent) -> dict[str, Any]:
             raise Refused(f"{name} is not finite")
         if kind is datetime and value.tzinfo is not UTC:
             raise Refused(f"{name} is not a UTC time")
-        state[name] = value
-    if len(fields) != len(state):
+    if len(fields) != len(allowed):
         raise Refused("a field the state model does not have")
+    state = {name: fields[name] for name in allowed}  # the state model's field order, as its dump has it
     course, outcome, user = refs(PLAIN[event.kind](state))
     return {
         "position": position,

@@ -87,3 +87,19 @@ def test_the_lean_path_takes_the_flat_kinds_and_leaves_the_poison(store) -> None
     # The poisoned records with an id no int() can read (a huge context id, root account id, outcome id).
     # The group whose editor's course account is huge is taken: its problem comes from the writer, as today.
     assert sorted(left) == ["link", "result", "result"]
+
+
+def test_a_postgresql_store_gives_the_same_read_model_on_the_lean_path(pg_url, tmp_path, monkeypatch) -> None:
+    store = open_store(pg_url)  # its records come back from psycopg, not sqlite3
+    try:
+        events = list(generate(600, seed=29))
+        ingest(store, [RawItem("test", i + 1, json.dumps(e), e, None) for i, e in enumerate(events)], batch_size=300)
+        assert store.append(list(poison_events().values())).appended
+        before = caught_up(store, str(tmp_path / "today.db"), monkeypatch, False, 200)
+        after = caught_up(store, str(tmp_path / "lean.db"), monkeypatch, True, 200)
+        records = store.recorder.select_notifications(start=0, limit=10_000, inclusive_of_start=False)
+        taken = sum(lean.read(n.id, n.topic, n.state) is not None for n in records)
+    finally:
+        store.close()
+    assert after == before
+    assert taken > 300 and len(after["entity_versions"]) > 400 and after["rm_problems"]
