@@ -187,9 +187,8 @@ def assert_same(record: StoredEvent, position: int, *, must_be_lean: bool, tally
     mine = lean.read(position, record.topic, record.state)
     theirs = today(record, position)
     if tally:  # shown by --hypothesis-show-statistics: every branch is taken, for every lean kind
-        event(
-            f"{record.topic.partition(':')[2]}: {'lean' if mine else 'declined'}, {'row' if theirs else 'problem'} today"
-        )
+        name = record.topic.partition(":")[2]
+        event(f"{name}: {'lean' if mine else 'declined'}, {'row' if theirs else 'problem'} today")
     if must_be_lean:
         assert mine is not None, "an accepted event left the lean path"
     if mine is None:
@@ -208,7 +207,7 @@ def assert_same(record: StoredEvent, position: int, *, must_be_lean: bool, tally
 recorded = st.datetimes(datetime(2000, 1, 1), datetime(2035, 1, 1), timezones=st.just(UTC))
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=lean_events, at=recorded, position=st.integers(1, 2**40))
 def test_an_accepted_event_takes_the_lean_path_to_the_same_row(raw: dict, at: datetime, position: int) -> None:
     try:
@@ -258,7 +257,7 @@ targets = st.one_of(
 )
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     raw=lean_events,
     at=recorded,
