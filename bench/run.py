@@ -127,6 +127,38 @@ def bare_read(store: str) -> float:
     return float(done.stdout)
 
 
+def prepare_micro(store: str, limit: int = 20_000) -> tuple[float, float]:
+    """µs per stored event from record to checked history row: today's path (mapper, `version_row`, the
+    read-back check) and the lean path (projections/lean.py, today's for what it declines), same records,
+    interleaved, median of 3 rounds each."""
+    code = r"""
+import sys, time, statistics
+from store.application import open_store
+from domain.states import FOLDS
+from projections import lean
+from projections.history import version_row
+s = open_store(sys.argv[1])
+records = s.recorder.select_notifications(start=0, limit=int(sys.argv[2]), inclusive_of_start=False)
+def today(n):
+    e = s.mapper.to_domain_event(n); r = version_row(n.id, e); FOLDS[e.kind][1].model_validate_json(r["state"])
+def lean_path(n):
+    if lean.read(n.id, n.topic, n.state) is None:
+        today(n)
+def run(f):
+    t = time.perf_counter()
+    for n in records:
+        f(n)
+    return (time.perf_counter() - t) / len(records) * 1e6
+old, new = [], []
+for _ in range(3):
+    old.append(run(today)); new.append(run(lean_path))
+print(statistics.median(old), statistics.median(new))
+"""
+    done = subprocess.run([PY, "-c", code, store, str(limit)], cwd=ROOT, capture_output=True, check=True, text=True)
+    old, new = map(float, done.stdout.split())
+    return old, new
+
+
 def query_latency(store: str) -> dict:
     """p95 of one busy course's rollups in-process, now and as of a past day (30 runs each)."""
     code = r"""
@@ -176,6 +208,7 @@ def bench_sqlite(events: int) -> list[tuple[str, str, str]]:
     ingest_rate = counts["read"] / seconds
     size = sum(Path(f"{store}{s}").stat().st_size for s in ("", "-wal") if Path(f"{store}{s}").exists())
     read_floor = bare_read(store)
+    micro_old, micro_lean = prepare_micro(store)
     r_seconds, r_rss, _ = run_cli("--store", store, "rebuild", "--json")
     stored = counts["appended"]
     q = query_latency(store)
@@ -187,6 +220,11 @@ def bench_sqlite(events: int) -> list[tuple[str, str, str]]:
             f"raw floor {floor:,.0f} ev/s → {ingest_rate / floor:.2f}× floor (target ≥ 0.25×)",
         ),
         ("ingest peak RSS", f"{rss} MB", "target ≤ 300 MB"),
+        (
+            "projection: record → checked history row (lean path)",
+            f"{micro_lean:.1f} µs/ev",
+            f"today's path {micro_old:.1f} µs/ev, same records → {micro_old / micro_lean:.2f}× faster",
+        ),
         ("store bytes per stored event", f"{size / max(stored, 1):,.0f} B", f"{stored:,} stored, {size / 1e6:,.0f} MB"),
         (
             f"rebuild every projection ({stored:,} events)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import singledispatch
+from typing import Any
 
 from domain.entity import EntityState, bookkeeping
 from domain.events import CanvasEvent, OutcomeCalculationMethodCreated, OutcomeCalculationMethodUpdated
@@ -26,13 +27,17 @@ def evolve(event: CanvasEvent, state: MethodState | None) -> MethodState | None:
 @evolve.register(OutcomeCalculationMethodCreated)
 @evolve.register(OutcomeCalculationMethodUpdated)
 def _snapshot(event: CanvasEvent, state: MethodState | None) -> MethodState:
-    b = event.body
-    return MethodState.of(
-        **bookkeeping(event, state),
-        context_type=b.context_type,
-        context_id=event.local(b.context_id),
-        workflow_state=b.workflow_state,
-        calculation_method=b.calculation_method,
-        calculation_int=b.calculation_int,
-        updated_at=b.updated_at,
-    )
+    return MethodState.of(**bookkeeping(event, state), **snapshot_fields(event, event.body))
+
+
+def snapshot_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of a calculation method's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "context_type": b.context_type,
+        "context_id": event.local(b.context_id),
+        "workflow_state": b.workflow_state,
+        "calculation_method": b.calculation_method,
+        "calculation_int": b.calculation_int,
+        "updated_at": b.updated_at,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import singledispatch
+from typing import Any
 
 from domain.entity import EntityState, bookkeeping
 from domain.events import CanvasEvent, LearningOutcomeGroupCreated, LearningOutcomeGroupUpdated
@@ -30,18 +31,22 @@ def evolve(event: CanvasEvent, state: GroupState | None) -> GroupState | None:
 @evolve.register(LearningOutcomeGroupCreated)
 @evolve.register(LearningOutcomeGroupUpdated)
 def _snapshot(event: CanvasEvent, state: GroupState | None) -> GroupState:
-    b = event.body
-    return GroupState.of(
-        **bookkeeping(event, state),
-        title=b.title,
-        description=b.description,
-        vendor_guid=b.vendor_guid,
-        parent_id=event.local(b.parent_outcome_group_id),
-        context_type=b.context_type,
-        context_id=event.local(b.context_id),
-        workflow_state=b.workflow_state,
-        updated_at=b.updated_at,
-    )
+    return GroupState.of(**bookkeeping(event, state), **snapshot_fields(event, event.body))
+
+
+def snapshot_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of a group's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "title": b.title,
+        "description": b.description,
+        "vendor_guid": b.vendor_guid,
+        "parent_id": event.local(b.parent_outcome_group_id),
+        "context_type": b.context_type,
+        "context_id": event.local(b.context_id),
+        "workflow_state": b.workflow_state,
+        "updated_at": b.updated_at,
+    }
 
 
 def tree(groups: Iterable[GroupState]) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import singledispatch
+from typing import Any
 
 from domain.entity import EntityState, bookkeeping
 from domain.events import (
@@ -138,20 +139,24 @@ def evolve_user(event: CanvasEvent, state: UserState | None) -> UserState | None
 @evolve_user.register(UserCreated)
 @evolve_user.register(UserUpdated)
 def _user(event: CanvasEvent, state: UserState | None) -> UserState:
-    b = event.body
-    return UserState.of(
-        **bookkeeping(event, state),
-        uuid=b.uuid,
-        global_id=global_id(b.user_id, event.root_shard),
-        name=b.name,
-        short_name=b.short_name,
-        sortable_name=b.sortable_name if b.sortable_name else sortable_name(b.name),
-        workflow_state=b.workflow_state,
-        login=b.user_login,
-        sis_user_id=b.user_sis_id,
-        created_at=b.created_at,
-        updated_at=b.updated_at,
-    )
+    return UserState.of(**bookkeeping(event, state), **user_fields(event, event.body))
+
+
+def user_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of a user's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "uuid": b.uuid,
+        "global_id": global_id(b.user_id, event.root_shard),
+        "name": b.name,
+        "short_name": b.short_name,
+        "sortable_name": b.sortable_name if b.sortable_name else sortable_name(b.name),
+        "workflow_state": b.workflow_state,
+        "login": b.user_login,
+        "sis_user_id": b.user_sis_id,
+        "created_at": b.created_at,
+        "updated_at": b.updated_at,
+    }
 
 
 @singledispatch
@@ -162,18 +167,22 @@ def evolve_course(event: CanvasEvent, state: CourseState | None) -> CourseState 
 @evolve_course.register(CourseCreated)
 @evolve_course.register(CourseUpdated)
 def _course(event: CanvasEvent, state: CourseState | None) -> CourseState:
-    b = event.body
-    return CourseState.of(
-        **bookkeeping(event, state),
-        uuid=b.uuid,
-        account_id=event.local(b.account_id),
-        name=b.name,
-        course_code=b.course_code,
-        sis_source_id=b.sis_source_id,
-        workflow_state=b.workflow_state,
-        created_at=b.created_at,
-        updated_at=b.updated_at,
-    )
+    return CourseState.of(**bookkeeping(event, state), **course_fields(event, event.body))
+
+
+def course_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of a course's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "uuid": b.uuid,
+        "account_id": event.local(b.account_id),
+        "name": b.name,
+        "course_code": b.course_code,
+        "sis_source_id": b.sis_source_id,
+        "workflow_state": b.workflow_state,
+        "created_at": b.created_at,
+        "updated_at": b.updated_at,
+    }
 
 
 @singledispatch
@@ -184,17 +193,21 @@ def evolve_section(event: CanvasEvent, state: SectionState | None) -> SectionSta
 @evolve_section.register(CourseSectionCreated)
 @evolve_section.register(CourseSectionUpdated)
 def _section(event: CanvasEvent, state: SectionState | None) -> SectionState:
-    b = event.body
-    return SectionState.of(
-        **bookkeeping(event, state),
-        course_id=event.local(b.course_id),
-        name=b.name,
-        sis_source_id=b.sis_source_id,
-        workflow_state=b.workflow_state,
-        default_section=b.default_section,
-        created_at=b.created_at,
-        updated_at=b.updated_at,
-    )
+    return SectionState.of(**bookkeeping(event, state), **section_fields(event, event.body))
+
+
+def section_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of a section's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "course_id": event.local(b.course_id),
+        "name": b.name,
+        "sis_source_id": b.sis_source_id,
+        "workflow_state": b.workflow_state,
+        "default_section": b.default_section,
+        "created_at": b.created_at,
+        "updated_at": b.updated_at,
+    }
 
 
 @singledispatch
@@ -205,19 +218,23 @@ def evolve_enrollment(event: CanvasEvent, state: EnrollmentState | None) -> Enro
 @evolve_enrollment.register(EnrollmentCreated)
 @evolve_enrollment.register(EnrollmentUpdated)
 def _enrollment(event: CanvasEvent, state: EnrollmentState | None) -> EnrollmentState:
-    b = event.body
-    return EnrollmentState.of(
-        **bookkeeping(event, state),
-        course_id=event.local(b.course_id),
-        user_id=event.local(b.user_id),
-        user_name=b.user_name,
-        type=b.type,
-        section_id=event.local(b.course_section_id),
-        workflow_state=b.workflow_state,
-        associated_user_id=event.local(b.associated_user_id),
-        created_at=b.created_at,
-        updated_at=b.updated_at,
-    )
+    return EnrollmentState.of(**bookkeeping(event, state), **enrollment_fields(event, event.body))
+
+
+def enrollment_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of an enrollment's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "course_id": event.local(b.course_id),
+        "user_id": event.local(b.user_id),
+        "user_name": b.user_name,
+        "type": b.type,
+        "section_id": event.local(b.course_section_id),
+        "workflow_state": b.workflow_state,
+        "associated_user_id": event.local(b.associated_user_id),
+        "created_at": b.created_at,
+        "updated_at": b.updated_at,
+    }
 
 
 @singledispatch
@@ -228,13 +245,17 @@ def evolve_enrollment_state(event: CanvasEvent, state: EnrollmentStateState | No
 @evolve_enrollment_state.register(EnrollmentStateCreated)
 @evolve_enrollment_state.register(EnrollmentStateUpdated)
 def _enrollment_state(event: CanvasEvent, state: EnrollmentStateState | None) -> EnrollmentStateState:
-    b = event.body
-    return EnrollmentStateState.of(
-        **bookkeeping(event, state),
-        state=b.state,
-        state_started_at=b.state_started_at,
-        state_valid_until=b.state_valid_until,
-        state_is_current=b.state_is_current,
-        access_is_current=b.access_is_current,
-        restricted_access=b.restricted_access,
-    )
+    return EnrollmentStateState.of(**bookkeeping(event, state), **enrollment_state_fields(event, event.body))
+
+
+def enrollment_state_fields(event: Any, b: Any) -> dict[str, Any]:
+    """The Canvas fields of an enrollment state's state from its event and read body: the fold's own, and the lean
+    projection path's plain-data twin (projections/lean.py passes a plain object with the body's values)."""
+    return {
+        "state": b.state,
+        "state_started_at": b.state_started_at,
+        "state_valid_until": b.state_valid_until,
+        "state_is_current": b.state_is_current,
+        "access_is_current": b.access_is_current,
+        "restricted_access": b.restricted_access,
+    }

@@ -18,7 +18,7 @@ from typing import Any
 
 from domain.events import TOPICS
 from domain.states import FOLDS
-from projections import problems
+from projections import lean, problems
 from projections.changes import Change
 from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
@@ -125,15 +125,37 @@ def catch_up(
 
 
 def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
-    """The next page as (position, event) pairs, and (position, type, reason) for records that cannot be read."""
-    batch, unreadable = store.read(start, page)
-    return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
+    """The next page as (position, event) pairs, and (position, type, reason) for records that cannot be read.
+
+    A record the lean path takes (projections/lean.py) comes with its history row already built; any other
+    is mapped by the store's own mapper, as `store.read` does."""
+    recorder, mapper = getattr(store, "recorder", None), getattr(store, "mapper", None)
+    if not lean.ENABLED or recorder is None or mapper is None:
+        batch, unreadable = store.read(start, page)
+        return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
+    batch, failed = [], []
+    for n in recorder.select_notifications(start=start, limit=page, inclusive_of_start=False):
+        event = lean.read(n.id, n.topic, n.state)
+        if event is None:
+            try:
+                event = mapper.to_domain_event(n)
+            except Exception as error:
+                failed.append((n.id, EVENT_NAMES.get(n.topic, n.topic), problems.describe(error)))
+                continue
+        batch.append((n.id, event))
+    return batch, failed
 
 
 def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list, list]:
-    """The version rows of a page; an event whose state cannot be built, or read back, joins `failed`."""
+    """The version rows of a page; an event whose state cannot be built, or read back, joins `failed`.
+
+    A lean event's row is already built, from values the state model reads back (lean.py checks them)."""
     kept, rows = [], []
     for position, event in batch:
+        if type(event) is lean.LeanEvent:
+            kept.append((position, event))
+            rows.append(event.row)
+            continue
         try:
             row = version_row(position, event)
             FOLDS[event.kind][1].model_validate_json(row["state"])  # the state readers will load

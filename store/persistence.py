@@ -317,6 +317,10 @@ class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
     @contextmanager
     def _write(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=True) as c:
+            # Checkpoints every 8,000 pages and a 64 MB cache on the writing connection (review §5 P6: the
+            # append −15% at 254k events); per-connection settings, reading nothing; durability unchanged.
+            c.execute("PRAGMA wal_autocheckpoint=8000")
+            c.execute("PRAGMA cache_size=-65536")
             # Write first, so the transaction holds SQLite's writer lock before it reads anything.
             c.execute("UPDATE store_writer SET n = n + 1 WHERE id = 1")
             yield c
