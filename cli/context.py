@@ -145,8 +145,18 @@ class Context(Session):
             return super().adopt()
 
     def caught_up(self, progress: Any = None) -> Any:
+        if self.waiting is None:
+            self.waiting = self.tell_waiting
         with clicked():
             return super().caught_up(progress)
+
+    def tell_waiting(self) -> None:
+        """Said once, after a second of waiting, instead of sitting silent behind another writer."""
+        click.echo(
+            f"waiting for another process writing the read model at {self.read_path} (an ingest, a rebuild "
+            "or serve); it goes on by itself once that one commits (at most 30 s)",
+            err=True,
+        )
 
     def root(self, conn: Any = None, account: str | None = None) -> str:
         with clicked():

@@ -123,10 +123,21 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
 
 
 def claim(conn: sqlite3.Connection, store_id: str) -> str | None:
-    """Stamp an unstamped read model with its store; the other store's id when it belongs to another."""
-    conn.execute("INSERT OR IGNORE INTO rm_meta (key, value) VALUES ('store_id', ?)", (store_id,))
-    owner = conn.execute("SELECT value FROM rm_meta WHERE key = 'store_id'").fetchone()[0]
-    return None if owner == store_id else owner
+    """Stamp an unstamped read model with its store; the other store's id when it belongs to another.
+    A stamped one is only read: opening a read model for a query writes nothing (so it never contends
+    with an ingest or a rebuild writing it); the stamp is written in a write transaction of its own,
+    which waits for the writer lock like every other write."""
+    found = conn.execute("SELECT value FROM rm_meta WHERE key = 'store_id'").fetchone()
+    if found is None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT OR IGNORE INTO rm_meta (key, value) VALUES ('store_id', ?)", (store_id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        found = conn.execute("SELECT value FROM rm_meta WHERE key = 'store_id'").fetchone()
+    return None if found[0] == store_id else str(found[0])
 
 
 def restamp(conn: sqlite3.Connection, store_id: str) -> None:

@@ -92,6 +92,7 @@ class Session:
         self._store: Any = None
         self._db: Any = None
         self._in_place = False  # a read-only read model read as it is: nothing to catch up
+        self.waiting: Callable[[], None] | None = None  # told once when another writer holds the read model > 1 s
 
     def store_access(self) -> str:
         """How this session opens the store (a subclass may decide per command)."""
@@ -200,7 +201,7 @@ class Session:
                 "run `mastery rebuild` to rebuild it from the history"
             )
         if not self._in_place:  # a read-only read model in place is current: nothing to apply
-            catch_up(self.store, self.conn, progress=progress)
+            catch_up(self.store, self.conn, progress=progress, waiting=self.waiting)
         return self.conn
 
     def root(self, conn: Any = None, account: str | None = None) -> str:
