@@ -28,21 +28,12 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.events import Parsed
+from store.chain import ChainKeyError, chain_hash, key_check
 from store.marks import APPLICATION_ID, SCHEMA_VERSION
 from store.statements import RecorderStatements
 
 GENESIS = "0" * 64
 CHUNK = 500  # parameters per IN (...) look-up
-KEY_CHECK_TEXT = b"outcome-mastery chain key check"
-
-
-class ChainKeyError(Exception):
-    """The chain key given does not fit the store: missing, wrong, or given for an unkeyed history."""
-
-
-def key_check(key: bytes) -> str:
-    """What the store keeps to recognise its key (an HMAC of a fixed text; the key cannot be read back)."""
-    return hmac.new(key, KEY_CHECK_TEXT, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -66,18 +57,6 @@ class AppendResult:
     appended: list[tuple[int, Parsed]] = field(default_factory=list)
     duplicates: int = 0
     quarantined: list[int] = field(default_factory=list)
-
-
-def chain_hash(
-    prev: str, position: int, stream: str, version: int, topic: str, state: bytes, key: bytes | None = None
-) -> str:
-    """The tamper-evident link: this event's identity and state, chained to the previous link.
-
-    With a key the link is an HMAC: someone who edits the database without the key cannot recompute it."""
-    head = f"{prev}|{position}|{stream}|{version}|{topic}|".encode()
-    if key:
-        return hmac.new(key, head + state, hashlib.sha256).hexdigest()
-    return hashlib.sha256(head + state).hexdigest()
 
 
 class EventMapper(Mapper):
