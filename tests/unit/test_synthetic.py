@@ -369,12 +369,18 @@ def test_generate_refuses_a_negative_size_or_an_impossible_fraction(arguments):
 
 
 @pytest.mark.slow
-def test_a_200k_event_stream_is_generated_in_bounded_memory():
+def peak_while_generating(events: int) -> tuple[int, int]:
     tracemalloc.start()
     try:
-        count = sum(1 for _ in generate(200_000, seed=1))
-        peak = tracemalloc.get_traced_memory()[1]
+        count = sum(1 for _ in generate(events, seed=1))
+        return count, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert count == 200_000
-    assert peak < 50 * 2**20  # the whole list would take several hundred MB
+
+
+def test_a_stream_is_generated_in_bounded_memory():
+    small_count, small = peak_while_generating(10_000)
+    count, peak = peak_while_generating(60_000)
+    assert (small_count, count) == (10_000, 60_000)
+    # Six times the events, about the same peak (the whole list of 60k would take ~100 MB).
+    assert peak < 1.5 * small + 4 * 2**20 and peak < 50 * 2**20, (small, peak)
