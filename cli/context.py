@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,13 @@ class Context(Session):
 
     def parse_time(self, text: str | None, option: str) -> datetime | None:
         with clicked():
-            return super().parse_time(text, option)
+            moment = super().parse_time(text, option)
+        if moment is not None and moment > datetime.now(UTC) and option in ("--as-of", "--known-at"):
+            click.echo(
+                f"note: {option} {text} is in the future; nothing is known beyond now, so this is the state now",
+                err=True,
+            )
+        return moment
 
 
 def validation_message(error: Any, where: str) -> str:

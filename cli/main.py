@@ -201,12 +201,12 @@ class Mastery(click.Group):
 @click.option(
     "--tz",
     envvar="MASTERY_TZ",
-    default="UTC",
-    show_default=True,
-    help="Time zone for --as-of/--known-at/--since values given without an offset.",
+    default=None,
+    help="Time zone for --as-of/--known-at/--since values given without an offset "
+    "(default: the root account's `config set tz`, else UTC).",
 )
 @click.pass_context
-def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | None, tz: str) -> None:
+def cli(ctx: click.Context, store_url: str, read_db: str | None, account: str | None, tz: str | None) -> None:
     """Canvas outcome mastery from Live Events: every event kept, state as of any moment, who changed what."""
     app = Context(Settings(store_url, read_db, account, tz))
     ctx.obj = app

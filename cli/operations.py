@@ -201,10 +201,10 @@ def demo(ctx: click.Context, store_path: str, events: int) -> None:
 
 @click.group()
 def config() -> None:
-    """Per root account settings: the rules mode and the standard-decay flag."""
+    """Per root account settings: the rules mode, the standard-decay flag, and the time zone of times given without an offset."""
 
 
-SETTINGS = {"mode": ("auto", "outcome", "scale"), "standard-decay": ("true", "legacy")}
+SETTINGS = {"mode": ("auto", "outcome", "scale"), "standard-decay": ("true", "legacy"), "tz": ()}  # tz: any IANA zone
 
 
 @config.command("set")
@@ -214,8 +214,19 @@ SETTINGS = {"mode": ("auto", "outcome", "scale"), "standard-decay": ("true", "le
 @click.pass_obj
 def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
     """Set a setting; mastery is recomputed and what moved is printed."""
-    from projections.settings import change_setting
+    from projections.settings import change_setting, set_zone
 
+    if key == "tz":
+        conn = app.caught_up()
+        try:
+            zone = set_zone(conn, app.root(conn), value)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="VALUE") from None
+        if as_json:
+            emit_json({"tz": zone})
+        else:
+            click.echo(f"tz = {zone}: times given without an offset are read in {zone} (--tz still wins)")
+        return
     if value not in SETTINGS[key]:
         raise click.BadParameter(f"{key} takes one of: {', '.join(SETTINGS[key])}", param_hint="VALUE")
     from cli.people import everyone, labels, who

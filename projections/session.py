@@ -10,9 +10,11 @@ DESIGN's exit codes (1 domain, 2 usage, 3 I/O) and `web/errors.py` to HTTP statu
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,7 +72,7 @@ class Settings:
     store_url: str
     read_db: str | None = None
     account: str | None = None
-    tz: str = "UTC"
+    tz: str | None = None  # None: the root account's `config set tz`, else UTC
 
 
 class Session:
@@ -84,7 +86,7 @@ class Session:
         store_url: str,
         read_db: str | None = None,
         account: str | None = None,
-        tz: str = "UTC",
+        tz: str | None = None,
         access: str = "create",
     ) -> None:
         self.settings = Settings(store_url, read_db, account, tz)
@@ -92,6 +94,7 @@ class Session:
         self._store: Any = None
         self._db: Any = None
         self._in_place = False  # a read-only read model read as it is: nothing to catch up
+        self._zone: str | None = None  # the stored `config set tz`, read once
         self.waiting: Callable[[], None] | None = None  # told once when another writer holds the read model > 1 s
 
     def store_access(self) -> str:
@@ -232,7 +235,25 @@ class Session:
         return local_id(value.strip(), row[0] if row else None) or value
 
     def parse_time(self, text: str | None, option: str) -> datetime | None:
-        return parse_moment(text, self.settings.tz, option)
+        return None if text is None else parse_moment(text, self.zone(), option)
+
+    def zone(self) -> str:
+        """The zone of times given without an offset: --tz / MASTERY_TZ, else the root account's
+        `config set tz`, else UTC."""
+        if self.settings.tz:
+            return self.settings.tz
+        if self._zone is None:
+            self._zone = self._stored_zone() or "UTC"
+        return self._zone
+
+    def _stored_zone(self) -> str | None:
+        try:
+            conn = self.conn
+            root = self.root(conn)
+            row = conn.execute("SELECT value FROM settings WHERE root = ? AND key = 'tz'", (root,)).fetchone()
+        except (SessionError, sqlite3.Error):  # no store, no account chosen, no settings yet: UTC
+            return None
+        return str(row[0]) if row else None
 
     def close(self) -> None:
         if self._store is not None:
@@ -247,6 +268,9 @@ def _some(roots: list[str], shown: int = 5) -> str:
     return "it holds " + ", ".join(roots[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}")  # a day, ISO extended or basic
+
+
 def parse_moment(text: str | None, tz: str, option: str = "--as-of") -> datetime | None:
     """A date (the end of that day) or a time; without an offset it is read in `tz`. BadInput when it is
     not one (OverflowError when the moment lies beyond the years 1 to 9999 in UTC)."""
@@ -258,8 +282,8 @@ def parse_moment(text: str | None, tz: str, option: str = "--as-of") -> datetime
         raise BadInput(f"unknown time zone {tz!r} (e.g. UTC, America/Denver)", "--tz") from None
     value = text.strip()
     try:
-        if len(value) == 10:
-            day = datetime.fromisoformat(value).date()
+        if DATE_ONLY.fullmatch(value):  # 2025-10-01 and 20251001 alike: the end of that day
+            day = date.fromisoformat(value)
             end = datetime.combine(day, time(23, 59, 59, 999999), zone)
             return end.astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("z", "Z"))

@@ -1,4 +1,4 @@
-"""Per root account settings (not history): the rules mode and the standard-decay flag.
+"""Per root account settings (not history): the rules mode, the standard-decay flag and the time zone.
 
 A change recomputes the root account's mastery rows in one transaction and reports what moved.
 """
@@ -12,7 +12,7 @@ from domain.policy import effective_mode
 from projections.mastery import MasteryProjection
 from projections.views import View
 
-DEFAULTS = {"mode": "auto", "standard-decay": "true"}
+DEFAULTS = {"mode": "auto", "standard-decay": "true", "tz": "UTC"}
 KEY_COLUMNS = ("course", "user_uuid", "outcome")
 
 
@@ -61,6 +61,26 @@ def change_setting(conn: sqlite3.Connection, root: str, key: str, value: str) ->
         conn.execute("ROLLBACK")
         raise
     return moved
+
+
+def set_zone(conn: sqlite3.Connection, root: str, value: str) -> str:
+    """Store the root account's zone for times given without an offset (no mastery moves: it only reads
+    input). ValueError naming the value when it is not an IANA zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zone = value.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone (e.g. UTC, America/Chicago, Europe/Berlin)") from None
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT OR REPLACE INTO settings (root, key, value) VALUES (?, 'tz', ?)", (root, zone))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return zone
 
 
 def show_settings(conn: sqlite3.Connection, root: str) -> dict[str, Any]:
