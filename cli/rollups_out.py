@@ -15,6 +15,7 @@ from cli.render import console, emit_csv, emit_json, rating_cell, say
 from domain.people import EXCLUDABLE
 from projections.queries.csv_out import rollups_rows
 from projections.queries.outcome_rollups import linked_users
+from projections.queries.summary import summary_text
 
 # --exclude names: the domain's (inactive, concluded), and Canvas's exclude[] names for them.
 EXCLUDES = {name: name for name in EXCLUDABLE} | {f"{name}_enrollments": name for name in EXCLUDABLE}
@@ -253,7 +254,7 @@ def rollups_table(
     if summary:
         print_line([summary_heading(summary, answer)], out)
         for s in summary:
-            print_line([summary_line(s)], out)
+            print_line([summary_text(s)], out)
     else:
         for o in outcomes:
             print_line([f"{o['id']} {o['title'] or '(untitled)'}"], out)
@@ -267,15 +268,6 @@ def summary_heading(summary: list[dict[str, Any]], answer: dict[str, Any]) -> st
     known = (answer["meta"].get("enrollments") or {}).get("known")
     whom = "listed by the course's enrollments" if known else "with a counted result in the course"
     return f"per outcome, of the {count} student(s) {whom}:"
-
-
-def summary_line(s: dict[str, Any]) -> str:
-    """ "4 Reading: mastered 26/34 · 5 below · 3 no evidence" (· N no score, when some have no score)."""
-    line = f"{s['outcome']} {s['title'] or '(untitled)'}: mastered {s['mastered']}/{s['students']}"
-    line += f" · {s['below']} below · {s['no_evidence']} no evidence"
-    if s["no_score"]:
-        line += f" · {s['no_score']} no score"
-    return line
 
 
 def enrollment_note(answer: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.colours import hex_or_none, ink
 from projections.queries.catalog import outcome_tree
@@ -46,10 +47,17 @@ def course_grid(
         for stat in ("mean", "median")
     ]
     place = courses(view).get(course)
-    made = utc_text(datetime.now(UTC))
+    zone = view.setting("tz", "UTC")  # `config set tz`: local time beside UTC
+    made = utc_text(datetime.now(UTC), zone)
+    from projections.queries.summary import course_students, summary, summary_text
+
+    counted = {
+        s["outcome"]: s
+        for s in summary(answer, course_students(view, course, answer, exclude=exclude, section=section))
+    }
     return {
         "made_at": made,
-        "as_of_text": f"as of {utc_text(as_of)}" if as_of else f"as of {made} (now)",
+        "as_of_text": f"as of {utc_text(as_of, zone)}" if as_of else f"as of {made} (now)",
         "cut": utc_text(as_of) if as_of else None,
         "known_cut": utc_text(known_at) if known_at else None,
         "charts": distribution_charts(rating_distribution(answer), columns),
@@ -70,6 +78,8 @@ def course_grid(
         "only_outcome": None,
         "aggregates": stats,
         "legend": legend(answer["linked"]["outcomes"]),
+        # Per outcome, in column order: "mastered 26/34 · 5 below · 3 no evidence" (as `rollups` prints it).
+        "summary": [summary_text(counted[c["id"]]) for c in columns if c["id"] in counted],
     }
 
 
@@ -168,9 +178,17 @@ def legend(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda r: -(r["points"] or 0))
 
 
-def utc_text(moment: datetime) -> str:
-    """A cut or a making time as people read it: `2026-12-03 14:05:07 UTC`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def utc_text(moment: datetime, zone: str | None = None) -> str:
+    """A cut or a making time as people read it: `2026-12-03 14:05:07 UTC`, and the local time beside it
+    when the root account has a zone (`config set tz`): `… UTC (2026-12-03 08:05:07 America/Chicago)`."""
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if not zone or zone == "UTC":
+        return text
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine does not know: UTC alone
+        return text
+    return f"{text} ({local:%Y-%m-%d %H:%M:%S} {zone})"
 
 
 class GridParameter(ValueError):

@@ -152,3 +152,13 @@ def not_mastered(view: View, course: str, answer: dict[str, Any], students: Stud
     narrowed["rollups"] = rollups_out
     narrowed["linked"]["users"] = users_out
     return narrowed
+
+
+def summary_text(s: dict[str, Any]) -> str:
+    """ "4 Reading: mastered 26/34 · 5 below · 3 no evidence" (· N no score, when some have no score): the
+    line under the terminal table, on the page and in the report."""
+    line = f"{s['outcome']} {s['title'] or '(untitled)'}: mastered {s['mastered']}/{s['students']}"
+    line += f" · {s['below']} below · {s['no_evidence']} no evidence"
+    if s["no_score"]:
+        line += f" · {s['no_score']} no score"
+    return line
