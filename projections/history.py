@@ -77,7 +77,13 @@ def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
     """The history row of one event: the entity's state right after it."""
     evolve, _ = FOLDS[event.kind]
     state = evolve(event, None)
-    course, outcome, user = refs(state)
+    return history_row(position, event, refs(state), state.model_dump_json())
+
+
+def history_row(position: int, event: Any, pointed: tuple, state_json: str) -> dict[str, Any]:
+    """The row `entity_versions` keeps: the event's identity and times, the refs its state points at, and
+    the state's JSON (by `version_row`, or by projections/lean.py from the stored bytes: the same row)."""
+    course, outcome, user = pointed
     return {
         "position": position,
         "root": event.root_account,
@@ -90,7 +96,7 @@ def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
         "course": course,
         "outcome": outcome,
         "user_uuid": user,
-        "state": state.model_dump_json(),
+        "state": state_json,
     }
 
 

@@ -30,11 +30,11 @@ import orjson
 from pydantic import BaseModel, PlainValidator
 
 from domain import calculation_method, group, link, people, result
-from domain.canvas import BODIES, iso
+from domain.canvas import BODIES
 from domain.entity import BOOKKEEPING, EntityState, bookkeeping
 from domain.events import TOPICS, CanvasEvent
 from domain.states import FOLDS
-from projections.history import refs
+from projections.history import history_row, refs
 
 ENABLED = True
 _MISSING = object()
@@ -273,18 +273,6 @@ def _row(position: int, event: LeanEvent) -> dict[str, Any]:
     if len(fields) != len(allowed):
         raise Refused("a field the state model does not have")
     state = {name: fields[name] for name in allowed}  # the state model's field order, as its dump has it
-    course, outcome, user = refs(PLAIN[event.kind](state))
-    return {
-        "position": position,
-        "root": event.root_account,
-        "kind": event.kind,
-        "key": event.key,
-        "fold_key": event.fold_key,
-        "event_time": iso(event.event_time),
-        "recorded_at": iso(event.recorded_at),
-        "event_name": event.canvas_name,
-        "course": course,
-        "outcome": outcome,
-        "user_uuid": user,
-        "state": orjson.dumps(state, option=orjson.OPT_UTC_Z).decode(),
-    }
+    return history_row(
+        position, event, refs(PLAIN[event.kind](state)), orjson.dumps(state, option=orjson.OPT_UTC_Z).decode()
+    )
