@@ -39,13 +39,13 @@ class LoopbackHosts:
         header = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), "")
         if hostname(header) in self.allowed:
             return await self.app(scope, receive, send)
-        body = orjson.dumps(
-            {
-                "error": f"Host {header!r} is not a name of this server: it listens on loopback and "
-                "answers only localhost, 127.0.0.1 and [::1] (add names with "
-                "serve --allowed-host)"
-            }
+        message = (
+            f"Host {header!r} is not a name of this server: it listens on loopback and "
+            "answers only localhost, 127.0.0.1 and [::1] (add names with serve --allowed-host)"
         )
+        # Canvas's error shape under /api/v1, as every other answer there (web/errors.py).
+        canvas = str(scope.get("path", "")).startswith("/api/v1")
+        body = orjson.dumps({"errors": [{"message": message}]} if canvas else {"error": message})
         await send(
             {
                 "type": "http.response.start",
