@@ -1,6 +1,8 @@
 """The key table: one AES-GCM data key per person, kept outside the hash chain, destroyed on erasure.
 
-The building block of crypto-shredding (issue 15; not yet wired into ingest). A SQLite file beside the
+The building block of crypto-shredding (issue 15; not yet wired into ingest or any reader). `seal` makes
+an event ready to store (personal values encrypted per person, keyed content hash), `unseal` reads it back
+("erased person" where a key is gone). A SQLite file beside the
 store (`<store>.keys`) holds:
 - `key_meta`: the pseudonym secret (people are looked up by `domain.personal.pseudonym`, never by a raw
   uuid or id) and, when the table is wrapped, a check value of the master key (never the key itself);
@@ -20,6 +22,7 @@ import hashlib
 import hmac
 import os
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +33,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from domain.personal import PersonRef, pseudonym
+from domain.events import REGISTRY
+from domain.personal import BODY_FIELDS, METADATA_FIELDS, PLACEHOLDER, PersonRef, join, keyed_hash, pseudonym, split
 
 MASTER_ENV = "MASTERY_MASTER_KEY"
 TOKEN_PREFIX = "enc:v1:"
@@ -62,6 +66,8 @@ class KeyTable:
         self.path = Path(path)
         self._wrap = AESGCM(_derive(master, b"outcome-mastery key wrap")) if master else None
         self._check = hmac.new(master, _MASTER_CHECK_TEXT, hashlib.sha256).hexdigest().encode() if master else None
+        self._keys: dict[str, bytes] = {}  # opened data keys, by pseudonym (never written anywhere)
+        self._hash_keys: dict[str, bytes] = {}
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA secure_delete = ON")
         self._db.execute("PRAGMA journal_mode = DELETE")
@@ -70,6 +76,7 @@ class KeyTable:
                 self._db.execute(statement)
             self._check_master()
             self._secret = self._meta_secret()
+            self._erasures = self._db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]
 
     @classmethod
     def from_env(cls, path: Path) -> KeyTable:
@@ -86,7 +93,11 @@ class KeyTable:
         self.close()
 
     def _tx(self) -> Any:
-        return _Immediate(self._db)
+        return _Immediate(self)
+
+    def batch(self) -> Any:
+        """One transaction around many seals: the keys of new people are written with one commit."""
+        return self._tx()
 
     # -- master key ------------------------------------------------------------------------------------
     def _check_master(self) -> None:
@@ -143,11 +154,24 @@ class KeyTable:
         row = self._db.execute("SELECT 1 FROM person_keys WHERE ref = ?", (ref,)).fetchone()
         return row is not None or self.erased(ref)
 
+    def refresh(self) -> None:
+        """Forget the keys held in memory when another process has erased someone since (a writer calls
+        this once per batch, so an erasure elsewhere wins from the next batch on)."""
+        count = self._db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]
+        if count != self._erasures:
+            self._keys.clear()
+            self._hash_keys.clear()
+            self._erasures = count
+
     def data_key(self, ref: str, *, create: bool = False) -> bytes | None:
         """The person's data key; None when there is none (erased, or not created)."""
+        held = self._keys.get(ref)
+        if held is not None:
+            return held
         row = self._db.execute("SELECT data_key FROM person_keys WHERE ref = ?", (ref,)).fetchone()
         if row is not None:
-            return self._open(ref, bytes(row[0]))
+            key = self._keys[ref] = self._open(ref, bytes(row[0]))
+            return key
         if not create:
             return None
         with self._tx():
@@ -162,8 +186,14 @@ class KeyTable:
 
     def hash_key(self, ref: str) -> bytes | None:
         """The person's key for content hashes (derived from the data key: gone with it)."""
+        held = self._hash_keys.get(ref)
+        if held is not None:
+            return held
         key = self.data_key(ref)
-        return _derive(key, b"outcome-mastery content hash") if key else None
+        if key is None:
+            return None
+        derived = self._hash_keys[ref] = _derive(key, b"outcome-mastery content hash")
+        return derived
 
     def encrypt(self, ref: str, values: dict[str, Any]) -> str | None:
         """The person's personal values as a randomised AES-GCM token; None when the person is erased."""
@@ -187,6 +217,8 @@ class KeyTable:
 
     def erase(self, ref: str, reason: str | None = None) -> Literal["erased", "already erased", "unknown"]:
         """Destroy the person's key and record the erasure; idempotent; an unknown person is not recorded."""
+        self._keys.pop(ref, None)
+        self._hash_keys.pop(ref, None)
         with self._tx():
             if self.erased(ref):
                 return "already erased"
@@ -201,10 +233,11 @@ class KeyTable:
 
 
 class _Immediate:
-    """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on an error); nested uses join it."""
+    """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on an error); nested uses join it.
+    A rollback also forgets the keys held in memory: a key whose row was rolled back must never be used."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db, self.outer = db, False
+    def __init__(self, table: KeyTable) -> None:
+        self.table, self.db, self.outer = table, table._db, False
 
     def __enter__(self) -> None:
         if not self.db.in_transaction:
@@ -212,5 +245,77 @@ class _Immediate:
             self.outer = True
 
     def __exit__(self, kind: object, *_: object) -> None:
-        if self.outer:
-            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if not self.outer:
+            return
+        if kind is None:
+            self.db.execute("COMMIT")
+            return
+        self.db.execute("ROLLBACK")
+        self.table._keys.clear()
+        self.table._hash_keys.clear()
+
+
+# -- an event sealed for storing, and opened for reading ------------------------------------------------
+ERASED = "erased person"
+PERSONAL_MEMBER = "personal"  # the stored event's member holding each person's token, by pseudonym
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """An event ready to store: no personal value in the clear, its keyed content hash, who was refused."""
+
+    event: dict[str, Any]
+    content_hash: str
+    refused: tuple[str, ...]  # pseudonyms of erased people whose values were dropped (the erasure wins)
+
+
+def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str) -> Sealed:
+    """The event with its personal values encrypted per person (`domain.personal.split`), and its hash.
+
+    The hash is keyed by the people's hash keys over the plaintext, so a repeat dedups although each
+    token is new. An erased person's values are not stored; the hash then keys their part by the
+    placeholder form alone, so repeats of such an input still dedup among themselves."""
+    parts = split(kind, event, root_account, keys.pseudonym_secret)
+    tokens: dict[str, str] = {}
+    hash_keys: dict[PersonRef, bytes] = {}
+    refused: list[str] = []
+    plain = parts.event
+    for person, values in sorted(parts.personal.items()):
+        ref = keys.ref(person)
+        token = keys.encrypt(ref, values)
+        if token is None:
+            refused.append(ref)
+            continue
+        tokens[ref] = token
+        hash_key = keys.hash_key(ref)
+        if hash_key:
+            hash_keys[person] = hash_key
+        plain = join(plain, values)
+    stored = dict(parts.event)
+    if tokens:
+        stored[PERSONAL_MEMBER] = tokens
+    return Sealed(stored, keyed_hash(plain, hash_keys), tuple(refused))
+
+
+def unseal(keys: KeyTable, stored: dict[str, Any]) -> dict[str, Any]:
+    """The event as it arrived; each erased person's values read "erased person" (uuids keep their
+    pseudonym: folds key by it)."""
+    tokens = stored.get(PERSONAL_MEMBER)
+    event = {k: v for k, v in stored.items() if k != PERSONAL_MEMBER}
+    for ref, token in (tokens or {}).items():
+        values = keys.decrypt(ref, token)
+        if values is not None:
+            event = join(event, values)
+    return _erased_left(event)
+
+
+def _erased_left(event: dict[str, Any]) -> dict[str, Any]:
+    """Placeholders whose token could not be opened read "erased person" (that kind's personal fields only)."""
+    out = dict(event)
+    cls = REGISTRY.get(str((out.get("metadata") or {}).get("event_name")))
+    body = BODY_FIELDS.get(cls.kind, ()) if cls else ()
+    for section, names in (("metadata", METADATA_FIELDS), ("body", body)):
+        part = out.get(section)
+        if isinstance(part, dict) and PLACEHOLDER in part.values():
+            out[section] = {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in part.items()}
+    return out
