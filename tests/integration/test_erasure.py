@@ -162,4 +162,7 @@ def test_new_peoples_keys_sealed_in_one_batch_are_kept_together_or_not_at_all(tm
         with keys.batch():
             tokens = [keys.encrypt(keys.ref(p), VALUES) for p in (ADA, bob)]
     with KeyTable(path) as reopened:
-        assert [reopened.decrypt(reopened.ref(p), t or "") for p, t in zip((ADA, bob), tokens)] == [VALUES, VALUES]
+        assert [reopened.decrypt(reopened.ref(p), t or "") for p, t in zip((ADA, bob), tokens, strict=True)] == [
+            VALUES,
+            VALUES,
+        ]
