@@ -66,7 +66,7 @@ def roster_list(app: Context, as_json: bool) -> None:
 
     conn = app.caught_up()
     named, with_results = event_people(conn)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for uuid, (name, sis) in imported(conn).items():
         events = named.get(uuid)
         entries.append(
@@ -90,9 +90,9 @@ def roster_list(app: Context, as_json: bool) -> None:
     # One line each, not a table: a 40-character uuid must never be folded, it is what STUDENT takes.
     click.echo(f"roster: {len(entries)} student(s); where the events name one too, their name is the one shown")
     for e in entries:
-        events = f"events name them: {e['events_name'] or '(no name)'}" if e["named_by_events"] else "events: no"
+        spoken = f"events name them: {e['events_name'] or '(no name)'}" if e["named_by_events"] else "events: no"
         click.echo(
-            f"  {e['user_uuid']}  {e['name'] or '(no name)'}  sis {e['sis_id'] or '–'}  {events}"
+            f"  {e['user_uuid']}  {e['name'] or '(no name)'}  sis {e['sis_id'] or '–'}  {spoken}"
             f"  results: {'yes' if e['has_results'] else 'no'}"
         )
 
