@@ -30,9 +30,26 @@ def by_actor(app: Context, who: str, since: str | None, until: str | None) -> di
     from projections.queries.audit import by_actor as query
 
     conn = app.caught_up()
-    return query(
-        app.store, conn, app.root(conn), who, app.parse_time(since, "--since"), app.parse_time(until, "--until")
-    )
+    root = app.root(conn)
+    answer = query(app.store, conn, root, who, app.parse_time(since, "--since"), app.parse_time(until, "--until"))
+    if not answer["entries"]:
+        unknown_actor(app, conn, root, who)
+    return answer
+
+
+def unknown_actor(app: Context, conn: Any, root: str, who: str) -> None:
+    """Exit 1 when no event of the root account at all is by WHO (a typo, not a quiet actor), naming
+    the closest actors the audit knows; an actor with no changes inside --since/--until is no error."""
+    from projections.queries.audit import closest_actors
+
+    known, close, often = closest_actors(app.store, conn, root, who)
+    if known:
+        return
+    forms = "a user id, login, SIS id, masquerading admin, developer key or job tag prefix"
+    hint = f"did you mean {' or '.join(close)}?" if close else f"--actor takes {forms}"
+    if not close and often:
+        hint += f" (the most frequent logins: {', '.join(often)})"
+    raise DomainError(f"no event in root account {root} is by actor {who!r}: {hint}")
 
 
 def redact_entries(entries: list[dict[str, Any]]) -> None:

@@ -41,7 +41,7 @@ COMMANDS: dict[str, str] = {
     "generate": "cli.operations:generate",
     "demo": "cli.operations:demo",
     "config": "cli.operations:config",
-    "roster": "cli.operations:roster",
+    "roster": "cli.roster:roster",
     "serve": "cli.web:serve",
     "report": "cli.web:report",
     "snapshot": "cli.snapshots:snapshot",

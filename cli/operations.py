@@ -1,18 +1,14 @@
-"""Operations commands: quarantine, export, generate, demo, config, roster."""
+"""Operations commands: quarantine, export, generate, demo, config (`roster` is cli/roster.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cli.context import Context, DomainError, InputOutputError, ensure_parent, validation_message
+from cli.context import Context, DomainError, InputOutputError, ensure_parent
 from cli.render import emit_json, kv, moves, say, table
 from domain.redaction import REDACTED, hide_personal
 
@@ -256,77 +252,3 @@ def config_show(app: Context, as_json: bool) -> None:
         emit_json(shown)
         return
     kv("settings", shown.items())
-
-
-@click.group()
-def roster() -> None:
-    """Student names from outside Canvas's events (a side table, not events); events win where both speak."""
-
-
-@roster.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.pass_obj
-def roster_import(app: Context, file: str) -> None:
-    """Import a CSV with columns user_uuid, name, sis_id.
-
-    For names the Live Events never gave (a district that subscribed after its users were created).
-    Events win where both speak: when a user_created/user_updated event names the same user_uuid, what
-    the events say is shown. Roster names appear in tables, CSV and pages, and are accepted as STUDENT.
-    """
-    rows = roster_rows(file)
-    app.db["roster"].upsert_all(rows, pk="user_uuid")
-    say(f"roster: {len(rows)} student(s) imported from {Path(file).name}")
-
-
-class RosterRow(BaseModel):
-    """One student of a roster file: a user_uuid is required; empty name and sis_id mean unknown."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
-
-    user_uuid: str = Field(min_length=1)
-    name: str | None = None
-    sis_id: str | None = None
-
-    @field_validator("name", "sis_id")
-    @classmethod
-    def _empty_is_unknown(cls, value: str | None) -> str | None:
-        return value or None
-
-
-def roster_rows(file: str) -> list[dict[str, Any]]:
-    """The rows of a roster CSV, or a DomainError naming the file, line and field that is wrong
-    (nothing is imported then)."""
-    try:
-        data = Path(file).read_bytes()
-    except OSError as error:
-        raise InputOutputError(f"cannot read {file!r}: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DomainError(
-            f"{file} line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8 CSV"
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows = []
-    try:
-        header = reader.fieldnames
-        if not header or "user_uuid" not in header:
-            found = ", ".join(header or []) or "nothing"
-            raise DomainError(f"{file} line 1: the header must name user_uuid (and name, sis_id); found {found}")
-        for row in reader:
-            where = f"{file} line {reader.line_num}"
-            if None in row:
-                raise DomainError(
-                    f"{where}: {len(header) + len(row[None])} fields but the header has "
-                    f"{len(header)} (a name with a comma must be in double quotes)"
-                )
-            if not any((v or "").strip() for v in row.values()):
-                continue  # a row of empty fields
-            try:
-                rows.append(RosterRow.model_validate(row).model_dump())
-            except ValidationError as error:
-                raise DomainError(validation_message(error, where)) from None
-    except csv.Error as error:
-        raise DomainError(f"{file} line {reader.line_num + 1}: not readable CSV ({error})") from None
-    return rows

@@ -125,6 +125,7 @@ def serve(
     app.check_store("create" if create else "write")  # a mistyped --store is not made silently
     asgi = create_app(config, keys)
     asgi.state.service.context.caught_up()  # a bad --store fails here, before anything listens
+    free_to_listen(host, port)  # a busy port is said before anything announces the service
     scheme = "https" if ssl_certfile else "http"
     say(f"mastery serve: {scheme}://{host}:{port}/ (ingest POST /events, API /api/v1, docs /docs)")
     uvicorn.run(
@@ -139,6 +140,28 @@ def serve(
         http=with_header_deadline(header_timeout),
         timeout_keep_alive=max(1, round(header_timeout)),
     )
+
+
+def free_to_listen(host: str, port: int) -> None:
+    """Exit 3 naming the address when `serve` could not listen on it (in use, or not this machine's),
+    checked with the same SO_REUSEADDR uvicorn binds with; port 0 (any free port) is always free."""
+    import errno
+    import socket
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            where = f"[{host.strip('[]')}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+            if error.errno == errno.EADDRINUSE:
+                raise InputOutputError(
+                    f"address {where} is in use (another `mastery serve`?): choose another --port"
+                ) from None
+            raise InputOutputError(f"cannot listen on {where}: {error.strerror or error}") from None
 
 
 def _keys(source: str | None) -> KeySet | None:

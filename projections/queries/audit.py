@@ -8,6 +8,7 @@ decision 10), is left out of the trail and listed under `unreadable` with its po
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -107,3 +108,37 @@ def by_actor(
         "entries": found,
         "unreadable": [unreadable[p] for p in sorted(unreadable)],
     }
+
+
+def closest_actors(
+    store: Any, conn: sqlite3.Connection, root: str, who: str, limit: int = 3
+) -> tuple[bool, list[str], list[str]]:
+    """Whether any event of the root account (at any time) is by WHO; else the actors the audit knows
+    that look most like WHO (logins, SIS ids, user ids, developer keys, job tags; difflib), closest first,
+    and the logins seen most often (what to type when nothing looks alike)."""
+    import difflib
+
+    row = conn.execute("SELECT shard FROM roots WHERE root = ?", (root,)).fetchone()
+    shard = row[0] if row else None
+    known: set[str] = set()
+    logins: Counter[str] = Counter()
+    for _position, event in store.iter_all(unreadable=True):
+        if not isinstance(event, CanvasEvent):
+            continue
+        try:
+            if event.root_account != root:
+                continue
+            actor = event.actor
+        except Exception:  # noqa: S112 (an event that cannot be read is no actor to suggest)
+            continue
+        if matches(actor, who, shard):
+            return True, [], []
+        if actor.get("user_login"):
+            logins[str(actor["user_login"])] += 1
+        known.update(str(v) for k, v in actor.items() if v is not None and (k in ACTOR_FIELDS or k == "job_tag"))
+    wanted = who.strip()
+    close = difflib.get_close_matches(wanted, sorted(known), n=limit, cutoff=0.6)
+    if not close and len(wanted) >= 3:  # a case slip or a part of a login
+        folded = wanted.casefold()
+        close = sorted(k for k in known if folded in k.casefold())[:limit]
+    return False, close, [login for login, _n in logins.most_common(limit)]
