@@ -63,9 +63,22 @@ def _setter(field: str) -> Any:
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
         app = ctx.find_object(Context)
         if value is not None and app is not None:
-            setattr(app.settings, field, value)
+            setattr(app.settings, field, _zone(ctx, param, value) if field == "tz" else value)
 
     return callback
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--tz checked when given (not only once a time is parsed): a typo is a usage error at once."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {value!r} (e.g. UTC, America/Denver)", ctx, param) from None
+    return value
 
 
 def with_globals(command: click.Command) -> click.Command:
@@ -202,6 +215,7 @@ class Mastery(click.Group):
     "--tz",
     envvar="MASTERY_TZ",
     default=None,
+    callback=_zone,
     help="Time zone for --as-of/--known-at/--since values given without an offset "
     "(default: the root account's `config set tz`, else UTC).",
 )

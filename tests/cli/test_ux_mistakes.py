@@ -112,6 +112,12 @@ ROWS = [
         2,
         "unknown time zone 'Mars/Olympus'",
     ),
+    Row(
+        "--tz unknown, no time parsed",
+        ("--store", "{store}", "courses", "--tz", "Mars/Olympus"),
+        2,
+        "unknown time zone 'Mars/Olympus'",
+    ),
     Row("audit with nothing", ("--store", "{store}", "audit"), 2, "give KIND ID"),
     Row("audit --since alone", ("--store", "{store}", "audit", "--since", "2025-11-01"), 2, "or --actor WHO"),
     Row(
