@@ -207,12 +207,15 @@ SETTINGS = {"mode": ("auto", "outcome", "scale"), "standard-decay": ("true", "le
 @click.argument("key", type=click.Choice(sorted(SETTINGS)))
 @click.argument("value")
 @click.option("--json", "as_json", is_flag=True, help="Print what moved as JSON.")
+@click.option("--dry-run", is_flag=True, help="Say what would move and change nothing.")
 @click.pass_obj
-def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
-    """Set a setting; mastery is recomputed and what moved is printed."""
+def config_set(app: Context, key: str, value: str, as_json: bool, dry_run: bool) -> None:
+    """Set a setting; mastery is recomputed and what moved is printed (--dry-run: what would move)."""
     from projections.settings import change_setting, set_zone
 
     if key == "tz":
+        if dry_run:
+            raise click.UsageError("tz moves no score (it only reads times you type): set it without --dry-run")
         conn = app.caught_up()
         try:
             zone = set_zone(conn, app.root(conn), value)
@@ -230,13 +233,13 @@ def config_set(app: Context, key: str, value: str, as_json: bool) -> None:
 
     conn = app.caught_up()
     root = app.root(conn)
-    moved = change_setting(conn, root, key, value)
+    moved = change_setting(conn, root, key, value, dry_run=dry_run)
     persons = everyone(View(conn, root))
     moved["examples"] = [{**ex, **who(persons, ex["user_uuid"])} for ex in moved["examples"]]
     if as_json:
         emit_json(moved)
         return
-    moves(f"{key} = {value}", moved, labels(persons))
+    moves(f"{key} = {value}" + (" would move (dry run, nothing changed)" if dry_run else ""), moved, labels(persons))
 
 
 @config.command("show")

@@ -48,15 +48,18 @@ def level_label(score: float | None, rating: str | None) -> str:
     return f"{'null' if score is None else f'{score:g}'} {rating or ''}".strip()
 
 
-def change_setting(conn: sqlite3.Connection, root: str, key: str, value: str) -> dict[str, Any]:
-    """Store a setting, recompute the root account, and report what moved."""
+def change_setting(
+    conn: sqlite3.Connection, root: str, key: str, value: str, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """Store a setting, recompute the root account, and report what moved (with `dry_run`, report what
+    would move and roll everything back)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         before = snapshot(conn, root)
         conn.execute("INSERT OR REPLACE INTO settings (root, key, value) VALUES (?, ?, ?)", (root, key, value))
         MasteryProjection().recompute_root(conn, root)
         moved = mastery_diff(before, snapshot(conn, root))
-        conn.execute("COMMIT")
+        conn.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise

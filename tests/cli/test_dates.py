@@ -1,5 +1,6 @@
 """Dates a person types: `20251001` means what `2025-10-01` means (the end of that day), a future cut
-says so, and `config set tz` sets the zone of times given without an offset (`--tz` still wins)."""
+says so, `config set tz` sets the zone of times given without an offset (`--tz` still wins), and
+`config set --dry-run` says what a rules change would move."""
 
 from __future__ import annotations
 
@@ -54,3 +55,24 @@ def test_config_set_tz_reads_times_without_an_offset_in_that_zone(tmp_path):
     assert mastery_json(*store, "config", "show")["tz"] == "America/Chicago"
     bad = mastery(*store, "config", "set", "tz", "Mars/Olympus")
     assert bad.returncode == 2 and b"not a time zone" in bad.stderr
+
+
+def test_config_set_dry_run_says_what_would_move_and_changes_nothing(tmp_path):
+    store = ("--store", str(tmp_path / "s.db"))
+    events = [  # a root-level scale (auto: scale mode) of 4 points; the outcome's own criterion has 5
+        b.outcome("1", method="highest"),
+        b.scale("7", "Account", "1", 0, [4, 3, 0], 3),
+        b.result("1", STUDENT, 5, day=1, possible=5),
+    ]
+    mastery(*store, "ingest", str(write_jsonl(tmp_path / "a.jsonl", events)), check=True)
+    before = mastery_json(*store, "rollups", "--course", "5")
+    tried = mastery_json(*store, "config", "set", "mode", "outcome", "--dry-run")
+    assert mastery_json(*store, "rollups", "--course", "5") == before, "a dry run changes nothing"
+    assert mastery_json(*store, "config", "show")["mode"] == "auto"
+    assert tried["changed"] == 1, tried
+    done = mastery_json(*store, "config", "set", "mode", "outcome")
+    assert done == tried, "the dry run told exactly what the real change then did"
+    shown = mastery(*store, "config", "set", "mode", "scale", "--dry-run").stdout.decode()
+    assert "dry run, nothing changed" in shown
+    refused = mastery(*store, "config", "set", "tz", "UTC", "--dry-run")
+    assert refused.returncode == 2 and b"moves no score" in refused.stderr
