@@ -55,8 +55,7 @@ async def index(request: Request, account: str | None = None) -> Response:
         if account:  # that account only (404 when the store does not hold it)
             with service.reading(account) as r:
                 return listed(r.conn, [a for a in accounts(r.conn) if a.root == r.root], always=True)
-        with service.read_lock:  # every account: none is chosen, so the read model is caught up here
-            conn = service.session.caught_up()
+        with service.reading_all() as conn:  # every account: none is chosen
             return listed(conn, accounts(conn), always=False)
 
     def listed(conn: Any, found: list, always: bool) -> list[dict[str, Any]]:

@@ -74,6 +74,12 @@ class Service:
             conn = self.session.caught_up()
             yield Reader(self, conn, self.session.root(conn, account))
 
+    @contextmanager
+    def reading_all(self) -> Iterator[Any]:
+        """The read model, caught up, with no root account chosen (for what lists every account)."""
+        with self.read_lock:
+            yield self.session.caught_up()
+
     def follow(self) -> None:
         """Start catching the read model up in the background whenever deliveries pause."""
         self._follower = threading.Thread(target=self._follow, name="mastery-catch-up", daemon=True)
