@@ -129,6 +129,7 @@ def try_next(app: Context, store_path: str, course: str) -> list[str]:
             f"{base} student {who} --course {course}" + (f"  # user_uuid {student}" if named else ""),
             f"{base} explain {who} --course {course} --outcome {outcome}",
             f"{base} outcome {outcome}",
+            f"{base} rollups --course {course} --outcome {outcome} --not-mastered",
         ]
     edited = _edited_outcome(app) or (row[1] if row else None)
     if edited:
@@ -138,6 +139,7 @@ def try_next(app: Context, store_path: str, course: str) -> list[str]:
         f"{base} tree --course {course}",
         f"{base} what-if --course {course} --method latest",
         f"{base} rollups --course {course} --csv > {shlex.quote(str(folder / f'course-{course}.csv'))}",
+        f"{base} rollups --course {course} --xlsx {shlex.quote(str(folder / f'course-{course}.xlsx'))}",
         f"{base} report --course {course} --html {shlex.quote(str(folder / f'course-{course}.html'))}",
         f"{base} accounts",
     ]
