@@ -173,16 +173,24 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple)
         db.table(name).create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))
 
 
+# P12 (reviews/performance.md): results by student inside a unit, covering the join to the versions, so a
+# one-student recompute does not read its whole unit. It replaces its prefix (root, kind, course, outcome),
+# which a read model made before keeps (it answers the same queries) until its next `mastery rebuild`:
+# opening a file never builds an index over its whole history unasked.
+_BY_STUDENT: tuple[str, ...] = ("root", "kind", "course", "outcome", "user_uuid", "position")
+_SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {_BY_STUDENT: ("root", "kind", "course", "outcome")}
+
+
 def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
     wanted: dict[str, list[tuple[str, ...]]] = {
         f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
-        f"entity_current{suffix}": [("root", "kind", "course", "outcome"), ("root", "kind", "outcome")],
+        f"entity_current{suffix}": [_BY_STUDENT, ("root", "kind", "outcome")],
         f"course_accounts{suffix}": [("root", "course", "event_time")],
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],
     }
     for table, indexes in wanted.items():
         existing = {tuple(i.columns) for i in db.table(table).indexes}
         for columns in indexes:
-            if columns not in existing:
+            if columns not in existing and _SUPERSEDED.get(columns, columns) not in existing:
                 name = f"idx_{table.removesuffix(suffix)}_{'_'.join(columns)}" + (f"_{tag}" if tag else "")
                 db.table(table).create_index(list(columns), index_name=name, if_not_exists=True)

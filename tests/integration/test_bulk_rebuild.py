@@ -13,6 +13,7 @@ import json
 import pytest
 
 from projections import mastery
+from projections.rebuild import rebuild
 from projections.runner import catch_up
 from projections.schema import connect
 from sources import RawItem
@@ -56,3 +57,51 @@ def test_the_light_drain_writes_the_same_read_model_as_the_explaining_one(store,
     assert len(after["mastery"]) > 300
     assert len({row[12] for row in after["mastery"]}) >= 2  # the method column
     assert any("left out of the rollup" in str(row) for row in after["rm_problems"])
+
+
+BY_STUDENT = ("root", "kind", "course", "outcome", "user_uuid", "position")
+PREFIX = ("root", "kind", "course", "outcome")
+
+
+def current_indexes(conn) -> set[tuple[str, ...]]:
+    names = [r[1] for r in conn.execute("PRAGMA index_list(entity_current)") if not r[1].startswith("sqlite_")]
+    return {tuple(r[2] for r in conn.execute(f"PRAGMA index_info({name})")) for name in names}
+
+
+def test_a_one_student_recompute_reads_only_that_student_by_a_covering_index(store, tmp_path) -> None:
+    db = connect(str(tmp_path / "rm.db"))
+    try:
+        catch_up(store, db.conn)
+        assert current_indexes(db.conn) == {BY_STUDENT, ("root", "kind", "outcome")}  # as many as before
+        root, course, outcome, user = db.conn.execute(
+            "SELECT root, course, outcome, user_uuid FROM entity_current WHERE kind = 'result' LIMIT 1"
+        ).fetchone()
+        plan = db.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT v.state FROM entity_current c JOIN entity_versions v ON v.position = c.position"
+            " WHERE c.root = ? AND c.kind = 'result' AND c.course = ? AND c.outcome = ? AND c.user_uuid = ?",
+            (root, course, outcome, user),
+        ).fetchall()
+        assert "COVERING INDEX idx_entity_current_root_kind_course_outcome_user_uuid_position" in str(plan)
+    finally:
+        db.conn.close()
+
+
+def test_a_read_model_made_before_keeps_its_index_until_its_rebuild(store, tmp_path) -> None:
+    path = str(tmp_path / "old.db")
+    db = connect(path)
+    catch_up(store, db.conn)
+    db.conn.execute("DROP INDEX idx_entity_current_root_kind_course_outcome_user_uuid_position")
+    db.conn.execute(
+        "CREATE INDEX idx_entity_current_root_kind_course_outcome ON entity_current (root, kind, course, outcome)"
+    )
+    before = tables(db.conn)
+    db.conn.close()
+    db = connect(path)  # opening it builds nothing over its history
+    try:
+        assert current_indexes(db.conn) == {PREFIX, ("root", "kind", "outcome")}
+        report = rebuild(store, db.conn)
+        assert current_indexes(db.conn) == {BY_STUDENT, ("root", "kind", "outcome")}
+        assert report["read_models"]["mastery"] == {"changed": 0, "added": 0, "removed": 0}
+        assert tables(db.conn) == before
+    finally:
+        db.conn.close()
