@@ -216,12 +216,22 @@ class MasteryProjection:
         )
 
     def drain(self, conn: sqlite3.Connection, limit: int = -1) -> int:
-        """Recompute up to `limit` queued units, write their rows and clear them; return how many."""
+        """Recompute about `limit` queued rows, write their units and clear them; return how many rows.
+
+        A chunk ends with its last unit whole (the rest of that unit's queued rows come with it), so a unit
+        straddling two chunks is computed once, not once in each."""
         queued = conn.execute(
             f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
             "ORDER BY root, course, outcome LIMIT ?",
             (limit,),
         ).fetchall()
+        if queued and len(queued) == limit:
+            rest = conn.execute(
+                f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
+                "WHERE root = ? AND course = ? AND outcome = ?",
+                tuple(queued[-1][:3]),
+            ).fetchall()
+            queued = list(dict.fromkeys([tuple(q) for q in queued + rest]))
         dirty: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)
         for root, course, outcome, user in queued:
             dirty[(root, course, outcome)].add(user or None)

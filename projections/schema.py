@@ -57,11 +57,13 @@ def _claim_file(conn: sqlite3.Connection, path: str | Path) -> None:
     raise NotAReadModel(f"{path} is a SQLite database but not an outcome-mastery read model; it was left as it was")
 
 
-def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = "") -> None:
+def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = "", bulk: bool = False) -> None:
     """Create every read-model table and index that is missing (suffix: a rebuild's side tables).
 
     Indexes are found by their columns, not their names: a rebuilt table keeps its tagged index names
-    after the swap renames it, and a later rebuild tags its own afresh.
+    after the swap renames it, and a later rebuild tags its own afresh. `bulk` (a rebuild's load) leaves
+    out the versions table's secondary indexes, which nothing reads while loading: the rebuild calls
+    `ensure_schema` again after its load, and SQLite builds them from the full table in one sorted pass.
     """
     _table(db, "rm_meta", {"key": str, "value": str}, pk="key")
     _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str}, pk="projection")
@@ -119,7 +121,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     )
     _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
     _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
-    _indexes(db, suffix, index_tag)
+    _indexes(db, suffix, index_tag, bulk)
 
 
 def claim(conn: sqlite3.Connection, store_id: str) -> str | None:
@@ -181,7 +183,7 @@ _BY_STUDENT: tuple[str, ...] = ("root", "kind", "course", "outcome", "user_uuid"
 _SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {_BY_STUDENT: ("root", "kind", "course", "outcome")}
 
 
-def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
+def _indexes(db: sqlite_utils.Database, suffix: str, tag: str, bulk: bool) -> None:
     wanted: dict[str, list[tuple[str, ...]]] = {
         f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
         f"entity_current{suffix}": [_BY_STUDENT, ("root", "kind", "outcome")],
@@ -189,6 +191,8 @@ def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],
     }
     for table, indexes in wanted.items():
+        if bulk and table == f"entity_versions{suffix}":
+            continue
         existing = {tuple(i.columns) for i in db.table(table).indexes}
         for columns in indexes:
             if columns not in existing and _SUPERSEDED.get(columns, columns) not in existing:

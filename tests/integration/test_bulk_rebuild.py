@@ -13,9 +13,10 @@ import json
 import pytest
 
 from projections import mastery
+from projections import rebuild as rebuild_module
 from projections.rebuild import rebuild
 from projections.runner import catch_up
-from projections.schema import connect
+from projections.schema import connect, ensure_schema
 from sources import RawItem
 from store.application import open_store
 from store.ingest import ingest
@@ -102,6 +103,69 @@ def test_a_read_model_made_before_keeps_its_index_until_its_rebuild(store, tmp_p
         report = rebuild(store, db.conn)
         assert current_indexes(db.conn) == {BY_STUDENT, ("root", "kind", "outcome")}
         assert report["read_models"]["mastery"] == {"changed": 0, "added": 0, "removed": 0}
+        assert tables(db.conn) == before
+    finally:
+        db.conn.close()
+
+
+def rebuilt(store, path: str, page: int = 700) -> tuple[dict, dict]:
+    """A read model caught up page by page, then rebuilt in bulk: (its tables before, after)."""
+    db = connect(path)
+    try:
+        catch_up(store, db.conn, page=page)
+        before = tables(db.conn)
+        report = rebuild(store, db.conn)
+        assert report["changed"] == report["added"] == report["removed"] == 0, report
+        return before, tables(db.conn)
+    finally:
+        db.conn.close()
+
+
+def test_a_bulk_rebuild_gives_the_tables_of_a_page_by_page_catch_up(store, tmp_path) -> None:
+    before, after = rebuilt(store, str(tmp_path / "rm.db"))
+    assert before.keys() == after.keys()
+    for name in before:
+        assert after[name] == before[name], name
+    assert len(after["entity_versions"]) > 3000 and len(after["mastery"]) > 300 and after["rm_problems"]
+
+
+def test_a_bulk_rebuild_from_a_postgresql_store_gives_the_same_tables(pg_url, tmp_path) -> None:
+    store = open_store(pg_url)
+    try:
+        events = list(generate(1500, seed=37))
+        ingest(store, [RawItem("test", i + 1, json.dumps(e), e, None) for i, e in enumerate(events)], batch_size=300)
+        assert store.append(list(poison_events().values())).appended
+        before, after = rebuilt(store, str(tmp_path / "rm.db"), page=200)
+    finally:
+        store.close()
+    assert after == before
+    assert len(after["entity_versions"]) > 1000 and len(after["mastery"]) > 50
+
+
+def test_a_bulk_rebuild_stopped_while_building_its_indexes_leaves_the_live_tables(store, tmp_path, monkeypatch):
+    db = connect(str(tmp_path / "rm.db"))
+    try:
+        catch_up(store, db.conn)
+        before = tables(db.conn)
+        calls: list[bool] = []
+
+        def stopping(*args, **kwargs):
+            calls.append(kwargs.get("bulk", False))
+            if not kwargs.get("bulk", False):
+                raise KeyboardInterrupt  # killed after the load, before the versions' indexes exist
+            return ensure_schema(*args, **kwargs)
+
+        monkeypatch.setattr(rebuild_module, "ensure_schema", stopping)
+        with pytest.raises(KeyboardInterrupt):
+            rebuild(store, db.conn)
+        assert calls == [True, False]
+        side = db.conn.execute("SELECT COUNT(*) FROM entity_versions_rebuild").fetchone()[0]
+        assert side == len(before["entity_versions"])  # the load had finished
+        live = {k: v for k, v in tables(db.conn).items() if not k.endswith("_rebuild")}
+        live["rm_tracking"] = [row for row in live["rm_tracking"] if not row[0].endswith("_rebuild")]
+        assert live == before
+        monkeypatch.setattr(rebuild_module, "ensure_schema", ensure_schema)
+        rebuild(store, db.conn)
         assert tables(db.conn) == before
     finally:
         db.conn.close()
