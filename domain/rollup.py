@@ -35,6 +35,7 @@ __all__ = [
     "order_results",
     "rating_for",
     "rollup",
+    "rollup_numbers",
     "course_aggregate",
 ]
 
@@ -178,23 +179,23 @@ def _scale_points(scale: Scale) -> tuple[float | None, str]:
     return scale.mastery_points, "mastery_points"
 
 
-def _own_step(result: ResultInput, scale: Scale) -> Step:
-    assert result.score is not None  # the rollup counts only results with a score (§1)
-    score = float(result.score)
-    p, which = _scale_points(scale)
+def _own_scaled(result: ResultInput, p: float | None) -> float:
     # `result.try(:percent)`: 0.0 is truthy in Ruby, so only a null percent falls back to the raw score.
+    assert result.score is not None  # the rollup counts only results with a score (§1)
+    if result.percent is None or p is None:
+        return float(result.score)
+    return float(result.percent) * p
+
+
+def _own_step(result: ResultInput, scale: Scale) -> Step:
+    p, which = _scale_points(scale)
     if result.percent is None:
-        return Step(result.id, result.assessed_at, score, score, "raw score")
-    percent = float(result.percent)
-    if p is None:
-        return Step(
-            result.id,
-            result.assessed_at,
-            score,
-            score,
-            f"raw score (percent {percent!r} but the scale has no points_possible or mastery_points)",
-        )
-    return Step(result.id, result.assessed_at, score, percent * p, f"percent {percent!r} × {p!r} ({which})")
+        how = "raw score"
+    elif p is None:
+        how = f"raw score (percent {float(result.percent)!r} but the scale has no points_possible or mastery_points)"
+    else:
+        how = f"percent {float(result.percent)!r} × {p!r} ({which})"
+    return Step(result.id, result.assessed_at, float(result.score or 0), _own_scaled(result, p), how)
 
 
 def _quiz_asset(result: ResultInput) -> tuple[str | None, str] | None:
@@ -211,9 +212,8 @@ def _quiz_asset(result: ResultInput) -> tuple[str | None, str] | None:
     return (result.associated_asset_type, str(result.associated_asset_id))
 
 
-def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[float, str]]:
-    """Each quiz asset's group value (§3) and how it was computed; groups with Σ possible 0 are left out."""
-    p, which = _scale_points(scale)
+def _group_values(results: list[ResultInput], p: float | None) -> dict[tuple, tuple[float, float, float]]:
+    """Each quiz asset's (Σ possible×percent, Σ possible, group value) (§3); groups with Σ possible 0 left out."""
     members: dict[tuple, list[ResultInput]] = {}
     for r in results:
         asset = _quiz_asset(r)
@@ -223,29 +223,45 @@ def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[
     for asset, rs in members.items():
         total = fsum_safe([float(r.possible or 0) for r in rs])  # quiz members all have `possible`
         # Canvas's `alignment_aggregate_score` returns nil for Σ possible 0; the doc keeps each result's own
-        # score instead (the doc wins). With no P at all the raw score is used (see _own_step).
+        # score instead (the doc wins). With no P at all the raw score is used (see _own_scaled).
         weighted = fsum_safe([float(r.possible or 0) * float(r.percent or 0) for r in rs])
         if total == 0 or p is None or not math.isfinite(total) or not math.isfinite(weighted):
             continue  # a non-finite or overflowing group (bad data): each result keeps its own score
-        how = (
-            f"quiz group {asset[0]} {asset[1]}: (Σ possible×percent / Σ possible) × {p!r} ({which})"
-            f" = ({weighted!r} / {total!r}) × {p!r}"
-        )
-        groups[asset] = ((weighted / total) * p, how)
+        groups[asset] = (weighted, total, (weighted / total) * p)
     return groups
+
+
+def _quiz_groups(results: list[ResultInput], scale: Scale) -> dict[tuple, tuple[float, str]]:
+    """Each quiz asset's group value (§3) and how it was computed."""
+    p, which = _scale_points(scale)
+    return {
+        asset: (
+            value,
+            f"quiz group {asset[0]} {asset[1]}: (Σ possible×percent / Σ possible) × {p!r} ({which})"
+            f" = ({weighted!r} / {total!r}) × {p!r}",
+        )
+        for asset, (weighted, total, value) in _group_values(results, p).items()
+    }
+
+
+def _group_of(result: ResultInput, groups: dict[tuple, tuple]) -> tuple | None:
+    asset = _quiz_asset(result)
+    return None if asset is None else groups.get(asset)
 
 
 def _steps(ordered: list[ResultInput], scale: Scale, grouped: bool) -> list[Step]:
     groups = _quiz_groups(ordered, scale) if grouped else {}
-    steps = []
-    for r in ordered:
-        asset = _quiz_asset(r)
-        group = None if asset is None else groups.get(asset)
-        if group is None:
-            steps.append(_own_step(r, scale))
-        else:
-            steps.append(Step(r.id, r.assessed_at, float(r.score or 0), group[0], group[1]))
-    return steps
+    return [
+        Step(r.id, r.assessed_at, float(r.score or 0), *g) if (g := _group_of(r, groups)) else _own_step(r, scale)
+        for r in ordered
+    ]
+
+
+def _scaled_scores(ordered: list[ResultInput], scale: Scale, grouped: bool) -> list[float]:
+    # `_steps`'s scaled scores alone (the numbers-only rollup): the same helpers, no Step or text.
+    p = _scale_points(scale)[0]
+    groups = _group_values(ordered, p) if grouped else {}
+    return [g[2] if (g := _group_of(r, groups)) else _own_scaled(r, p) for r in ordered]
 
 
 # ---------------------------------------------------------------------------------------------- methods §5
@@ -290,15 +306,10 @@ def _n_mastery(scores: list[float], n: int, scale: Scale) -> tuple[float | None,
         return None, f"n_mastery {n}: {len(scores)} result(s), fewer than {n}"
     if scale.mastery_points is None:  # Canvas would raise comparing with nil; no threshold, nothing kept
         return None, f"n_mastery {n}: the scale has no mastery_points"
-    kept = [s for s in scores if s >= scale.mastery_points]
+    kept, least = [s for s in scores if s >= scale.mastery_points], num_text(scale.mastery_points)
     if len(kept) < n:
-        return (
-            None,
-            f"n_mastery {n}: {len(kept)} of ({list_text(scores)}) >= {num_text(scale.mastery_points)}, fewer than {n}",
-        )
-    return mean_safe(
-        kept
-    ), f"n_mastery {n}: mean of scores >= {num_text(scale.mastery_points)}: mean({list_text(kept)})"
+        return None, f"n_mastery {n}: {len(kept)} of ({list_text(scores)}) >= {least}, fewer than {n}"
+    return mean_safe(kept), f"n_mastery {n}: mean of scores >= {least}: mean({list_text(kept)})"
 
 
 _CALCULATIONS: dict[str, Callable[[list[float], int, Scale], tuple[float | None, str]]] = {
@@ -338,14 +349,38 @@ def rollup(results: Sequence[ResultInput], scale: Scale, method: Method, *, lega
     if not steps:
         return RollupScore(None, 0, None, None, None, (), "no results → null", ignored)
     value, text = _CALCULATIONS[name]([s.scaled_score for s in steps], number, scale)
-    if value is not None and not math.isfinite(value):
-        value, text = None, f"{text} overflows"
-    score = None if value is None else ruby_round(value)  # §5: rounded once, at the end
-    mastery = None if score is None or scale.mastery_points is None else score >= scale.mastery_points
+    score, mastery, text = _finish(value, text, scale)
     arithmetic = f"{prefix}{text} {'→ null' if score is None else f'= {num_text(score)}'}"
     return RollupScore(
         score, len(steps), _submitted_at(ordered), rating_for(score, scale), mastery, tuple(steps), arithmetic, ignored
     )
+
+
+def rollup_numbers(
+    results: Sequence[ResultInput], scale: Scale, method: Method, *, legacy_decay: bool = False
+) -> RollupScore:
+    """`rollup` without steps and arithmetic (() and ""), for the drain: the same helpers in the same order,
+    not a second calculation (tests/unit/test_rollup_numbers.py proves every other field equal)."""
+    name, number, _ = _calculation(method, legacy_decay)
+    ordered = [r for r in order_results(results) if r.score is not None]
+    every = _scaled_scores(ordered, scale, grouped=name in GROUPED_METHODS)
+    ignored = tuple(r.id for r, s in zip(ordered, every, strict=True) if not math.isfinite(s))
+    kept = [(r, s) for r, s in zip(ordered, every, strict=True) if math.isfinite(s)]
+    if not kept:
+        return RollupScore(None, 0, None, None, None, (), "", ignored)
+    value, _ = _CALCULATIONS[name]([s for _, s in kept], number, scale)
+    score, mastery, _ = _finish(value, "", scale)
+    submitted = _submitted_at([r for r, _ in kept])
+    return RollupScore(score, len(kept), submitted, rating_for(score, scale), mastery, (), "", ignored)
+
+
+def _finish(value: float | None, text: str, scale: Scale) -> tuple[float | None, bool | None, str]:
+    # A value that is not finite is null; §5: rounded once, at the end; mastery against mastery_points.
+    if value is not None and not math.isfinite(value):
+        value, text = None, f"{text} overflows"
+    score = None if value is None else ruby_round(value)
+    mastery = None if score is None or scale.mastery_points is None else score >= scale.mastery_points
+    return score, mastery, text
 
 
 # -------------------------------------------------------------------------------------------- aggregate §7

@@ -7,6 +7,12 @@ course; a scale, a method (or the auto mode flipping) → the root account's cou
 course → account → that course; a settings change → everything in the root account.
 A unit whose recompute raises is rolled back alone and recorded as a problem (so are results a rollup
 had to leave out); the other units are written as usual.
+
+The drain (`light=True`) reads results as light rows (`LightResult`: one `orjson.loads` of the stored
+state, the fields the rollup reads, pydantic's own reading for any row that is not plain) and scores them
+with `rollup_numbers`, the numbers-only entry of domain/rollup.py; queries and `explain` keep the
+pydantic states and the explaining `rollup`. `LIGHT` is the internal switch tests turn off to prove the
+two paths write the same table (tests/integration/test_bulk_rebuild.py).
 """
 
 from __future__ import annotations
@@ -15,17 +21,69 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+import orjson
 
 from domain.events import REGISTRY
 from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
-from domain.rollup import RollupScore, rollup
+from domain.result import ResultState
+from domain.rollup import RollupScore, rollup, rollup_numbers
 from projections import problems
 from projections.changes import COURSE_ACCOUNT, Change
 from projections.views import View
 
 NAME, VERSION = "mastery", 1
 TOPICS = frozenset(REGISTRY)
+LIGHT = True
+_TEXTS = ("id", "user_uuid", "context_type", "workflow_state", "artifact_type", "associated_asset_type")
+_NUMBERS = ("score", "percent", "possible")
+
+
+class LightResult:
+    """A result's state as the rollup reads it (`excluded_reason`, `as_input`), from its stored JSON."""
+
+    __slots__ = ("attributable", "assessed_at", "associated_asset_id", *_TEXTS, *_NUMBERS)
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        for name in _TEXTS + ("associated_asset_id",):
+            value = state.get(name)
+            if value is not None and type(value) is not str:
+                raise ValueError(name)
+            setattr(self, name, value)
+        for name in _NUMBERS:
+            value = state.get(name)
+            if value is not None and type(value) not in (int, float):
+                raise ValueError(name)
+            setattr(self, name, None if value is None else float(value))
+        attributable, at = state.get("attributable", True), state.get("assessed_at")
+        if type(attributable) is not bool or (at is not None and type(at) is not str):
+            raise ValueError("attributable/assessed_at")
+        self.attributable = attributable
+        self.assessed_at = None if at is None else datetime.fromisoformat(at)
+        if self.assessed_at is not None and self.assessed_at.tzinfo is None:
+            raise ValueError("assessed_at")
+
+
+def light_result(state: str) -> Any:
+    """A stored result state as a `LightResult`; one that is not plain is read by pydantic, as queries do."""
+    try:
+        return LightResult(orjson.loads(state))
+    except (ValueError, TypeError):
+        return ResultState.model_validate_json(state)
+
+
+def light_results(view: View, match: dict[str, str]) -> list[Any]:
+    """The current results matching course / outcome (/ user_uuid), in `View.states`'s order, as light rows."""
+    assert not view.is_cut and set(match) <= {"course", "outcome", "user_uuid"}
+    cond = "".join(f" AND c.{k} = ?" for k in match)
+    rows = view.conn.execute(
+        f"SELECT v.state FROM entity_current{view.suffix} c JOIN entity_versions{view.suffix} v "
+        f"ON v.position = c.position WHERE c.root = ? AND c.kind = 'result'{cond}",
+        (view.root, *match.values()),
+    ).fetchall()
+    return [light_result(r[0]) for r in rows]
 
 
 @dataclass
@@ -82,19 +140,24 @@ def compute(
     ctx: CourseContext | None = None,
     user: str | None = None,
     override: Callable[[Rules], Rules] | None = None,
+    light: bool = False,
 ) -> Unit:
-    """Every student's (or one student's) mastery of one outcome in one course, inside the view."""
+    """Every student's (or one student's) mastery of one outcome in one course, inside the view.
+
+    `light` (the drain): results as light rows and numbers-only scores, no steps or arithmetic."""
     ctx = ctx or course_context(view, course)
     unit = unit_rules(view, course, outcome_id, ctx, override)
     links = view.states("link", course=course, outcome=outcome_id)
     match = {"course": course, "outcome": outcome_id} | ({} if user is None else {"user_uuid": user})
     outcome = unit.outcome
-    for result in view.states("result", **match):
+    light = light and LIGHT and not view.is_cut
+    for result in light_results(view, match) if light else view.states("result", **match):
         reason = excluded_reason(result, outcome, links)
         bucket = unit.excluded if reason else unit.counted
         bucket.setdefault(result.user_uuid or "", []).append((result, reason) if reason else result)
+    score = rollup_numbers if light else rollup
     for student, results in unit.counted.items():
-        unit.scores[student] = rollup(
+        unit.scores[student] = score(
             [as_input(r) for r in results], unit.rules.scale, unit.rules.method, legacy_decay=ctx.legacy_decay
         )
     return unit
@@ -153,12 +216,22 @@ class MasteryProjection:
         )
 
     def drain(self, conn: sqlite3.Connection, limit: int = -1) -> int:
-        """Recompute up to `limit` queued units, write their rows and clear them; return how many."""
+        """Recompute about `limit` queued rows, write their units and clear them; return how many rows.
+
+        A chunk ends with its last unit whole (the rest of that unit's queued rows come with it), so a unit
+        straddling two chunks is computed once, not once in each."""
         queued = conn.execute(
             f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
             "ORDER BY root, course, outcome LIMIT ?",
             (limit,),
         ).fetchall()
+        if queued and len(queued) == limit:
+            rest = conn.execute(
+                f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
+                "WHERE root = ? AND course = ? AND outcome = ?",
+                tuple(queued[-1][:3]),
+            ).fetchall()
+            queued = list(dict.fromkeys([tuple(q) for q in queued + rest]))
         dirty: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)
         for root, course, outcome, user in queued:
             dirty[(root, course, outcome)].add(user or None)
@@ -186,7 +259,7 @@ class MasteryProjection:
         try:
             view = View(conn, root, suffix=self.suffix)
             ctx = contexts.get((root, course)) or contexts.setdefault((root, course), course_context(view, course))
-            unit = compute(view, course, outcome, ctx, user)
+            unit = compute(view, course, outcome, ctx, user, light=True)
             self.write(conn, root, unit, user)
             problems.clear_unit(conn, self.suffix, name)
             self._note_ignored(conn, root, unit, name)

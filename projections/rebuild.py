@@ -7,6 +7,16 @@ clean (leftover side tables are dropped first). `--dry-run` compares and drops t
 The problems table is rebuilt too (a problem seen before keeps its first-seen time); the operator's
 exclusions (`rm_exclusions`) are not a rebuilt table: they are kept, and the rebuild skips those events.
 `exclude` / `include` change an exclusion and rebuild (here, so that problems.py never imports the rebuild).
+
+In bulk (reviews/performance.md P9, without its relaxed durability): the versions table's secondary
+indexes are left out while loading and built after the load in one sorted pass each, and the mastery queue
+is drained once after the load (chunks end on whole units, so every unit is computed once).
+Safety: nothing is relaxed. The side tables live in the read model's own file with its own settings (WAL,
+the same synchronous level); each page and each drain chunk is an ordinary transaction; the live tables
+are touched only by the swap's single transaction. A rebuild killed at any moment (before, during or after
+the index build) leaves only side tables, which the next rebuild drops. The indexes the load itself reads
+(current rows by course / outcome for the mastery queue, course accounts by time) are there from the
+start, so the queue holds exactly what a page-by-page catch-up queues.
 """
 
 from __future__ import annotations
@@ -17,11 +27,16 @@ from collections.abc import Callable
 from typing import Any
 
 from projections import problems
-from projections.runner import PROJECTIONS, catch_up, write_transaction
+from projections.mastery import MasteryProjection
+from projections.runner import PROJECTIONS, catch_up, drain, write_transaction
 from projections.schema import ensure_schema
 from projections.settings import level_label
 
 SIDE = "_rebuild"
+# Events per load transaction. 5,000 (P9's) measured no faster at 200k events here and raised the peak
+# RSS from 179 to 236 MB: the page's events and rows are held at once. With the deferred indexes the
+# commits are cheap enough at the catch-up's own page size.
+BULK_PAGE = 1000
 TABLES = (
     "entity_versions",
     "entity_current",
@@ -49,10 +64,13 @@ def rebuild(
     import sqlite_utils
 
     drop_side_tables(conn)
-    ensure_schema(sqlite_utils.Database(conn), suffix=SIDE, index_tag=uuid.uuid4().hex[:8])
+    db, tag = sqlite_utils.Database(conn), uuid.uuid4().hex[:8]
+    ensure_schema(db, suffix=SIDE, index_tag=tag, bulk=True)
     problems.ensure(conn)
     problems.ensure(conn, SIDE)
-    catch_up(store, conn, suffix=SIDE, progress=progress)
+    catch_up(store, conn, page=BULK_PAGE, suffix=SIDE, drain_queue=False, progress=progress)
+    ensure_schema(db, suffix=SIDE, index_tag=tag)  # the deferred indexes, over the loaded table
+    drain(conn, MasteryProjection(SIDE))
     with write_transaction(conn):
         catch_up(store, conn, suffix=SIDE, in_transaction=True)
         report = _compare(conn)

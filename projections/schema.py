@@ -57,11 +57,13 @@ def _claim_file(conn: sqlite3.Connection, path: str | Path) -> None:
     raise NotAReadModel(f"{path} is a SQLite database but not an outcome-mastery read model; it was left as it was")
 
 
-def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = "") -> None:
+def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = "", bulk: bool = False) -> None:
     """Create every read-model table and index that is missing (suffix: a rebuild's side tables).
 
     Indexes are found by their columns, not their names: a rebuilt table keeps its tagged index names
-    after the swap renames it, and a later rebuild tags its own afresh.
+    after the swap renames it, and a later rebuild tags its own afresh. `bulk` (a rebuild's load) leaves
+    out the versions table's secondary indexes, which nothing reads while loading: the rebuild calls
+    `ensure_schema` again after its load, and SQLite builds them from the full table in one sorted pass.
     """
     _table(db, "rm_meta", {"key": str, "value": str}, pk="key")
     _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str}, pk="projection")
@@ -119,7 +121,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     )
     _table(db, "settings", {"root": str, "key": str, "value": str}, pk=("root", "key"))
     _table(db, "roster", {"user_uuid": str, "name": str, "sis_id": str}, pk="user_uuid")
-    _indexes(db, suffix, index_tag)
+    _indexes(db, suffix, index_tag, bulk)
 
 
 def claim(conn: sqlite3.Connection, store_id: str) -> str | None:
@@ -173,16 +175,26 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple)
         db.table(name).create(columns, pk=pk, not_null={pk} if isinstance(pk, str) else set(pk))
 
 
-def _indexes(db: sqlite_utils.Database, suffix: str, tag: str) -> None:
+# P12 (reviews/performance.md): results by student inside a unit, covering the join to the versions, so a
+# one-student recompute does not read its whole unit. It replaces its prefix (root, kind, course, outcome),
+# which a read model made before keeps (it answers the same queries) until its next `mastery rebuild`:
+# opening a file never builds an index over its whole history unasked.
+_BY_STUDENT: tuple[str, ...] = ("root", "kind", "course", "outcome", "user_uuid", "position")
+_SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {_BY_STUDENT: ("root", "kind", "course", "outcome")}
+
+
+def _indexes(db: sqlite_utils.Database, suffix: str, tag: str, bulk: bool) -> None:
     wanted: dict[str, list[tuple[str, ...]]] = {
         f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
-        f"entity_current{suffix}": [("root", "kind", "course", "outcome"), ("root", "kind", "outcome")],
+        f"entity_current{suffix}": [_BY_STUDENT, ("root", "kind", "outcome")],
         f"course_accounts{suffix}": [("root", "course", "event_time")],
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],
     }
     for table, indexes in wanted.items():
+        if bulk and table == f"entity_versions{suffix}":
+            continue
         existing = {tuple(i.columns) for i in db.table(table).indexes}
         for columns in indexes:
-            if columns not in existing:
+            if columns not in existing and _SUPERSEDED.get(columns, columns) not in existing:
                 name = f"idx_{table.removesuffix(suffix)}_{'_'.join(columns)}" + (f"_{tag}" if tag else "")
                 db.table(table).create_index(list(columns), index_name=name, if_not_exists=True)
