@@ -31,8 +31,10 @@ $(CHROMIUM):
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+# Two workers (pytest-xdist) use both cores; a module's tests stay on one worker (its module fixtures run once).
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev $(CHROMIUM)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # Lint: ruff (rules and format), the import-linter layer contracts, mypy on every package.
 lint: $(VENV)/.installed-dev
