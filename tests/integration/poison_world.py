@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +111,20 @@ def scores(answer: dict) -> dict[tuple[str, str], tuple]:
 
 GOOD_COURSE = {("U1", "7"): (3.0, 2), ("U4", "7"): (5.0, 1)}
 OVERFLOW_COURSE = {("U2", "9"): (1e308, 2), ("U3", "9"): (2.0, 1)}
+
+
+def mixed_store(path: Path, seed: int, events: int = 4000) -> Any:
+    """A real SQLite store of a generated stream plus every good, poison and overflowing event of this
+    world (the stream a whole catch-up is compared on, path against path)."""
+    import json
+
+    from sources import RawItem
+    from store.ingest import ingest
+    from synthetic import generate
+
+    store = open_store(str(path))
+    stream = list(generate(events, seed=seed))
+    ingest(store, [RawItem("test", i + 1, json.dumps(e), e, None) for i, e in enumerate(stream)], batch_size=700)
+    odd = good_events() + list(poison_events().values()) + list(overflowing_events().values())
+    assert len(store.append(odd).appended) == len(odd)
+    return store

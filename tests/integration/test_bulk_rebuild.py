@@ -21,18 +21,13 @@ from sources import RawItem
 from store.application import open_store
 from store.ingest import ingest
 from synthetic import generate
-from tests.integration.poison_world import good_events, overflowing_events, poison_events
+from tests.integration.poison_world import mixed_store, poison_events
 from tests.integration.test_lean_equivalence import tables
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("bulk") / "store.db"
-    store = open_store(str(path))
-    events = list(generate(4000, seed=31))
-    ingest(store, [RawItem("test", i + 1, json.dumps(e), e, None) for i, e in enumerate(events)], batch_size=700)
-    odd = good_events() + list(poison_events().values()) + list(overflowing_events().values())
-    assert len(store.append(odd).appended) == len(odd)
+    store = mixed_store(tmp_path_factory.mktemp("bulk") / "store.db", seed=31)
     yield store
     store.close()
 

@@ -20,7 +20,7 @@ from sources import RawItem
 from store.application import open_store
 from store.ingest import ingest
 from synthetic import generate
-from tests.integration.poison_world import good_events, overflowing_events, poison_events
+from tests.integration.poison_world import mixed_store, poison_events
 
 CLOCK = {"rm_tracking": {"updated_at"}, "rm_problems": {"first_seen"}}  # when it ran, not what it found
 
@@ -38,12 +38,7 @@ def tables(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("lean") / "store.db"
-    store = open_store(str(path))
-    events = list(generate(4000, seed=23))
-    ingest(store, [RawItem("test", i + 1, json.dumps(e), e, None) for i, e in enumerate(events)], batch_size=700)
-    odd = good_events() + list(poison_events().values()) + list(overflowing_events().values())
-    assert len(store.append(odd).appended) == len(odd)
+    store = mixed_store(tmp_path_factory.mktemp("lean") / "store.db", seed=23)
     yield store
     store.close()
 
