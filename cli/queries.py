@@ -76,24 +76,7 @@ def _view(app: Context, as_of: str | None, known_at: str | None) -> Any:
 @cut_options
 @json_option
 @click.pass_obj
-def rollups(
-    app: Context,
-    course: str,
-    aggregate: str | None,
-    users: tuple,
-    outcomes: tuple,
-    excludes: tuple,
-    section: str | None,
-    not_mastered: bool,
-    with_summary: bool,
-    csv_to: str | None,
-    excel: bool,
-    as_long: bool,
-    xlsx_to: str | None,
-    as_of: str | None,
-    known_at: str | None,
-    as_json: bool,
-) -> None:
+def rollups(app: Context, course: str, as_of: str | None, known_at: str | None, **options: Any) -> None:
     """Each student's mastery of each outcome in a course, as Canvas's outcome_rollups gives it.
 
     Students are those the course's enrollments list as of the cut (student enrollments, not deleted or
@@ -103,23 +86,7 @@ def rollups(
     """
     from cli.rollups_out import run
 
-    run(
-        app,
-        _view(app, as_of, known_at),
-        course,
-        aggregate=aggregate,
-        users=users,
-        outcomes=outcomes,
-        excludes=excludes,
-        section=section,
-        not_mastered=not_mastered,
-        with_summary=with_summary,
-        csv_to=csv_to,
-        excel=excel,
-        as_long=as_long,
-        xlsx_to=xlsx_to,
-        as_json=as_json,
-    )
+    run(app, _view(app, as_of, known_at), course, **options)  # the options, checked and used there
 
 
 @click.command()
