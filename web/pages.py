@@ -77,6 +77,18 @@ async def index(request: Request, account: str | None = None) -> Response:
 HIDDEN = tuple(EXCLUDABLE)  # the page's "hide" checkboxes, as `rollups --exclude` takes them
 
 
+def course_cut(
+    r: Any, course_id: str, as_of: str | None, known_at: str | None, section: str | None
+) -> tuple[str, datetime | None, datetime | None, str | None]:
+    """A course page's local course id, its two times and its checked section (400s name the parameter)."""
+    from web.api import section as checked_section
+
+    local = r.local(course_id, "course_id")
+    as_of_time, known_at_time = r.time(as_of, "as_of"), r.time(known_at, "known_at")
+    chosen = checked_section(r, r.view(as_of_time, known_at_time), local, section) if section else None
+    return local, as_of_time, known_at_time, chosen
+
+
 @pages.get("/courses/{course_id}")
 async def course(
     request: Request,
@@ -91,16 +103,13 @@ async def course(
     only: str | None = None,
     outcome: str | None = None,
 ) -> Response:
-    from web.api import section as checked_section
     from web.grid import GridParameter, arranged, course_grid
 
     hidden = frozenset(e for e in exclude or [] if e in HIDDEN)
 
     def read() -> tuple[str, dict[str, Any] | None, str | None]:
         with request.app.state.service.reading(account) as r:
-            local = r.local(course_id, "course_id")
-            as_of_time, known_at_time = r.time(as_of, "as_of"), r.time(known_at, "known_at")
-            chosen = checked_section(r, r.view(as_of_time, known_at_time), local, section) if section else None
+            local, as_of_time, known_at_time, chosen = course_cut(r, course_id, as_of, known_at, section)
             grid = course_grid(r.conn, r.root, local, as_of_time, known_at_time, exclude=hidden, section=chosen)
             wanted = r.local(outcome, "outcome") if outcome else None
             return local, grid, wanted
@@ -149,7 +158,6 @@ async def course_csv(
     writer, projections.queries.csv_out)."""
     from projections.queries.csv_out import csv_text, rollups_rows
     from projections.queries.outcome_rollups import rollups
-    from web.api import section as checked_section
 
     unknown = [e for e in exclude or [] if e not in HIDDEN]
     if unknown:
@@ -157,9 +165,7 @@ async def course_csv(
 
     def read() -> tuple[str, dict[str, Any]]:
         with request.app.state.service.reading(account) as r:
-            local = r.local(course_id, "course_id")
-            as_of_time, known_at_time = r.time(as_of, "as_of"), r.time(known_at, "known_at")
-            chosen = checked_section(r, r.view(as_of_time, known_at_time), local, section) if section else None
+            local, as_of_time, known_at_time, chosen = course_cut(r, course_id, as_of, known_at, section)
             answer = rollups(
                 r.conn,
                 r.root,
