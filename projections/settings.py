@@ -76,13 +76,10 @@ def set_zone(conn: sqlite3.Connection, root: str, value: str) -> str:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{value!r} is not a time zone (e.g. UTC, America/Chicago, Europe/Berlin)") from None
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    from projections.runner import write_transaction
+
+    with write_transaction(conn):
         conn.execute("INSERT OR REPLACE INTO settings (root, key, value) VALUES (?, 'tz', ?)", (root, zone))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return zone
 
 
