@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -102,21 +103,27 @@ class Ran:
 
 
 def run(argv: list[str], what: str) -> Ran:
-    """Run `argv` in a child from the project root; sample the high-water marks (VmHWM) of it and of its
-    descendants every 0.1 s, and reap it with wait4 for its own rusage."""
+    """Run `argv` in a child from the project root and reap it with a blocking wait4 (its time to the
+    moment it ends), while a thread samples the high-water marks (VmHWM) of it and its descendants."""
+    marks = {"own": 0, "children": 0, "seen": False}
+    done = threading.Event()
+
+    def sample(pid: int) -> None:
+        while not done.is_set():
+            marks["own"] = max(marks["own"], _hwm_mb(pid))
+            for child in _descendants(pid):
+                marks["seen"], marks["children"] = True, max(marks["children"], _hwm_mb(child))
+            done.wait(0.1)
+
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=err)
-        own, children, seen = 0, 0, False
-        while True:
-            own = max(own, _hwm_mb(process.pid))
-            for pid in _descendants(process.pid):
-                seen, children = True, max(children, _hwm_mb(pid))
-            got, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if got:
-                break
-            time.sleep(0.1)
+        sampler = threading.Thread(target=sample, args=(process.pid,), daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         out.seek(0)
         err.seek(0)
@@ -127,7 +134,8 @@ def run(argv: list[str], what: str) -> Ran:
     # exec (this process's, at the fork) and adds every descendant it waited for. Kept in the JSON only,
     # and used only for a child too short-lived to be sampled.
     peak = usage.ru_maxrss // 1024
-    return Ran(seconds, stdout, own or peak, children if seen else None, peak)
+    own, children = int(marks["own"]), int(marks["children"])
+    return Ran(seconds, stdout, own or peak, children if marks["seen"] else None, peak)
 
 
 def run_cli(*args: str) -> Ran:
