@@ -16,6 +16,7 @@ This machine is noisy, so every figure is printed with its floor from the same r
   sections and enrollments (`generate(people=False)`), run one after the other (issue 12: within 10%).
 
 Usage: python bench/run.py [--events 100000] [--also 1000000] [--quick] [--postgres] [--people] [--json]
+       python bench/run.py --markdown   (the last run's targets as a Markdown table, for the README)
 `make bench` runs `--also 1000000 --postgres`. Data, stores and latest.json go to bench/out/ (git-ignored).
 """
 
@@ -45,7 +46,7 @@ from measure import (
     run_cli,
     stored_bytes,
 )
-from targets import table, targets
+from targets import markdown, table, targets
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -240,7 +241,13 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also benchmark the PostgreSQL store")
     parser.add_argument("--people", action="store_true", help="also compare a stream without people events")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON (always in latest.json)")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the targets of bench/out/latest.json for the README, run nothing"
+    )
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads((OUT / "latest.json").read_text())["targets"]))
+        return
     if args.quick:
         args.events, args.also = 30_000, []
     OUT.mkdir(exist_ok=True)

@@ -177,3 +177,20 @@ def table(rows: list[Target]) -> str:
         for c in cells
     ]
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def markdown(rows: list[dict]) -> str:
+    """The target rows (as in latest.json) as one Markdown table for the README: a row per target, a
+    column per stream and size, each cell the measured value (bold when missed), the ratio and the baseline."""
+    columns = list(dict.fromkeys((r["stream"], r["size"]) for r in rows))
+    cells: dict[str, dict] = {}
+    for r in rows:
+        kind = r["figure"].split(" (")[0] if "p95" in r["figure"] else r["figure"]
+        value = f"**{r['value']}**" if r["status"] == "MISS" else r["value"]
+        cells.setdefault(f"{kind}: {r['target']}", {})[(r["stream"], r["size"])] = (
+            f"{value} · {r['ratio']:.2f}× {r['baseline']}"
+        )
+    lines = ["| target | " + " | ".join(f"{s}, {n:,}" for s, n in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, by_column in cells.items():
+        lines.append(f"| {name} | " + " | ".join(by_column.get(c, "") for c in columns) + " |")
+    return "\n".join(lines)

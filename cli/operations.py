@@ -169,7 +169,7 @@ def _open_out(output: str | None) -> Any:
     default="default",
     show_default=True,
     help="default: 8 outcomes a course, ~37 results per student and course; "
-    "wide: 40-80 outcomes a course, ~90-100 results per student and course (same noise).",
+    "wide: 40-80 outcomes a course, ~90 results per student and course (same noise).",
 )
 def generate(events: int, seed: int, output: str | None, shape: str) -> None:
     """Write a realistic synthetic Live Events stream (JSON Lines) for demos and benchmarks."""

@@ -55,7 +55,7 @@ class Shape(NamedTuple):
 
 
 # `default`: 8 outcomes a course, ~37 results per student and course (~4.7 per student and outcome).
-# `wide`: 40-80 outcomes a course, assessments aligned to 3-8 of them, ~90-100 results per student and
+# `wide`: 40-80 outcomes a course, assessments aligned to 3-8 of them, ~90 results per student and
 # course spread thin (~2.2 per student and outcome): about twice the mastery units per event.
 SHAPES = {
     "default": Shape("default", EVENTS_PER_COURSE, 20, SETUP_EVENTS, (5, 5), (1, 2, 3, 2), (2000, 8), (3000, 16)),

@@ -99,7 +99,7 @@ def generate(
     world, outcome events and ignored events (the term then ends a little earlier in the stream, and
     administrators' log-ins after it fill the stream to `events`), for comparing the two.
 
-    `shape="wide"` gives courses of 40-80 outcomes with ~90-100 results per student each (SHAPES in
+    `shape="wide"` gives courses of 40-80 outcomes with ~90 results per student each (SHAPES in
     synthetic/basics.py), with the same noise; `"default"` (8 outcomes, ~37 results) is unchanged by it."""
     _check(
         events,

@@ -85,3 +85,11 @@ def test_the_table_prints_one_line_per_target_with_its_baseline_and_status():
     rebuild = [line for line in lines if "rebuild" in line]
     assert rebuild[0].endswith("PASS") and "bare read 200,000 ev/s" in rebuild[0] and "1,000,000" in rebuild[1]
     assert rebuild[1].endswith("MISS")
+
+
+def test_the_markdown_table_has_a_column_per_run_and_bolds_what_is_missed():
+    rows = [r.as_dict() for r in targets.targets([run(), run("wide", rebuild_rate=100.0)])]
+    lines = targets.markdown(rows).splitlines()
+    assert lines[0] == "| target | default, 100,000 | wide, 100,000 |" and len(lines) == 2 + 9
+    rebuild = next(line for line in lines if line.startswith("| rebuild"))
+    assert "| 31,000 ev/s · 0.15× bare read 200,000 ev/s |" in rebuild and "| **100 ev/s** ·" in rebuild
