@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from store import codec
-from store.statements import RecorderStatements
-
-CHUNK = 500  # parameters per IN (...) look-up
+from store.statements import CHUNK, RecorderStatements
 
 
 class StoreDictionaries(RecorderStatements):

@@ -35,8 +35,6 @@ from store.dictionaries import StoreDictionaries
 from store.marks import APPLICATION_ID, SCHEMA_VERSION
 from store.statements import RecorderStatements
 
-CHUNK = 500  # parameters per IN (...) look-up
-
 
 @dataclass(frozen=True)
 class BadItem:
@@ -137,16 +135,6 @@ class ChainedBatchMixin(StoreDictionaries, RecorderStatements):
                 fresh.append((event, source))
         return fresh
 
-    def _existing(self, c: Any, table: str, column: str, values: set[str]) -> set[str]:
-        found: set[str] = set()
-        ordered = sorted(values)
-        for i in range(0, len(ordered), CHUNK):
-            part = ordered[i : i + CHUNK]
-            marks = ",".join([self.ph] * len(part))
-            c.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", part)
-            found.update(row[column] for row in c.fetchall())
-        return found
-
     def _insert_fresh(
         self, c: Any, fresh: list[tuple[Parsed, str | None]], recorded_at: datetime, result: AppendResult
     ) -> None:
@@ -168,22 +156,6 @@ class ChainedBatchMixin(StoreDictionaries, RecorderStatements):
             [(e.content_hash, p) for (e, _), p in zip(fresh, positions, strict=True)],
         )
         result.appended.extend(zip(positions, (e for e, _ in fresh), strict=True))
-
-    def _next_versions(self, c: Any, streams: set[UUID]) -> dict[UUID, int]:
-        versions = dict.fromkeys(streams, 1)
-        ordered = sorted(streams)
-        for i in range(0, len(ordered), CHUNK):
-            part = [self._stream_param(s) for s in ordered[i : i + CHUNK]]
-            marks = ",".join([self.ph] * len(part))
-            c.execute(
-                f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "
-                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
-                part,
-            )
-            for row in c.fetchall():
-                oid = row["originator_id"]
-                versions[oid if isinstance(oid, UUID) else UUID(oid)] = row["v"] + 1
-        return versions
 
     def _chain(self, c: Any, positions: list[int], stored: list[StoredEvent], states: list[bytes], prev: str) -> None:
         """Link each new event to the chain: over its uncompressed state (`states`), not the stored bytes."""
@@ -320,10 +292,16 @@ class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
         return stream.hex
 
     def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
-        return list(self._insert_events(c, stored) or [])
-
-    def _inserted_id(self, c: Any) -> int:
-        return c.lastrowid
+        # One executemany, not the library's execute per row; the positions SQLite would give (MAX + 1, …),
+        # made explicit: exact, as nobody else inserts under the writer lock.
+        c.execute(f"SELECT COALESCE(MAX(rowid), 0) AS head FROM {self.events_table_name}")
+        head = int(c.fetchone()["head"])
+        rows = [
+            (head + 1 + i, _hex(e.originator_id), e.originator_version, e.topic, e.state) for i, e in enumerate(stored)
+        ]
+        sql = f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, state) VALUES "
+        c.executemany(sql + "(?, ?, ?, ?, ?)", rows)
+        return [r[0] for r in rows]
 
 
 def _pg_extra(schema: str, events_table: str) -> list[str]:
