@@ -3,12 +3,13 @@
 The `eventsourcing` library has no hook around its insert besides the recorder, so our recorders subclass
 the library's (SQLite and PostgreSQL) and do everything one batch needs inside one write transaction:
 take the writer lock, drop events already stored (content hash), give each new event the next version of
-its stream, insert them with the library's own insert, chain their hashes, and keep unusable input in the
+its stream, insert them into the library's table (PostgreSQL: the library's own insert; SQLite: one
+executemany at the positions SQLite would give), chain their hashes, and keep unusable input in the
 quarantine (DESIGN decisions 4 and 5). States are stored through the codec (store/codec.py: zstd with the
 store's own dictionary past its first milestone); the chain links the uncompressed state. Triggers make
-the database refuse UPDATE and DELETE of history. A SQLite store is marked at creation (`PRAGMA application_id`/`user_version`, see `store/marks.py`).
-`store_meta` holds the store's identity (a random id written at creation) and, for a keyed chain
-(HMAC-SHA256), a check value of the key, never the key itself.
+the database refuse UPDATE and DELETE of history. A SQLite store is marked at creation (`PRAGMA
+application_id`/`user_version`, see `store/marks.py`). `store_meta` holds the store's identity (a random
+id written at creation) and, for a keyed chain (HMAC-SHA256), a check value of the key, never the key.
 """
 
 from __future__ import annotations

@@ -127,3 +127,31 @@ def test_parse_gives_the_same_event_or_the_same_reason_with_and_without_the_twin
         assert outcome() == with_twins
     finally:
         accept.METADATA, accept.BODIES = saved
+
+
+# -- the SQLite recorder's one executemany at explicit positions -----------------------------------
+def test_batched_library_inserts_get_the_positions_sqlite_would_give(tmp_path):
+    from store.application import open_store
+
+    store = open_store(str(tmp_path / "store.db"), chain_key=None, state_home=str(tmp_path))
+    try:
+        events = [parse(b.result("700", f"u{i}", 1.0, i / 10, rid=str(500 + i))) for i in range(30)]
+        first = store.append(events[:10])
+        chain = store.chained._chain
+
+        def broken(*args, **kw):
+            raise RuntimeError("stop before the commit")
+
+        store.chained._chain = broken  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError):
+            store.append(events[10:20])  # rolled back: its positions are given again
+        store.chained._chain = chain  # type: ignore[method-assign]
+        second = store.append(events[10:30])
+        positions = [p for p, _ in first.appended + second.appended]
+        assert positions == list(range(1, 31))
+        rows = store.query("SELECT rowid AS p, originator_id AS o FROM stored_events ORDER BY rowid")
+        assert [(r["p"], r["o"]) for r in rows] == [(p, e.stream_id.hex) for p, e in first.appended + second.appended]
+        assert [p for p, _ in store.notifications(0, 100)] == positions
+        assert store.verify()[1:] == (None, None)
+    finally:
+        store.close()
