@@ -85,7 +85,9 @@ def train(states: Sequence[bytes], milestone: int) -> Dictionary | None:
     """A new dictionary from sample states (None when zstd cannot train one from them, e.g. too few)."""
     dict_id = 32_768 + secrets.randbelow(2**31 - 32_768)  # zstd reserves the ids below 32,768
     try:
-        trained = zstandard.train_dictionary(DICTIONARY_BYTES, list(states), dict_id=dict_id, level=LEVEL)
+        # k and d given (zstd's d default, k tried once) rather than searched: ~30 instead of ~110 ms on
+        # 2,000 samples, the same ratio on the generated stream (~210 B per event).
+        trained = zstandard.train_dictionary(DICTIONARY_BYTES, list(states), dict_id=dict_id, level=LEVEL, k=1024, d=8)
     except zstandard.ZstdError:
         return None
     return Dictionary(dict_id, trained.as_bytes(), milestone)
