@@ -205,3 +205,23 @@ def test_ingest_export_and_verify_through_the_cli(tmp_path):
     exported = mastery("--store", store, "export", check=True).stdout.splitlines()
     assert [orjson.loads(line) for line in exported] == raw
     assert mastery("--store", store, "verify").returncode == 0
+
+
+def test_a_frame_that_cannot_be_decoded_is_an_unreadable_record_and_the_others_read(tmp_path):
+    path = str(tmp_path / "store.db")
+    store = open_(path, tmp_path)
+    store.append([parse(e) for e in events(100)])
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER stored_events_no_update")
+    conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 90", (codec.MAGIC + b"\x00not a frame",))
+    conn.commit()
+    conn.close()
+    store = open_(path, tmp_path)
+    try:
+        readable, unreadable = store.read(0, 200)
+        assert [p for p, _ in readable] == [p for p in range(1, 101) if p != 90]
+        assert [(u.position, type(u.error)) for u in unreadable] == [(90, codec.CodecError)]
+        assert unreadable[0].state == codec.MAGIC + b"\x00not a frame"  # shown as stored: it cannot be decoded
+    finally:
+        store.close()
