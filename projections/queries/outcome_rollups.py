@@ -85,14 +85,22 @@ def stored_cells(view: View, course: str, allowed: set[str] | None) -> dict[str,
         sql += f" AND user_uuid IN ({','.join('?' * len(allowed))})"
         params += tuple(sorted(allowed))
     cells: dict[str, dict[str, dict[str, Any]]] = {}
+    shared: dict[Any, dict[str, Any]] = {}  # equal `links` and `rating` dicts once: an answer is read, not edited
     for row in view.conn.execute(sql, params).fetchall():
-        cells.setdefault(row[0], {})[row[1]] = stored_cell(row)
+        cells.setdefault(row[0], {})[row[1]] = stored_cell(row, shared)
     return cells
 
 
-def stored_cell(row: tuple) -> dict[str, Any]:
+def stored_cell(row: tuple, shared: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     """`score_json` of one mastery row (outcome, user_uuid, score … mastery as `stored_cells` reads them)."""
     outcome, _, score, count, submitted, description, points, color, rating_mastery, mastery = row
+    links = shared.get(outcome) or shared.setdefault(outcome, {"outcome": outcome})
+    rating = None
+    if points is not None:
+        key = (description, points, color, bool(rating_mastery))
+        rating = shared.get(key) or shared.setdefault(
+            key, {"description": description, "points": points, "color": color, "mastery": key[3]}
+        )
     return {
         "score": score,
         "count": count,
@@ -100,10 +108,8 @@ def stored_cell(row: tuple) -> dict[str, Any]:
         "title": None,
         "submitted_at": submitted,
         "hide_points": False,
-        "links": {"outcome": outcome},
-        "rating": None
-        if points is None
-        else {"description": description, "points": points, "color": color, "mastery": bool(rating_mastery)},
+        "links": links,
+        "rating": rating,
     }
 
 
