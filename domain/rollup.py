@@ -368,8 +368,9 @@ def rollup_numbers(
     name, number, _ = _calculation(method, legacy_decay)
     ordered = [r for r in order_results(results) if r.score is not None]
     every = _scaled_scores(ordered, scale, grouped=name in GROUPED_METHODS)
+    ignored: tuple[str, ...] = ()
     if all(map(math.isfinite, every)):  # the usual case: nothing to leave out
-        kept, scores, ignored = ordered, every, ()
+        kept, scores = ordered, every
     else:
         kept = [r for r, s in zip(ordered, every, strict=True) if math.isfinite(s)]
         scores = [s for s in every if math.isfinite(s)]

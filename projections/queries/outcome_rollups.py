@@ -97,7 +97,7 @@ def stored_cell(row: tuple, shared: dict[Any, dict[str, Any]]) -> dict[str, Any]
     links = shared.get(outcome) or shared.setdefault(outcome, {"outcome": outcome})
     rating = None
     if points is not None:
-        key = (description, points, color, bool(rating_mastery))
+        key = (description, repr(points), color, bool(rating_mastery))  # repr: -0.0 is not 0.0 in the JSON
         rating = shared.get(key) or shared.setdefault(
             key, {"description": description, "points": points, "color": color, "mastery": key[3]}
         )
@@ -121,11 +121,17 @@ def cut_cells(view: View, unit: Unit, ctx: CourseContext, allowed: set[str] | No
         student = result.user_uuid or ""
         if (allowed is None or student in allowed) and excluded_reason(result, unit.outcome, links) is None:
             counted.setdefault(student, []).append(as_input(result))
-    scale, method = unit.rules.scale, unit.rules.method
-    return {
-        student: score_json(unit, rollup_numbers(inputs, scale, method, legacy_decay=ctx.legacy_decay))
-        for student, inputs in counted.items()
-    }
+    scale, method, shared_links = unit.rules.scale, unit.rules.method, {"outcome": unit.outcome_id}
+    ratings: dict[int, dict[str, Any] | None] = {}  # by identity: rating_for gives the scale's own Rating objects
+    cells = {}
+    for student, inputs in counted.items():
+        score = rollup_numbers(inputs, scale, method, legacy_decay=ctx.legacy_decay)
+        rating = score.rating  # one links dict, one dict per rating of the scale, as in `stored_cells`
+        if rating is not None and id(rating) not in ratings:
+            ratings[id(rating)] = rating_json(rating)
+        shared = None if rating is None else ratings[id(rating)]
+        cells[student] = cell_json(score, shared_links, shared)
+    return cells
 
 
 def rating_json(rating: Any) -> dict[str, Any] | None:
@@ -154,6 +160,11 @@ def outcome_json(unit: Unit) -> dict[str, Any]:
 
 
 def score_json(unit: Unit, score: Any) -> dict[str, Any]:
+    return cell_json(score, {"outcome": unit.outcome_id}, rating_json(score.rating))
+
+
+def cell_json(score: Any, links: dict[str, Any], rating: dict[str, Any] | None) -> dict[str, Any]:
+    """One score of a rollup (Canvas's shape), its `links` and `rating` dicts given."""
     return {
         "score": score.score,
         "count": score.count,
@@ -161,8 +172,8 @@ def score_json(unit: Unit, score: Any) -> dict[str, Any]:
         "title": None,
         "submitted_at": score.submitted_at,
         "hide_points": False,
-        "links": {"outcome": unit.outcome_id},
-        "rating": rating_json(score.rating),
+        "links": links,
+        "rating": rating,
     }
 
 
