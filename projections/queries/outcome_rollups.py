@@ -7,6 +7,10 @@ rollup instead. Where the course's enrollment events are known, only its enrolle
 `links.user` is the Canvas user id (local) when a user event told us one, else the user_uuid; `linked.users`
 names the students listed. An outcome whose rules or scores cannot be computed is left out of the answer
 (its unit is in `mastery problems`).
+
+A course is read in bulk (its outcomes' states in one read, "now" its mastery rows in one query) and a cut
+is scored with the numbers-only rollup; the cells of one answer share equal `links` and `rating` dicts, so
+callers read an answer and never edit it in place (copy it first, as `summary.not_mastered` does).
 """
 
 from __future__ import annotations
