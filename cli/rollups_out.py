@@ -105,7 +105,7 @@ def run(
             + ": `mastery courses` lists the courses"
         )
     counts = None
-    if not aggregate:
+    if not aggregate and (with_summary or not_mastered or not as_json):  # plain --json shows no counts
         listed = course_students(
             view, course_id, answer, user_ids=user_ids, outcome_ids=outcome_ids, exclude=exclude, section=section_id
         )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.aggregate import course_aggregate
 from domain.arithmetic import fsum_safe, list_text, mean_safe, num_text, ruby_round
 from domain.ids import id_key
 from domain.scales import DEFAULT_SCALE, Rating, Scale, criterion_scale, proficiency_scale, rating_for
@@ -158,12 +159,15 @@ def order_results(results: Sequence[ResultInput]) -> list[ResultInput]:
 
 def _submitted_at(ordered: list[ResultInput]) -> str | None:
     # §6b: the time of the first result holding the latest whole-second key (Canvas: `latest_result`).
-    timed = [r for r in ordered if r.assessed_at is not None]
-    if not timed:
+    latest, moment = 0, None
+    for r in ordered:  # the first timed result holding the greatest whole second
+        if r.assessed_at is None:
+            continue
+        second = _second(r.assessed_at) or 0
+        if moment is None or second > latest:
+            latest, moment = second, r.assessed_at
+    if moment is None:
         return None
-    seconds = [(_second(r.assessed_at) or 0, r.assessed_at) for r in timed]
-    latest = max(second for second, _ in seconds)
-    moment = next(at for second, at in seconds if second == latest and at is not None)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -364,14 +368,18 @@ def rollup_numbers(
     name, number, _ = _calculation(method, legacy_decay)
     ordered = [r for r in order_results(results) if r.score is not None]
     every = _scaled_scores(ordered, scale, grouped=name in GROUPED_METHODS)
-    ignored = tuple(r.id for r, s in zip(ordered, every, strict=True) if not math.isfinite(s))
-    kept = [(r, s) for r, s in zip(ordered, every, strict=True) if math.isfinite(s)]
+    ignored: tuple[str, ...] = ()
+    if all(map(math.isfinite, every)):  # the usual case: nothing to leave out
+        kept, scores = ordered, every
+    else:
+        kept = [r for r, s in zip(ordered, every, strict=True) if math.isfinite(s)]
+        scores = [s for s in every if math.isfinite(s)]
+        ignored = tuple(r.id for r, s in zip(ordered, every, strict=True) if not math.isfinite(s))
     if not kept:
         return RollupScore(None, 0, None, None, None, (), "", ignored)
-    value, _ = _CALCULATIONS[name]([s for _, s in kept], number, scale)
+    value, _ = _CALCULATIONS[name](scores, number, scale)
     score, mastery, _ = _finish(value, "", scale)
-    submitted = _submitted_at([r for r, _ in kept])
-    return RollupScore(score, len(kept), submitted, rating_for(score, scale), mastery, (), "", ignored)
+    return RollupScore(score, len(kept), _submitted_at(kept), rating_for(score, scale), mastery, (), "", ignored)
 
 
 def _finish(value: float | None, text: str, scale: Scale) -> tuple[float | None, bool | None, str]:
@@ -381,20 +389,3 @@ def _finish(value: float | None, text: str, scale: Scale) -> tuple[float | None,
     score = None if value is None else ruby_round(value)
     mastery = None if score is None or scale.mastery_points is None else score >= scale.mastery_points
     return score, mastery, text
-
-
-# -------------------------------------------------------------------------------------------- aggregate §7
-
-
-def course_aggregate(scores: Sequence[float | None], stat: str) -> tuple[float | None, int]:
-    """§7: the course mean (Ruby-rounded) or median (not rounded) of students' scores; count includes nulls."""
-    present = sorted(float(s) for s in scores if s is not None and math.isfinite(s))
-    if stat not in ("mean", "median"):
-        raise ValueError(f"unknown aggregate stat {stat!r} (mean or median)")
-    if not present:
-        return None, len(scores)
-    if stat == "mean":
-        return ruby_round(mean_safe(present)), len(scores)
-    # rollup_score_aggregator_helper.rb `median_aggregate_score`: (lower middle + upper middle) / 2.0.
-    k = len(present)
-    return mean_safe([present[(k - 1) // 2], present[k // 2]]), len(scores)
