@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.events import TOPICS
-from domain.states import FOLDS
-from projections import lean, problems
+from projections import lean, packed, problems
 from projections.changes import Change
 from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
@@ -94,6 +93,8 @@ def catch_up(
             waiting()
 
     notify = tell if waiting is not None else None
+    if not suffix and check_versions(conn):
+        return 0  # rows of another version's format are never added to: only `mastery rebuild` replaces them
     history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
     problems.ensure(conn, suffix)
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
@@ -158,7 +159,7 @@ def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list
             continue
         try:
             row = version_row(position, event)
-            FOLDS[event.kind][1].model_validate_json(row["state"])  # the state readers will load
+            packed.load_row(event.kind, row)  # the state readers will load
         except Exception as error:
             failed.append((position, getattr(event, "canvas_name", None), problems.describe(error)))
             continue

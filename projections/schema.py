@@ -82,20 +82,11 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
         "state": str,
     }
     _table(db, f"entity_versions{suffix}", entity_cols, pk="position")
-    _table(
-        db,
-        f"entity_current{suffix}",
-        {
-            "root": str,
-            "kind": str,
-            "key": str,
-            "fold_key": str,
-            "position": int,
-            "course": str,
-            "outcome": str,
-            "user_uuid": str,
-        },
-        pk=("root", "kind", "key"),
+    # WITHOUT ROWID: the rows live in their primary key's B-tree (one B-tree and one random insert fewer).
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS [entity_current{suffix}] ([root] TEXT NOT NULL, [kind] TEXT NOT NULL, "
+        "[key] TEXT NOT NULL, [fold_key] TEXT, [position] INTEGER, [course] TEXT, [outcome] TEXT, [user_uuid] TEXT, "
+        "PRIMARY KEY ([root], [kind], [key])) WITHOUT ROWID"
     )
     _table(
         db,

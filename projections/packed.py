@@ -1,0 +1,89 @@
+"""The compact state a history row keeps: its Canvas fields' values only, in the state model's order.
+
+Canvas bodies are full snapshots, so the state after an event is that event's own fold, and its
+bookkeeping is already in the row's columns: root_account = root, id = key, first and last event time =
+event_time, last_event_name = event_name, last_position_hash = the fold key's last part (the content
+hash), events = 1, created_seen = the fold key's rank is 0 (a *_created event). The `state` column keeps
+the rest as a JSON array of values in the state model's field order (no key names: about a quarter of
+the object's bytes). `full` puts the object back, `load` reads it with the state model as before, and
+`field` is the SQL reading one field (`json_extract(state, '$[i]')`), so every reader gives what it gave
+when the whole object was stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from domain.entity import BOOKKEEPING
+from domain.states import FOLDS
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(name for name in model.model_fields if name not in BOOKKEEPING) for kind, (_, model) in FOLDS.items()
+}
+_WIDTH = {kind: len(names) + len(BOOKKEEPING) for kind, names in FIELDS.items()}
+# The columns `full` needs besides the state, in its argument order.
+ROW = ("root", "key", "event_time", "event_name", "fold_key", "state")
+
+
+def columns(alias: str = "") -> str:
+    """The select list of what `full` / `load` take (alias: "v." for a joined versions table)."""
+    return ", ".join(alias + c for c in ROW)
+
+
+def pack(kind: str, state: dict[str, Any]) -> str:
+    """The stored form of a whole state (its JSON-ready dict, or its values with UTC datetimes)."""
+    names = FIELDS[kind]
+    if len(state) != _WIDTH[kind]:
+        raise ValueError(f"a {kind} state with fields other than its model's")
+    return orjson.dumps([state[name] for name in names], option=orjson.OPT_UTC_Z).decode()
+
+
+def pack_json(kind: str, state_json: str | bytes) -> str:
+    """The stored form of a state model's JSON dump."""
+    return pack(kind, orjson.loads(state_json))
+
+
+def values(kind: str, packed: str | bytes) -> dict[str, Any]:
+    """The Canvas fields of a stored state (no bookkeeping), by name."""
+    return dict(zip(FIELDS[kind], orjson.loads(packed), strict=True))
+
+
+def full(kind: str, root: str, key: str, event_time: str, event_name: str, fold_key: str, packed: str) -> dict:
+    """The whole state object (as the state model dumps it, times in the columns' form) of a stored row."""
+    rank, digest = fold_key.split("|")[1], fold_key.rsplit("|", 1)[1]
+    return {
+        "root_account": root,
+        "id": key,
+        "first_event_time": event_time,
+        "last_event_time": event_time,
+        "last_event_name": event_name,
+        "last_position_hash": digest,
+        "events": 1,
+        "created_seen": rank == "0",
+        **values(kind, packed),
+    }
+
+
+def load(kind: str, row: Iterable[Any]) -> Any:
+    """The state model of a stored row (`row`: the values of ROW, in order)."""
+    return FOLDS[kind][1].model_validate_json(orjson.dumps(full(kind, *row)))
+
+
+def load_row(kind: str, row: dict[str, Any]) -> Any:
+    """The state model of a history row about to be written (history.history_row's dict)."""
+    return load(kind, [row[c] for c in ROW])
+
+
+def field(kinds: Iterable[str], name: str, alias: str = "") -> str:
+    """SQL reading one Canvas field of the stored state of rows of these kinds (NULL for another kind)."""
+    where = {kind: FIELDS[kind].index(name) for kind in kinds if name in FIELDS[kind]}
+    if not where:
+        raise KeyError(name)
+    at = set(where.values())
+    if len(at) == 1 and len(where) == len(set(kinds)):
+        return f"json_extract({alias}state, '$[{at.pop()}]')"
+    cases = " ".join(f"WHEN '{kind}' THEN json_extract({alias}state, '$[{i}]')" for kind, i in sorted(where.items()))
+    return f"(CASE {alias}kind {cases} END)"
