@@ -68,7 +68,7 @@ def rebuild(
     ensure_schema(db, suffix=SIDE, index_tag=tag, bulk=True)
     problems.ensure(conn)
     problems.ensure(conn, SIDE)
-    catch_up(store, conn, page=BULK_PAGE, suffix=SIDE, drain_queue=False, progress=progress)
+    catch_up(store, conn, page=BULK_PAGE, suffix=SIDE, drain_queue=False, progress=progress, readers=True)
     ensure_schema(db, suffix=SIDE, index_tag=tag)  # the deferred indexes, over the loaded table
     drain(conn, MasteryProjection(SIDE))
     with write_transaction(conn):
