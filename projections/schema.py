@@ -171,12 +171,18 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple)
 # which a read model made before keeps (it answers the same queries) until its next `mastery rebuild`:
 # opening a file never builds an index over its whole history unasked.
 _BY_STUDENT: tuple[str, ...] = ("root", "kind", "course", "outcome", "user_uuid", "position")
-_SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {_BY_STUDENT: ("root", "kind", "course", "outcome")}
+# Versions by entity: without the fold key (a look-up by key reads the row for its state anyway; the
+# fold key doubled the index's size). A read model made before keeps its (root, kind, key, fold_key).
+_BY_KEY: tuple[str, ...] = ("root", "kind", "key")
+_SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {
+    _BY_STUDENT: ("root", "kind", "course", "outcome"),
+    _BY_KEY: ("root", "kind", "key", "fold_key"),
+}
 
 
 def _indexes(db: sqlite_utils.Database, suffix: str, tag: str, bulk: bool) -> None:
     wanted: dict[str, list[tuple[str, ...]]] = {
-        f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
+        f"entity_versions{suffix}": [_BY_KEY, ("root", "kind", "course", "outcome")],
         f"entity_current{suffix}": [_BY_STUDENT, ("root", "kind", "outcome")],
         f"course_accounts{suffix}": [("root", "course", "event_time")],
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],

@@ -3,7 +3,8 @@
 A history row keeps only its state's Canvas values (the bookkeeping comes from the row's columns), so
 every reader must get the very state the fold built: checked for every stored event of a generated stream
 with the poison world's records after it, through the loader and through the SQL `field` expressions.
-A read model written by the version before (whole state objects) is refused, never added to, and rebuilt.
+A read model written by the version before (whole state objects, its index by key with the fold key) is
+refused, never added to, and rebuilt.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from projections.schema import connect
 from synthetic import generate
 from tests.conftest import mastery, write_jsonl
 from tests.integration.poison_world import mixed_store
+
+OLD_BY_KEY, BY_COURSE = ("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")
+
+
+def versions_indexes(conn: sqlite3.Connection) -> set[tuple[str, ...]]:
+    names = [r[1] for r in conn.execute("PRAGMA index_list(entity_versions)") if not r[1].startswith("sqlite_")]
+    return {tuple(r[2] for r in conn.execute(f"PRAGMA index_info({name})")) for name in names}
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +103,8 @@ def test_a_read_model_of_the_version_before_is_refused_not_added_to_and_rebuilt(
             [(json.dumps(packed.full(kind, *row)), position) for position, kind, *row in rows],
         )
         conn.execute("UPDATE rm_tracking SET version = 3 WHERE projection = 'history'")
+        conn.execute("DROP INDEX idx_entity_versions_root_kind_key")  # and its index by key with the fold key
+        conn.execute("CREATE INDEX old_by_key ON entity_versions (root, kind, key, fold_key)")
         before = conn.execute("SELECT COUNT(*), MAX(position) FROM entity_versions").fetchone()
     refused = mastery(*asked)
     assert refused.returncode == 1 and b"mastery rebuild" in refused.stderr
@@ -102,8 +112,11 @@ def test_a_read_model_of_the_version_before_is_refused_not_added_to_and_rebuilt(
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*), MAX(position) FROM entity_versions").fetchone() == before
         assert conn.execute("SELECT version FROM rm_tracking WHERE projection = 'history'").fetchone() == (3,)
+        assert versions_indexes(conn) == {OLD_BY_KEY, BY_COURSE}  # opening it built nothing over its history
     assert mastery(*asked).returncode == 1
     mastery("--store", path, "rebuild", check=True)
+    with sqlite3.connect(path) as conn:
+        assert versions_indexes(conn) == {("root", "kind", "key"), BY_COURSE}
     fresh = str(tmp_path / "fresh.db")
     mastery("--store", fresh, "ingest", str(first), check=True)
     mastery("--store", fresh, "ingest", str(later), check=True)
