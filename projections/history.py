@@ -92,7 +92,7 @@ def history_row(position: int, event: Any, pointed: tuple, state: str) -> dict[s
         "root": event.root_account,
         "kind": event.kind,
         "key": event.key,
-        "fold_key": event.fold_key,
+        "fold_key": packed.fold_key(event),
         "event_time": iso(event.event_time),
         "recorded_at": iso(event.recorded_at),
         "event_name": event.canvas_name,
@@ -147,7 +147,7 @@ class HistoryProjection:
         winners: dict[tuple, tuple[CanvasEvent, dict]] = {}
         for (_, event), row in zip(batch, rows, strict=True):
             key = (row["root"], row["kind"], row["key"])
-            best = winners[key][1]["fold_key"] if key in winners else (current[key][0] if key in current else "")
+            best = winners[key][1]["fold_key"] if key in winners else (current[key][0] if key in current else b"")
             if row["fold_key"] > best:
                 winners[key] = (event, row)
         current_cols = ", ".join(CURRENT_COLUMNS)

@@ -72,7 +72,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
         "root": str,
         "kind": str,
         "key": str,
-        "fold_key": str,
+        "fold_key": bytes,
         "event_time": str,
         "recorded_at": str,
         "event_name": str,
@@ -85,7 +85,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
     # WITHOUT ROWID: the rows live in their primary key's B-tree (one B-tree and one random insert fewer).
     db.execute(
         f"CREATE TABLE IF NOT EXISTS [entity_current{suffix}] ([root] TEXT NOT NULL, [kind] TEXT NOT NULL, "
-        "[key] TEXT NOT NULL, [fold_key] TEXT, [position] INTEGER, [course] TEXT, [outcome] TEXT, [user_uuid] TEXT, "
+        "[key] TEXT NOT NULL, [fold_key] BLOB, [position] INTEGER, [course] TEXT, [outcome] TEXT, [user_uuid] TEXT, "
         "PRIMARY KEY ([root], [kind], [key])) WITHOUT ROWID"
     )
     _table(

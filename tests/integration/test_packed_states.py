@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from domain.events import CanvasEvent
 from domain.states import FOLDS
 from projections import packed
 from projections.history import version_row
@@ -122,3 +126,35 @@ def test_a_read_model_of_the_version_before_is_refused_not_added_to_and_rebuilt(
     mastery("--store", fresh, "ingest", str(later), check=True)
     answer, expected = mastery(*asked, check=True), mastery("--store", fresh, *asked[2:], check=True)
     assert json.loads(answer.stdout)["rollups"] and answer.stdout == expected.stdout
+
+
+class Keyed:
+    """What a fold key is made of (a CanvasEvent's own fold_key code computes the text one)."""
+
+    fold_key = CanvasEvent.fold_key
+
+    def __init__(self, event_time: datetime, rank: int, updated_at: datetime | None, content_hash: str) -> None:
+        self.event_time, self.rank, self.updated_at, self.content_hash = event_time, rank, updated_at, content_hash
+
+
+moments = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.sampled_from([UTC, None])
+)
+keyed = st.builds(
+    Keyed,
+    moments,
+    st.sampled_from([0, 1]),
+    st.none() | moments,
+    st.text("0123456789abcdef", min_size=64, max_size=64),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(a=keyed, b=keyed, same_time=st.booleans())
+def test_the_stored_fold_key_sorts_as_the_text_fold_key(a: Keyed, b: Keyed, same_time: bool) -> None:
+    if same_time:  # ties on the event time: the rank, updated_at and hash decide
+        b.event_time = a.event_time
+    text = (vars(CanvasEvent)["fold_key"].func(a), vars(CanvasEvent)["fold_key"].func(b))
+    stored = (packed.fold_key(a), packed.fold_key(b))
+    assert (text[0] < text[1]) == (stored[0] < stored[1]) and (text[0] == text[1]) == (stored[0] == stored[1])
+    assert len(stored[0]) == 49 and stored[0][17:].hex() == a.content_hash
