@@ -141,11 +141,7 @@ moments = st.datetimes(
     min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.sampled_from([UTC, None])
 )
 keyed = st.builds(
-    Keyed,
-    moments,
-    st.sampled_from([0, 1]),
-    st.none() | moments,
-    st.text("0123456789abcdef", min_size=64, max_size=64),
+    Keyed, moments, st.sampled_from([0, 1]), st.none() | moments, st.text("0123456789abcdef", min_size=64, max_size=64)
 )
 
 
