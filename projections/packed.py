@@ -96,7 +96,7 @@ def full(kind: str, root: str, key: str, event_time: str, event_name: str, folde
 
 def load(kind: str, row: Iterable[Any]) -> Any:
     """The state model of a stored row (`row`: the values of ROW, in order)."""
-    return FOLDS[kind][1].model_validate_json(orjson.dumps(full(kind, *row)))
+    return FOLDS[kind][1].model_validate(full(kind, *row))  # the JSON values, read as from the JSON
 
 
 def load_row(kind: str, row: dict[str, Any]) -> Any:
