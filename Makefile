@@ -43,8 +43,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Both streams (default, wide) at 100k and the default one at 1M, then the targets table (long: ~30 min).
+# A fast look: make bench BENCH_ARGS=--quick (30k, both streams).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py $(or $(BENCH_ARGS),--postgres)
+	$(BIN)/python bench/run.py $(or $(BENCH_ARGS),--also 1000000 --postgres)
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info .pytest_cache

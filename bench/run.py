@@ -1,245 +1,144 @@
-"""`make bench`: ingest, rebuild and query figures, each beside a baseline measured in the same run.
+"""`make bench`: ingest, rebuild, storage, query and memory figures, each beside a baseline measured in the
+same run, then the targets of issue 16 with the ratio and PASS/MISS (bench/targets.py).
 
-This machine is noisy, so every figure is printed with its floor from the same run:
+This machine is noisy, so every figure is printed with its floor from the same run (bench/measure.py):
 - ingest (with projections caught up) vs the raw floor: readline, json.loads, SHA-256 of the sorted dump,
   one executemany of (hash, line) into a fresh SQLite file with a UNIQUE hash, standard library only;
 - rebuild of every projection vs the library's bare read of the same notifications;
-- one course's rollups now and as of a past day (in-process p95) and the whole `mastery rollups` command;
-- peak RSS of ingest and rebuild (each in its own process), store bytes per event;
+- bytes per stored event (every file the store and its read model keep, WAL checkpointed) vs the floor's;
+- one course's rollups now and as of a past day (in-process p95) vs a bare SELECT of its rows, and the
+  whole `mastery rollups` command vs `mastery --help`;
+- peak RSS of ingest (the appending process and its projecting follower) and rebuild vs the floor's;
+- streams: the default one and the wide one (`mastery generate --shape wide`) at --events, the default
+  one at each --also size;
 - with --postgres: the same ingest into the PostgreSQL store, and 4 concurrent ingest processes;
 - with --people: ingest and rebuild of the stream against the same stream without its users, courses,
   sections and enrollments (`generate(people=False)`), run one after the other (issue 12: within 10%).
 
-Usage: python bench/run.py [--events 100000] [--also 1000000] [--postgres] [--people]
-Output and data go to bench/out/ (git-ignored).
+Usage: python bench/run.py [--events 100000] [--also 1000000] [--quick] [--postgres] [--people] [--json]
+       python bench/run.py --markdown   (the last run's targets as a Markdown table, for the README)
+`make bench` runs `--also 1000000 --postgres`. Data, stores and latest.json go to bench/out/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
+import platform
+import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-OUT = HERE / "out"
-PY = sys.executable
+from measure import (
+    OUT,
+    PY,
+    ROOT,
+    bare_read,
+    command_time,
+    data,
+    prepare_micro,
+    query_latency,
+    raw_floor,
+    run_cli,
+    stored_bytes,
+)
+from targets import markdown, table, targets
+
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def data(events: int, people: bool = True) -> Path:
-    path = OUT / f"events-{events}{'' if people else '-without-people'}.jsonl"
-    if not path.exists() and people:
-        run_cli("generate", "--events", str(events), "--seed", "1", "-o", str(path))
-    elif not path.exists():  # `mastery generate` has no switch for it: the generator itself, in a child
-        code = (
-            "import sys; from synthetic import generate, to_jsonl; out = open(sys.argv[2], 'wb'); "
-            "out.writelines(to_jsonl(generate(int(sys.argv[1]), seed=1, people=False))); out.close()"
-        )
-        subprocess.run([PY, "-c", code, str(events), str(path)], cwd=ROOT, check=True)
-    return path
-
-
-def run_cli(*args: str, env: dict | None = None) -> tuple[float, int, str]:
-    """Run `mastery …` in a child; return (seconds, peak RSS in MB of that child and its follower, stdout)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [PY, "-c", "from cli.main import main; main()", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
-    out, err = process.communicate()
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise SystemExit(f"mastery {' '.join(args)} failed: {err.decode()[-2000:]}")
-    # ru_maxrss of children is a running maximum over every child so far: ask for this one's own.
-    peak = _peak_rss_mb(process.pid)
-    return seconds, peak, out.decode()
-
-
-_PEAKS: dict[int, int] = {}
-
-
-def _peak_rss_mb(pid: int) -> int:
-    """Peak RSS of a finished child, from the kernel's per-child accounting (wait4), in MB."""
-    return _PEAKS.get(pid, 0)
-
-
-def _reap_with_rusage() -> None:
-    """Make Popen's wait record each child's own rusage (wait4), so peaks are per child."""
-    original = os.waitpid
-
-    def waitpid(pid: int, options: int) -> tuple[int, int]:
-        if pid <= 0:
-            return original(pid, options)
-        got, status, usage = os.wait4(pid, options)
-        if got:
-            _PEAKS[got] = usage.ru_maxrss // 1024
-        return got, status
-
-    os.waitpid = waitpid
-
-
-def raw_floor(path: Path) -> float:
-    """Events/s of the simplest possible durable dedup ingest (standard library only)."""
-    db = OUT / "floor.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    count = 0
-
-    def rows():  # streamed into the one executemany: holding 1M lines would inflate every later child's RSS
-        nonlocal count
-        with path.open("rb") as handle:
-            for line in handle:
-                value = json.loads(line)
-                dump = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-                count += 1
-                yield hashlib.sha256(dump).hexdigest(), line
-
-    start = time.perf_counter()
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE events (hash TEXT UNIQUE, line BLOB)")
-    with conn:
-        conn.executemany("INSERT OR IGNORE INTO events VALUES (?, ?)", rows())
-    conn.close()
-    return count / (time.perf_counter() - start)
-
-
-def bare_read(store: str) -> float:
-    """Notifications/s of the library's own read of every notification (no mapping, no projection)."""
-    code = (
-        "import sys,time; from store.application import open_store; s=open_store(sys.argv[1]); r=s.recorder;"
-        "t=time.perf_counter(); n=0; start=0\n"
-        "while True:\n b=r.select_notifications(start=start, limit=1000, inclusive_of_start=False)\n"
-        " if not b: break\n n+=len(b); start=b[-1].id\n"
-        "print(n/(time.perf_counter()-t))"
-    )
-    done = subprocess.run([PY, "-c", code, store], cwd=ROOT, capture_output=True, check=True)
-    return float(done.stdout)
-
-
-def prepare_micro(store: str, limit: int = 20_000) -> tuple[float, float]:
-    """µs per stored event from record to checked history row: today's path (mapper, `version_row`, the
-    read-back check) and the lean path (projections/lean.py, today's for what it declines), same records,
-    interleaved, median of 3 rounds each."""
-    code = r"""
-import sys, time, statistics
-from store.application import open_store
-from domain.states import FOLDS
-from projections import lean
-from projections.history import version_row
-s = open_store(sys.argv[1])
-records = s.recorder.select_notifications(start=0, limit=int(sys.argv[2]), inclusive_of_start=False)
-def today(n):
-    e = s.mapper.to_domain_event(n); r = version_row(n.id, e); FOLDS[e.kind][1].model_validate_json(r["state"])
-def lean_path(n):
-    if lean.read(n.id, n.topic, n.state) is None:
-        today(n)
-def run(f):
-    t = time.perf_counter()
-    for n in records:
-        f(n)
-    return (time.perf_counter() - t) / len(records) * 1e6
-old, new = [], []
-for _ in range(3):
-    old.append(run(today)); new.append(run(lean_path))
-print(statistics.median(old), statistics.median(new))
-"""
-    done = subprocess.run([PY, "-c", code, store, str(limit)], cwd=ROOT, capture_output=True, check=True, text=True)
-    old, new = map(float, done.stdout.split())
-    return old, new
-
-
-def query_latency(store: str) -> dict:
-    """p95 of one busy course's rollups in-process, now and as of a past day (30 runs each)."""
-    code = r"""
-import sys, time, statistics
-from datetime import datetime, UTC
-from projections.schema import connect
-from projections.queries.outcome_rollups import rollups
-conn = connect(sys.argv[1]).conn
-root, course, n = conn.execute("SELECT root, course, COUNT(*) FROM mastery GROUP BY root, course ORDER BY 3 DESC").fetchone()
-outcomes = conn.execute("SELECT COUNT(DISTINCT outcome) FROM mastery WHERE root=? AND course=?", (root, course)).fetchone()[0]
-def p95(**cut):
-    times = []
-    for _ in range(30):
-        t = time.perf_counter(); rollups(conn, root, course, **cut); times.append(time.perf_counter() - t)
-    return statistics.quantiles(times, n=20)[18] * 1000
-print(root, course, n, outcomes, p95(), p95(as_of=datetime(2025, 10, 15, tzinfo=UTC)))
-"""
-    done = subprocess.run([PY, "-c", code, store], cwd=ROOT, capture_output=True, check=True, text=True)
-    root, course, rows, outcomes, now, past = done.stdout.split()
+def machine() -> dict:
+    memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     return {
-        "root": root,
-        "course": course,
-        "rows": int(rows),
-        "outcomes": int(outcomes),
-        "p95_now_ms": float(now),
-        "p95_as_of_ms": float(past),
+        "cores": os.cpu_count(),
+        "ram_gb": round(int(memory.split()[1]) / 1024**2, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_at_start": os.getloadavg(),
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
-def command_time(store: str, root: str, course: str) -> float:
-    times = [run_cli("--store", store, "--account", root, "rollups", "--course", course, "--json")[0] for _ in range(5)]
-    return statistics.median(times)
+def fresh_folder(name: str) -> Path:
+    """A new, empty folder for one store: everything the tool writes beside it is counted as its bytes."""
+    folder = OUT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
-def fresh(path: Path) -> str:
-    for suffix in ("", "-wal", "-shm", ".head"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return str(path)
-
-
-def bench_sqlite(events: int) -> list[tuple[str, str, str]]:
-    source = data(events)
+def bench_sqlite(events: int, shape: str) -> dict:
+    """Every figure of one stream at one size, each with its same-run floor."""
+    source = data(events, shape)
     floor = raw_floor(source)
-    store = fresh(OUT / f"store-{events}.db")
-    seconds, rss, out = run_cli("--store", store, "ingest", str(source), "--json")
-    counts = json.loads(out)
-    ingest_rate = counts["read"] / seconds
-    size = sum(Path(f"{store}{s}").stat().st_size for s in ("", "-wal") if Path(f"{store}{s}").exists())
-    read_floor = bare_read(store)
-    micro_old, micro_lean = prepare_micro(store)
-    r_seconds, r_rss, _ = run_cli("--store", store, "rebuild", "--json")
+    store = str(fresh_folder(f"store-{events}-{shape}") / "mastery.db")
+    ingest = run_cli("--store", store, "ingest", str(source), "--json")
+    counts = json.loads(ingest.out)
     stored = counts["appended"]
+    size = stored_bytes(Path(store).parent)
+    read_floor = bare_read(store)
+    micro = prepare_micro(store)
+    rebuild = run_cli("--store", store, "rebuild", "--json")
     q = query_latency(store)
-    cmd = command_time(store, q["root"], q["course"])
-    return [
+    command, command_floor = command_time(store, q["root"], q["course"])
+    return {
+        "stream": shape,
+        "events": events,
+        "read": counts["read"],
+        "stored": stored,
+        "quarantined": counts["quarantined"],
+        "ingest_s": ingest.seconds,
+        "ingest_rate": counts["read"] / ingest.seconds,
+        "floor_rate": floor["rate"],
+        "floor_bytes_per_event": floor["bytes_per_event"],
+        "floor_rss": floor["rss"],
+        "ingest_rss": ingest.rss,
+        "follower_rss": ingest.child_rss,
+        "ingest_peak_wait4": ingest.peak,
+        "bytes": size,
+        "bytes_per_event": size / max(stored, 1),
+        "bare_read_rate": read_floor,
+        "rebuild_s": rebuild.seconds,
+        "rebuild_rate": stored / rebuild.seconds,
+        "rebuild_rss": rebuild.rss,
+        "micro_us": micro,
+        "query": q,
+        "command_s": command,
+        "command_floor_s": command_floor,
+    }
+
+
+def detail_rows(r: dict) -> list[tuple[str, str, str]]:
+    """The figures of one run that are not targets, or say more than the targets table does."""
+    label = f"{r['stream']} {r['events']:,}"
+    rows = [
         (
-            f"ingest {events:,} events (projections caught up)",
-            f"{ingest_rate:,.0f} ev/s ({seconds:.1f} s)",
-            f"raw floor {floor:,.0f} ev/s → {ingest_rate / floor:.2f}× floor (target ≥ 0.25×)",
+            f"{label}: ingest (projections caught up)",
+            f"{r['ingest_rate']:,.0f} ev/s ({r['ingest_s']:.1f} s)",
+            f"{r['read']:,} read, {r['stored']:,} stored, {r['quarantined']} quarantined",
         ),
-        ("ingest peak RSS", f"{rss} MB", "target ≤ 300 MB"),
+        (f"{label}: store and read model", f"{r['bytes'] / 1e6:,.0f} MB", f"{r['bytes_per_event']:,.0f} B per event"),
+        (f"{label}: rebuild", f"{r['rebuild_rate']:,.0f} ev/s ({r['rebuild_s']:.1f} s)", f"{r['stored']:,} events"),
         (
-            "projection: record → checked history row (lean path)",
-            f"{micro_lean:.1f} µs/ev",
-            f"today's path {micro_old:.1f} µs/ev, same records → {micro_old / micro_lean:.2f}× faster",
+            f"{label}: rollups course {r['query']['course']}",
+            f"{r['query']['rows']:,} rows, {r['query']['outcomes']} outcomes",
+            "the course with the most mastery rows",
         ),
-        ("store bytes per stored event", f"{size / max(stored, 1):,.0f} B", f"{stored:,} stored, {size / 1e6:,.0f} MB"),
-        (
-            f"rebuild every projection ({stored:,} events)",
-            f"{stored / r_seconds:,.0f} ev/s ({r_seconds:.1f} s)",
-            f"bare library read {read_floor:,.0f} ev/s; target ≥ 30,000 ev/s",
-        ),
-        ("rebuild peak RSS", f"{r_rss} MB", "target ≤ 300 MB"),
-        (
-            f"rollups course {q['course']} ({q['rows']} rows, {q['outcomes']} outcomes) now, in-process p95",
-            f"{q['p95_now_ms']:.1f} ms",
-            "target ≤ 10 ms",
-        ),
-        ("same course as of 2025-10-15, in-process p95", f"{q['p95_as_of_ms']:.1f} ms", "target ≤ 50 ms"),
-        ("`mastery rollups --course` whole command (median of 5)", f"{cmd:.2f} s", "target ≤ 0.6 s"),
     ]
+    if r["micro_us"]:
+        old, lean = r["micro_us"]
+        rows.append(
+            (
+                f"{label}: record → checked history row (lean path)",
+                f"{lean:.1f} µs/ev",
+                f"today's path {old:.1f} µs/ev, same records → {old / lean:.2f}× faster",
+            )
+        )
+    return rows
 
 
 def bench_people(events: int, rounds: int = 3) -> list[tuple[str, str, str]]:
@@ -248,11 +147,15 @@ def bench_people(events: int, rounds: int = 3) -> list[tuple[str, str, str]]:
     rates = {True: (0.0, 0.0), False: (0.0, 0.0)}
     for _ in range(rounds):
         for people in (True, False):
-            store = fresh(OUT / f"store-{events}-people-{people}.db")
-            seconds, _, out = run_cli("--store", store, "ingest", str(data(events, people)), "--json")
-            r_seconds, _, _ = run_cli("--store", store, "rebuild", "--json")
-            ingest, rebuild = json.loads(out)["read"] / seconds, json.loads(out)["appended"] / r_seconds
-            rates[people] = (max(rates[people][0], ingest), max(rates[people][1], rebuild))
+            store = str(fresh_folder(f"store-{events}-people-{people}") / "mastery.db")
+            ingest = run_cli("--store", store, "ingest", str(data(events, people=people)), "--json")
+            rebuild = run_cli("--store", store, "rebuild", "--json")
+            counts = json.loads(ingest.out)
+            best = rates[people]
+            rates[people] = (
+                max(best[0], counts["read"] / ingest.seconds),
+                max(best[1], counts["appended"] / rebuild.seconds),
+            )
     rows = []
     for k, what in enumerate(("ingest", "rebuild")):
         with_, without = rates[True][k], rates[False][k]
@@ -276,7 +179,10 @@ def bench_postgres(events: int) -> list[tuple[str, str, str]]:
         with psycopg.connect(PG, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         url = f"{PG}?schema={schema}"
-        run_cli("--store", url, "--read-db", fresh(OUT / "pg-read.db"), "verify")  # create the tables once
+        folder = fresh_folder(f"pg-{writers}")
+        empty = folder / "empty.jsonl"
+        empty.write_bytes(b"")  # an empty ingest creates the tables once, before the writers race
+        run_cli("--store", url, "--read-db", str(folder / "read.db"), "ingest", str(empty))
         start = time.perf_counter()
         procs = [
             subprocess.Popen(
@@ -287,11 +193,9 @@ def bench_postgres(events: int) -> list[tuple[str, str, str]]:
                     "--store",
                     url,
                     "--read-db",
-                    fresh(OUT / f"pg-read-{i}.db"),
-                    "ingest",
-                    str(source),
-                    "--json",
-                ],
+                    str(folder / f"read-{i}.db"),
+                ]
+                + ["ingest", str(source), "--json"],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -306,8 +210,9 @@ def bench_postgres(events: int) -> list[tuple[str, str, str]]:
             outs.append(json.loads(out))
         seconds = time.perf_counter() - start
         with psycopg.connect(PG, autocommit=True) as conn:
-            stored = conn.execute(f'SELECT COUNT(*) FROM "{schema}".mastery_events').fetchone()[0]
+            row = conn.execute(f'SELECT COUNT(*) FROM "{schema}".mastery_events').fetchone()
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        stored = row[0] if row else 0
         appended = sum(o["appended"] for o in outs)
         results.append(
             (
@@ -319,26 +224,61 @@ def bench_postgres(events: int) -> list[tuple[str, str, str]]:
     return results
 
 
+def plain(rows: list[tuple[str, str, str]]) -> str:
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'figure'.ljust(width)}  {'result':<30}  baseline / note"]
+    return "\n".join(lines + [f"{name.ljust(width)}  {value:<30}  {note}" for name, value, note in rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--also", type=int, nargs="*", default=[], help="more sizes, e.g. 1000000")
+    parser.add_argument("--events", type=int, default=100_000, help="the small size, both streams (100000)")
+    parser.add_argument(
+        "--also", type=int, nargs="*", default=[], help="more sizes of the default stream, e.g. 1000000"
+    )
+    parser.add_argument("--quick", action="store_true", help="a fast look: 30,000 events, no larger size")
+    parser.add_argument("--no-wide", action="store_true", help="leave out the wide stream")
     parser.add_argument("--postgres", action="store_true", help="also benchmark the PostgreSQL store")
     parser.add_argument("--people", action="store_true", help="also compare a stream without people events")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON (always in latest.json)")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the targets of bench/out/latest.json for the README, run nothing"
+    )
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads((OUT / "latest.json").read_text())["targets"]))
+        return
+    if args.quick:
+        args.events, args.also = 30_000, []
     OUT.mkdir(exist_ok=True)
-    _reap_with_rusage()
-    rows = []
-    for size in [args.events, *args.also]:
-        rows += bench_sqlite(size)
+    box = machine()
+    print(
+        f"machine: {box['cores']} cores, {box['ram_gb']} GB RAM, Python {box['python']}, SQLite {box['sqlite']}, "
+        f"load {box['load_at_start'][0]:.2f} at the start ({box['started']}); shared machine: compare each "
+        "figure with its own baseline",
+        flush=True,
+    )
+    plan = [(args.events, "default")] + ([] if args.no_wide else [(args.events, "wide")])
+    plan += [(size, "default") for size in args.also]
+    runs = []
+    for size, shape in plan:
+        print(f"… {shape} stream, {size:,} events", flush=True)
+        runs.append(bench_sqlite(size, shape))
+    details = [row for r in runs for row in detail_rows(r)]
     if args.people:
-        rows += bench_people(args.events)
+        details += bench_people(args.events)
     if args.postgres:
-        rows += bench_postgres(min(args.events, 50_000))
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'figure'.ljust(width)}  {'result':<28}  baseline / target")
-    for name, value, base in rows:
-        print(f"{name.ljust(width)}  {value:<28}  {base}")
+        details += bench_postgres(min(args.events, 50_000))
+    box["load_at_end"] = os.getloadavg()
+    rows = targets(runs)
+    print("\n" + plain(details))
+    print(f"\ntargets (load {box['load_at_start'][0]:.2f} at the start, {box['load_at_end'][0]:.2f} at the end)")
+    print(table(rows))
+    figures = {"machine": box, "runs": runs, "details": details, "targets": [r.as_dict() for r in rows]}
+    (OUT / "latest.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    if args.json:
+        json.dump(figures, sys.stdout, indent=2, ensure_ascii=False)
+        print()
 
 
 if __name__ == "__main__":

@@ -163,14 +163,22 @@ def _open_out(output: str | None) -> Any:
 @click.option("--events", default=10_000, show_default=True, type=click.IntRange(1), help="How many events.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same stream.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default stdout).")
-def generate(events: int, seed: int, output: str | None) -> None:
+@click.option(
+    "--shape",
+    type=click.Choice(["default", "wide"]),
+    default="default",
+    show_default=True,
+    help="default: 8 outcomes a course, ~37 results per student and course; "
+    "wide: 40-80 outcomes a course, ~90 results per student and course (same noise).",
+)
+def generate(events: int, seed: int, output: str | None, shape: str) -> None:
     """Write a realistic synthetic Live Events stream (JSON Lines) for demos and benchmarks."""
     from synthetic import generate as make
     from synthetic import to_jsonl
 
     out = _open_out(output)
     try:
-        for line in to_jsonl(make(events, seed)):
+        for line in to_jsonl(make(events, seed, shape=shape)):
             out.write(line)
     finally:
         if output:

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from domain import canvas
+from domain import accept, canvas
 from domain.ids import local_id, shard_of, stream_id
 
 
@@ -211,12 +211,12 @@ def parse(value: Any) -> Parsed | Ignored:
     if shape is not None:
         raise InvalidEvent(f"cannot be stored as it is: {shape}")
     event, content_hash = canvas.redact_and_hash(value)  # tokens removed before hashing and storing
-    meta = _validate(canvas.Metadata, event["metadata"], "metadata")
+    meta = _validate(canvas.Metadata, event["metadata"], "metadata", accept.METADATA)
     if not meta.root_account_uuid.strip():
         raise InvalidEvent("metadata.root_account_uuid is empty: the event has no root account")
     if not isinstance(event.get("body"), dict):
         raise InvalidEvent("no `body` object")
-    body = _validate(canvas.BODIES[cls.kind], event["body"], "body")
+    body = _validate(canvas.BODIES[cls.kind], event["body"], "body", accept.BODIES.get(cls.kind))
     key, attributable = _entity_key(cls.kind, body, shard_of(meta.root_account_id))
     return Parsed(
         cls,
@@ -230,7 +230,14 @@ def parse(value: Any) -> Parsed | Ignored:
     )
 
 
-def _validate(model: type[BaseModel], data: dict, where: str) -> Any:
+def _validate(model: type[BaseModel], data: dict, where: str, twin: type[BaseModel] | None = None) -> Any:
+    """The validated values; the native twin first (domain/accept.py: what it accepts, the model accepts
+    with the same values), the model itself when the twin refuses: its acceptance and message decide."""
+    if twin is not None:
+        try:
+            return twin.model_validate(data, context=canvas.STRICT)
+        except ValidationError:
+            pass
     try:
         return model.model_validate(data, context=canvas.STRICT)
     except ValidationError as error:

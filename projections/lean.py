@@ -36,6 +36,7 @@ from domain.events import TOPICS, CanvasEvent
 from domain.states import FOLDS
 from projections import packed
 from projections.history import history_row, refs
+from store.codec import decode
 
 ENABLED = True
 _MISSING = object()
@@ -202,7 +203,7 @@ def read(position: int, topic: str, state: bytes) -> LeanEvent | None:
 
 
 def _read(position: int, cls: type[CanvasEvent], state: bytes) -> LeanEvent:
-    stored = orjson.loads(state)
+    stored = orjson.loads(decode(state))  # store/codec.py: a compressed state is decoded first
     event = LeanEvent()
     event.kind, event.canvas_name, event.rank = cls.kind, cls.canvas_name, cls.rank
     event.root_account, event.key = stored["root_account"], stored["key"]

@@ -25,8 +25,10 @@ from eventsourcing.utils import Environment
 from domain.events import CanvasEvent, Parsed
 from domain.fold import ProjectorFunc
 from domain.ids import stream_id
+from store import codec
+from store.chain import check_links
 from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
-from store.persistence import GENESIS, AppendResult, BadItem, ChainedBatchMixin, EventMapper, chain_hash
+from store.persistence import AppendResult, BadItem, ChainedBatchMixin, EventMapper
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
 log = logging.getLogger("mastery.store")
@@ -173,7 +175,14 @@ class EventStore(Application):
                 events.append((int(r["position"]), self.mapper.to_domain_event(stored)))
             except Exception as error:
                 unreadable.append(
-                    Unreadable(int(r["position"]), stored.topic, sid, stored.originator_version, stored.state, error)
+                    Unreadable(
+                        int(r["position"]),
+                        stored.topic,
+                        sid,
+                        stored.originator_version,
+                        codec.shown(stored.state),
+                        error,
+                    )
                 )
         return events, unreadable
 
@@ -187,7 +196,7 @@ class EventStore(Application):
                 events.append((n.id, self.mapper.to_domain_event(n)))
             except Exception as error:
                 unreadable.append(
-                    Unreadable(n.id, n.topic, n.originator_id, n.originator_version, bytes(n.state), error)
+                    Unreadable(n.id, n.topic, n.originator_id, n.originator_version, codec.shown(n.state), error)
                 )
         return events, unreadable
 
@@ -229,7 +238,7 @@ class EventStore(Application):
             damaged = None
         except WitnessError as error:  # we write it atomically: a damaged one was edited
             expected_heads, damaged = None, f"{error}: it was damaged, so a cut tail cannot be ruled out"
-        checked, last, position, why = self._verify_chain(page)
+        checked, last, position, why = check_links(self.chained, self.chain_key, page)
         if position is not None:
             return checked, position, why
         if expected_heads is None:
@@ -273,37 +282,6 @@ class EventStore(Application):
         found = read_witness(self.witness)
         heads = [(f"the head witness {str(self.witness)!r}", found)] if found else []
         return heads + ([("the head given (--head)", head)] if head else [])
-
-    def _verify_chain(self, page: int) -> tuple[int, int, int | None, str | None]:
-        """(events checked, last position, first failing position, why) of the chain alone."""
-        prev, checked, last = GENESIS, 0, 0
-        orphan = self.chained.orphan_link()
-        while rows := self.chained.chain_page(last, page):
-            for position, sid, version, topic, state, link in rows:
-                if orphan is not None and orphan < position:
-                    return checked, last, orphan, "a chain link has no event (an event was removed)"
-                if link is None:
-                    return checked, last, position, "the event has no chain link"
-                oid = sid.hex if isinstance(sid, UUID) else str(sid).replace("-", "")
-                raw = state.encode() if isinstance(state, str) else bytes(state)
-                prev = chain_hash(prev, position, oid, version, topic, raw, self.chain_key)
-                if prev != link:
-                    if position > last + 1 and self.link_at(last + 1) is None:
-                        return (
-                            checked,
-                            last,
-                            last + 1,
-                            (
-                                f"position {last + 1} is missing (removed with its link), "
-                                f"or the event at {position} was changed"
-                            ),
-                        )
-                    return checked, last, position, "the event or its link was changed"
-                checked += 1
-                last = position
-        if orphan is not None:
-            return checked, last, orphan, "a chain link has no event (an event was removed)"
-        return checked, last, None, None
 
     def query(self, sql: str, params: Sequence[Any] = (), *, commit: bool = False) -> list[Any]:
         """Run SQL against the store's own database (its extra tables: quarantine, chain, hashes)."""

@@ -3,11 +3,13 @@
 The `eventsourcing` library has no hook around its insert besides the recorder, so our recorders subclass
 the library's (SQLite and PostgreSQL) and do everything one batch needs inside one write transaction:
 take the writer lock, drop events already stored (content hash), give each new event the next version of
-its stream, insert them with the library's own insert, chain their hashes, and keep unusable input in the
-quarantine (DESIGN decisions 4 and 5). Triggers make the database refuse UPDATE and DELETE of history.
-A SQLite store is marked at creation (`PRAGMA application_id`/`user_version`, see `store/marks.py`).
-`store_meta` holds the store's identity (a random id written at creation) and, for a keyed chain
-(HMAC-SHA256), a check value of the key, never the key itself.
+its stream, insert them into the library's table (PostgreSQL: the library's own insert; SQLite: one
+executemany at the positions SQLite would give), chain their hashes, and keep unusable input in the
+quarantine (DESIGN decisions 4 and 5). States are stored through the codec (store/codec.py: zstd with the
+store's own dictionary past its first milestone); the chain links the uncompressed state. Triggers make
+the database refuse UPDATE and DELETE of history. A SQLite store is marked at creation (`PRAGMA
+application_id`/`user_version`, see `store/marks.py`). `store_meta` holds the store's identity (a random
+id written at creation) and, for a keyed chain (HMAC-SHA256), a check value of the key, never the key.
 """
 
 from __future__ import annotations
@@ -28,12 +30,11 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.events import Parsed
-from store.chain import ChainKeyError, chain_hash, key_check
+from store import codec
+from store.chain import GENESIS, ChainKeyError, chain_hash, key_check
+from store.dictionaries import StoreDictionaries
 from store.marks import APPLICATION_ID, SCHEMA_VERSION
 from store.statements import RecorderStatements
-
-GENESIS = "0" * 64
-CHUNK = 500  # parameters per IN (...) look-up
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class EventMapper(Mapper):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # The state was validated and written by us: construct without a second validation (hot path).
-        state = orjson.loads(stored_event.state)
+        state = orjson.loads(codec.decode(stored_event.state))
         oid = stored_event.originator_id
         state["originator_id"] = oid if isinstance(oid, UUID) else UUID(str(oid))
         state["originator_version"] = stored_event.originator_version
@@ -90,7 +91,7 @@ def _hex(originator_id: UUID | str) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
 
 
-class ChainedBatchMixin(RecorderStatements):
+class ChainedBatchMixin(StoreDictionaries, RecorderStatements):
     """The batch append shared by both recorders; the subclasses supply SQL dialect and locking."""
 
     chain_key: bytes | None = None
@@ -112,11 +113,14 @@ class ChainedBatchMixin(RecorderStatements):
     ) -> AppendResult:
         """Append one batch atomically; duplicates (stored or repeated) are counted, not stored."""
         result = AppendResult()
+        self._pending = None
         with self._write() as c:
             fresh = self._new_events(c, events, sources or [None] * len(events), result)
             if fresh:
                 self._insert_fresh(c, fresh, recorded_at, result)
             self._quarantine(c, bad, recorded_at, result)
+        if self._pending is not None:  # committed with the batch: later batches may use it
+            self._dictionary, self._pending = self._pending, None
         return result
 
     def _new_events(
@@ -132,59 +136,35 @@ class ChainedBatchMixin(RecorderStatements):
                 fresh.append((event, source))
         return fresh
 
-    def _existing(self, c: Any, table: str, column: str, values: set[str]) -> set[str]:
-        found: set[str] = set()
-        ordered = sorted(values)
-        for i in range(0, len(ordered), CHUNK):
-            part = ordered[i : i + CHUNK]
-            marks = ",".join([self.ph] * len(part))
-            c.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", part)
-            found.update(row[column] for row in c.fetchall())
-        return found
-
     def _insert_fresh(
         self, c: Any, fresh: list[tuple[Parsed, str | None]], recorded_at: datetime, result: AppendResult
     ) -> None:
         versions = self._next_versions(c, {e.stream_id for e, _ in fresh})
+        c.execute("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        head, prev = (int(row["position"]), row["hash"]) if row else (0, GENESIS)
+        states = [orjson.dumps(event.state(recorded_at, source)) for event, source in fresh]
+        dictionary = self._dictionary_for(c, head, states)
         stored = []
-        for event, source in fresh:
+        for (event, _), state in zip(fresh, states, strict=True):
             version = versions[event.stream_id]
             versions[event.stream_id] = version + 1
-            state = orjson.dumps(event.state(recorded_at, source))
-            stored.append(StoredEvent(event.stream_id, version, event.topic, state))
+            stored.append(StoredEvent(event.stream_id, version, event.topic, codec.encode(state, dictionary)))
         positions = self._insert_library_rows(c, stored)
-        self._chain(c, positions, stored)
+        self._chain(c, positions, stored, states, prev)
         c.executemany(
             f"INSERT INTO event_hashes (hash, position) VALUES ({self.ph}, {self.ph})",
             [(e.content_hash, p) for (e, _), p in zip(fresh, positions, strict=True)],
         )
         result.appended.extend(zip(positions, (e for e, _ in fresh), strict=True))
 
-    def _next_versions(self, c: Any, streams: set[UUID]) -> dict[UUID, int]:
-        versions = dict.fromkeys(streams, 1)
-        ordered = sorted(streams)
-        for i in range(0, len(ordered), CHUNK):
-            part = [self._stream_param(s) for s in ordered[i : i + CHUNK]]
-            marks = ",".join([self.ph] * len(part))
-            c.execute(
-                f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "
-                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
-                part,
-            )
-            for row in c.fetchall():
-                oid = row["originator_id"]
-                versions[oid if isinstance(oid, UUID) else UUID(oid)] = row["v"] + 1
-        return versions
-
-    def _chain(self, c: Any, positions: list[int], stored: list[StoredEvent]) -> None:
+    def _chain(self, c: Any, positions: list[int], stored: list[StoredEvent], states: list[bytes], prev: str) -> None:
+        """Link each new event to the chain: over its uncompressed state (`states`), not the stored bytes."""
         self._check_key(c, self._meta(c))
-        c.execute("SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1")
-        row = c.fetchone()
-        prev = row["hash"] if row else GENESIS
         links = []
-        for position, s in sorted(zip(positions, stored, strict=True), key=lambda p: p[0]):
+        for position, s, state in sorted(zip(positions, stored, states, strict=True), key=lambda p: p[0]):
             prev = chain_hash(
-                prev, position, _hex(s.originator_id), s.originator_version, s.topic, s.state, self.chain_key
+                prev, position, _hex(s.originator_id), s.originator_version, s.topic, state, self.chain_key
             )
             links.append((position, prev))
         c.executemany(f"INSERT INTO event_chain (position, hash) VALUES ({self.ph}, {self.ph})", links)
@@ -215,7 +195,9 @@ class ChainedBatchMixin(RecorderStatements):
             raise ChainKeyError("MASTERY_CHAIN_KEY is not this store's chain key (its key check value differs)")
 
     def identify(self) -> str:
-        """The store's id; checks the chain key (a new, empty store given a key becomes keyed)."""
+        """The store's id; checks the chain key (a new, empty store given a key becomes keyed). Also makes
+        the store's codec dictionaries reachable by `codec.decode` while the store is open."""
+        codec.add_source(self, StoreDictionaries.dictionary_bytes)
         with self.datastore.transaction(commit=False) as c:
             if self.is_postgres_recorder:
                 c.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
@@ -261,12 +243,15 @@ SQLITE_EXTRA = [
     "status TEXT NOT NULL DEFAULT 'open', resolved_at TEXT, note TEXT)",
     "CREATE TABLE IF NOT EXISTS store_writer (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # The stored-state codec's dictionaries (store/codec.py): every compressed state needs its one.
+    "CREATE TABLE IF NOT EXISTS store_dictionaries (id INTEGER PRIMARY KEY, milestone INTEGER NOT NULL UNIQUE, "
+    "dictionary BLOB NOT NULL)",
     "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))",
     "INSERT OR IGNORE INTO store_writer (id, n) VALUES (1, 0)",
 ] + [
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'refused: the event history is immutable ({table})'); END"
-    for table in ("stored_events", "event_chain", "event_hashes", "store_meta")
+    for table in ("stored_events", "event_chain", "event_hashes", "store_meta", "store_dictionaries")
     for op in ("UPDATE", "DELETE")
 ]
 
@@ -308,10 +293,16 @@ class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
         return stream.hex
 
     def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
-        return list(self._insert_events(c, stored) or [])
-
-    def _inserted_id(self, c: Any) -> int:
-        return c.lastrowid
+        # One executemany, not the library's execute per row; the positions SQLite would give (MAX + 1, …),
+        # made explicit: exact, as nobody else inserts under the writer lock.
+        c.execute(f"SELECT COALESCE(MAX(rowid), 0) AS head FROM {self.events_table_name}")
+        head = int(c.fetchone()["head"])
+        rows = [
+            (head + 1 + i, _hex(e.originator_id), e.originator_version, e.topic, e.state) for i, e in enumerate(stored)
+        ]
+        sql = f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, state) VALUES "
+        c.executemany(sql + "(?, ?, ?, ?, ?)", rows)
+        return [r[0] for r in rows]
 
 
 def _pg_extra(schema: str, events_table: str) -> list[str]:
@@ -324,12 +315,14 @@ def _pg_extra(schema: str, events_table: str) -> list[str]:
         "raw_text text NOT NULL, source text, line integer, reason text NOT NULL, received_at text NOT NULL, "
         "status text NOT NULL DEFAULT 'open', resolved_at text, note text)",
         f"CREATE TABLE IF NOT EXISTS {s}.store_meta (key text PRIMARY KEY, value text NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {s}.store_dictionaries (id bigint PRIMARY KEY, milestone bigint NOT NULL "
+        "UNIQUE, dictionary bytea NOT NULL)",
         f"INSERT INTO {s}.store_meta (key, value) VALUES ('store_id', replace(gen_random_uuid()::text, '-', '')) "
         "ON CONFLICT (key) DO NOTHING",
         f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "RAISE EXCEPTION 'refused: the event history is immutable (% on %)', TG_OP, TG_TABLE_NAME; END $$",
     ]
-    for table in (events_table, "event_chain", "event_hashes", "store_meta"):
+    for table in (events_table, "event_chain", "event_hashes", "store_meta", "store_dictionaries"):
         stmts.append(
             f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {s}.{table} "
             f"FOR EACH ROW EXECUTE FUNCTION {refuse}()"

@@ -1,5 +1,5 @@
 """The store's own reads and writes outside the append (a stream's records, the hash chain, the quarantine,
-positions), written once for both recorders. Each recorder class says its dialect: the parameter mark
+positions) and the append's look-ups (stored hashes, next versions), written once for both recorders. Each recorder class says its dialect: the parameter mark
 (`ph`), the column holding an event's position (`position`), how LIMIT says "no limit" (`no_limit`), and
 what a statement's transaction needs first (`_scope`)."""
 
@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 QUARANTINE_COLUMNS = "id, source, line, reason, received_at, status, resolved_at, note"
+CHUNK = 500  # parameters per IN (...) look-up
 
 
 class RecorderStatements:
@@ -36,6 +37,33 @@ class RecorderStatements:
                 return list(c.fetchall())
             except Exception:  # a statement that returns no rows
                 return []
+
+    # -- look-ups of the append, in its write transaction (cursor `c`) -------------------------------
+    def _existing(self, c: Any, table: str, column: str, values: set[str]) -> set[str]:
+        found: set[str] = set()
+        ordered = sorted(values)
+        for i in range(0, len(ordered), CHUNK):
+            part = ordered[i : i + CHUNK]
+            marks = ",".join([self.ph] * len(part))
+            c.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", part)
+            found.update(row[column] for row in c.fetchall())
+        return found
+
+    def _next_versions(self, c: Any, streams: set[UUID]) -> dict[UUID, int]:
+        versions = dict.fromkeys(streams, 1)
+        ordered = sorted(streams)
+        for i in range(0, len(ordered), CHUNK):
+            part = [self._stream_param(s) for s in ordered[i : i + CHUNK]]
+            marks = ",".join([self.ph] * len(part))
+            c.execute(
+                f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                part,
+            )
+            for row in c.fetchall():
+                oid = row["originator_id"]
+                versions[oid if isinstance(oid, UUID) else UUID(oid)] = row["v"] + 1
+        return versions
 
     def stream_records(self, stream: UUID) -> list[Any]:
         """One stream's stored records in version order: position, version, topic, state."""

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import random
 import time
+from typing import NamedTuple
 
 from domain.events import REGISTRY
 from domain.rollup import METHODS
@@ -37,6 +38,29 @@ RESULTS_PER_OUTCOME = 30.2  # per aligned outcome of an assessment: ~28 students
 QUESTIONS_PER_OUTCOME = 2.5  # quiz questions aligned to one outcome
 OWN_OUTCOMES = 5  # course-level outcomes per course, next to 3 account-level ones
 MAX_DELAY = 3000  # positions a late event may slip
+
+
+class Shape(NamedTuple):
+    """How wide each course is: its size in events, its outcomes, how many outcomes an assessment aligns
+    to, and where its outcome and link ids start (base + stride * course index + slot: no two courses meet)."""
+
+    name: str
+    events_per_course: int  # whole stream (kept, ignored, duplicates) per course
+    events_per_student: int  # kept events a student brings in a full term (sizes classes of short streams)
+    setup_events: int  # groups, outcomes, links and edits of one course
+    own_outcomes: tuple[int, int]  # course-level outcomes per course (low, high), next to 3 account-level ones
+    aligned: tuple[int, int, int, int]  # outcomes aligned to assessment k, by k % 4 (k % 4 == 1: a quiz)
+    outcome_ids: tuple[int, int]  # (base, stride) of course-level outcome ids
+    link_ids: tuple[int, int]  # (base, stride) of course link ids
+
+
+# `default`: 8 outcomes a course, ~37 results per student and course (~4.7 per student and outcome).
+# `wide`: 40-80 outcomes a course, assessments aligned to 3-8 of them, ~90 results per student and
+# course spread thin (~2.2 per student and outcome): about twice the mastery units per event.
+SHAPES = {
+    "default": Shape("default", EVENTS_PER_COURSE, 20, SETUP_EVENTS, (5, 5), (1, 2, 3, 2), (2000, 8), (3000, 16)),
+    "wide": Shape("wide", 3200, 100, 125, (37, 77), (4, 3, 8, 6), (100_000, 100), (200_000, 100)),
+}
 
 
 def _at(month: int, day: int, hour: int = 0, minute: int = 0) -> int:

@@ -127,7 +127,8 @@ def _course_outcome(c: _Course, k: int) -> _Outcome:
     mode = rng.choices(("valid", "none", "invalid"), (80, 15, 5))[0]
     title = f"{c.subject}: {rng.choice(_SKILLS)}"
     spec = (method, mode, rng.random() > 0.1)
-    return _Outcome(_outcome_body(rng, 2000 + 8 * c.idx + k, ("Course", c.local_id), title, None, spec), c.uuid)
+    base, stride = c.shape.outcome_ids
+    return _Outcome(_outcome_body(rng, base + stride * c.idx + k, ("Course", c.local_id), title, None, spec), c.uuid)
 
 
 def _scoring(body: dict) -> tuple[tuple, float, float]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from synthetic.agendas import _timeline
-from synthetic.basics import MAX_DELAY, TERM_END, TERM_START, _between
+from synthetic.basics import MAX_DELAY, SHAPES, TERM_END, TERM_START, _between
 from synthetic.noise import _admin_noise, _noise
 from synthetic.plan import _plan
 from synthetic.world import _Registrar, _World
@@ -91,12 +91,16 @@ def generate(
     late_fraction: float = 0.05,
     legacy_fraction: float = 0.01,
     people: bool = True,
+    shape: str = "default",
 ) -> Iterator[dict]:
     """Exactly `events` Canvas Live Event dicts of one synthetic district term, in arrival order.
 
     `people=False` leaves out the users, courses, sections and enrollments, and nothing else: the same
     world, outcome events and ignored events (the term then ends a little earlier in the stream, and
-    administrators' log-ins after it fill the stream to `events`), for comparing the two."""
+    administrators' log-ins after it fill the stream to `events`), for comparing the two.
+
+    `shape="wide"` gives courses of 40-80 outcomes with ~90 results per student each (SHAPES in
+    synthetic/basics.py), with the same noise; `"default"` (8 outcomes, ~37 results) is unchanged by it."""
     _check(
         events,
         {
@@ -106,8 +110,10 @@ def generate(
             "legacy_fraction": legacy_fraction,
         },
     )
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
     kept_share = (1 - ignored_fraction) * (1 - duplicate_fraction)
-    world = _plan(events, seed, kept_share, legacy_fraction, 1 - duplicate_fraction)
+    world = _plan(events, seed, kept_share, legacy_fraction, 1 - duplicate_fraction, SHAPES[shape])
     world.people = people
     noise = random.Random(f"{seed}:noise")
     stream = _padded(_with_noise(_timeline(world), ignored_fraction, noise), world, noise)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from synthetic.actors import _QUIZ_TAG, _RUBRIC_TAG, _event, _job, _who
-from synthetic.basics import _DAY, _HOUR, TERM_END, TERM_START, _between, _body_time
+from synthetic.basics import _DAY, _HOUR, TERM_END, TERM_START, Shape, _between, _body_time
 from synthetic.catalog import _scoring
 from synthetic.world import _Course, _Outcome, _World
 
@@ -139,7 +139,7 @@ def _assessment(w: _World, c: _Course, t: int, k: int) -> Iterator[tuple]:
     """An assignment (rubric) or a quiz aligned to 1-3 of the course's outcomes, graded student by student."""
     rng = c.rng
     live = [o for o in c.outcomes if _usable(c, o)]
-    aligned = rng.sample(live, min(len(live), _aligned(k)))
+    aligned = rng.sample(live, min(len(live), _aligned(k, c.shape)))
     quiz = _is_quiz(k)
     progress = (t - TERM_START) / (TERM_END - TERM_START)
     context = ("Course", c.local_id, c.uuid)
@@ -178,8 +178,8 @@ def _account_results(w: _World, c: _Course, t: int, _: object) -> Iterator[tuple
         t = c.now + c.rng.randint(30_000, 300_000)
 
 
-def _aligned(k: int) -> int:
-    return (1, 2, 3, 2)[k % 4]
+def _aligned(k: int, shape: Shape) -> int:
+    return shape.aligned[k % 4]
 
 
 def _is_quiz(k: int) -> bool:

@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 
 from synthetic.actors import _COURSE_COPY, _event, _job, _who
-from synthetic.basics import CALCULATION_METHODS, OWN_OUTCOMES, _body_time
+from synthetic.basics import CALCULATION_METHODS, _body_time
 from synthetic.catalog import _copy, _course_outcome, _criterion, _group_body, _link_body, _method_fields
 from synthetic.world import _Course, _Office, _Outcome, _World
 
@@ -27,7 +27,8 @@ def _course_groups(c: _Course) -> list:
 
 
 def _link(c: _Course, o: _Outcome, slot: int) -> dict:
-    link = _link_body(("Course", c.local_id), 3000 + 16 * c.idx + slot, c.groups[1 + slot % 3], o)
+    base, stride = c.shape.link_ids
+    link = _link_body(("Course", c.local_id), base + stride * c.idx + slot, c.groups[1 + slot % 3], o)
     c.links[o.body["learning_outcome_id"]] = link
     return dict(link)
 
@@ -36,14 +37,14 @@ def _setup_bodies(c: _Course) -> Iterator[tuple[str, dict]]:
     c.groups = _course_groups(c)
     for group in c.groups:
         yield "learning_outcome_group_created", dict(group)
-    for k in range(OWN_OUTCOMES):
+    for k in range(c.own_outcomes):
         o = _course_outcome(c, k)
         c.own.append(o)
         yield "learning_outcome_created", _copy(o.body)
         yield "learning_outcome_link_created", _link(c, o, k)
     for k, o in enumerate(c.shared):
         if k < 2 or c.idx % 6 != 5:  # else assessed but never linked: as if we joined the stream late
-            yield "learning_outcome_link_created", _link(c, o, OWN_OUTCOMES + k)
+            yield "learning_outcome_link_created", _link(c, o, c.own_outcomes + k)
 
 
 def _course_setup(w: _World, c: _Course, t: int, _: object) -> Iterator[tuple]:

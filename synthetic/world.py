@@ -9,7 +9,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from synthetic.basics import _DST_END, TERM_START, _uuid40
+from synthetic.basics import _DST_END, OWN_OUTCOMES, SHAPES, TERM_START, Shape, _uuid40
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ class _Course:
     now: int = TERM_START
     pending: list = field(default_factory=list)
     seq: Iterator[int] = field(default_factory=itertools.count)
+    shape: Shape = SHAPES["default"]
+    own_outcomes: int = OWN_OUTCOMES
 
     # The roster (synthetic/people.py): each student's section (0 or 1), who leaves mid-term and how
     # ({student: (time, workflow_state)}), who moves to the other section ((student, time)), a test student,
