@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.events import TOPICS
-from projections import lean, packed, parallel, problems
+from projections import lean, packed, problems
 from projections.changes import Change
 from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
@@ -82,11 +82,11 @@ def catch_up(
     drain_queue: bool = True,
     progress: Callable[[int, int], None] | None = None,
     waiting: Callable[[], None] | None = None,
-    readers: bool = False,
+    readers: Callable[[Any, int, int], Iterator[tuple]] | None = None,
 ) -> int:
     """Apply every stored event after the tracked position; return how many were read (applied or skipped).
     `waiting` is called once if another writer holds the read model for more than a second; `readers` (a
-    rebuild's load) reads a large backlog in reader processes (projections/parallel.py)."""
+    rebuild's load: projections/parallel.py's `pages`) reads the backlog up to the head in other processes."""
     told: list[bool] = []
 
     def tell() -> None:  # once per catch-up, however many pages wait
@@ -126,12 +126,13 @@ def catch_up(
     return applied
 
 
-def _pages(store: Any, history: HistoryProjection, start: int, page: int, readers: bool) -> Generator[tuple]:
+def _pages(
+    store: Any, history: HistoryProjection, start: int, page: int, readers: Callable[..., Iterator[tuple]] | None
+) -> Generator[tuple]:
     """(last position, pairs, their rows, failed) of each page after `start`, read and prepared here, or,
-    for a large rebuild (`readers`), by reader processes up to the head the store had (projections/parallel.py)
-    and then here."""
-    if readers and parallel.worthwhile(store, start):
-        for last, batch, rows, failed in parallel.pages(store, start, page):
+    for a large rebuild, by `readers` up to the head the store had (projections/parallel.py) and then here."""
+    if readers is not None:
+        for last, batch, rows, failed in readers(store, start, page):
             if batch or failed:
                 yield last, batch, rows, failed
             start = last
