@@ -19,10 +19,12 @@ from domain.canvas import iso
 from domain.events import REGISTRY, CanvasEvent
 from domain.ids import local_id, shard_of
 from domain.states import FOLDS
+from projections import packed
 from projections.changes import COURSE_ACCOUNT, Change
 
 NO_SHARD = -1  # root_ids.shard of an id that is not numeric (a key column cannot be NULL)
-NAME, VERSION = "history", 3  # 2: current rows point at their version; 3: the root id by majority (root_ids)
+# 2: current rows point at their version; 3: the root id by majority (root_ids); 4: states packed (packed.py)
+NAME, VERSION = "history", 4
 COLUMNS = (
     "position",
     "root",
@@ -77,26 +79,27 @@ def version_row(position: int, event: CanvasEvent) -> dict[str, Any]:
     """The history row of one event: the entity's state right after it."""
     evolve, _ = FOLDS[event.kind]
     state = evolve(event, None)
-    return history_row(position, event, refs(state), state.model_dump_json())
+    return history_row(position, event, refs(state), packed.pack_json(event.kind, state.model_dump_json()))
 
 
-def history_row(position: int, event: Any, pointed: tuple, state_json: str) -> dict[str, Any]:
+def history_row(position: int, event: Any, pointed: tuple, state: str) -> dict[str, Any]:
     """The row `entity_versions` keeps: the event's identity and times, the refs its state points at, and
-    the state's JSON (by `version_row`, or by projections/lean.py from the stored bytes: the same row)."""
+    the state packed (projections/packed.py; by `version_row`, or by projections/lean.py from the stored
+    bytes: the same row)."""
     course, outcome, user = pointed
     return {
         "position": position,
         "root": event.root_account,
         "kind": event.kind,
         "key": event.key,
-        "fold_key": event.fold_key,
+        "fold_key": packed.fold_key(event),
         "event_time": iso(event.event_time),
         "recorded_at": iso(event.recorded_at),
         "event_name": event.canvas_name,
         "course": course,
         "outcome": outcome,
         "user_uuid": user,
-        "state": state_json,
+        "state": state,
     }
 
 
@@ -144,7 +147,7 @@ class HistoryProjection:
         winners: dict[tuple, tuple[CanvasEvent, dict]] = {}
         for (_, event), row in zip(batch, rows, strict=True):
             key = (row["root"], row["kind"], row["key"])
-            best = winners[key][1]["fold_key"] if key in winners else (current[key][0] if key in current else "")
+            best = winners[key][1]["fold_key"] if key in winners else (current[key][0] if key in current else b"")
             if row["fold_key"] > best:
                 winners[key] = (event, row)
         current_cols = ", ".join(CURRENT_COLUMNS)

@@ -8,7 +8,7 @@ course → account → that course; a settings change → everything in the root
 A unit whose recompute raises is rolled back alone and recorded as a problem (so are results a rollup
 had to leave out); the other units are written as usual.
 
-The drain (`light=True`) reads results as light rows (`LightResult`: one `orjson.loads` of the stored
+The drain (`light=True`) reads results as light rows (`LightResult`: one `orjson.loads` of the packed
 state, the fields the rollup reads, pydantic's own reading for any row that is not plain) and scores them
 with `rollup_numbers`, the numbers-only entry of domain/rollup.py; queries and `explain` keep the
 pydantic states and the explaining `rollup`. `LIGHT` is the internal switch tests turn off to prove the
@@ -24,13 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from domain.events import REGISTRY
 from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
-from domain.result import ResultState
 from domain.rollup import RollupScore, rollup, rollup_numbers
-from projections import problems
+from projections import packed, problems
 from projections.changes import COURSE_ACCOUNT, Change
 from projections.views import View
 
@@ -66,12 +63,13 @@ class LightResult:
             raise ValueError("assessed_at")
 
 
-def light_result(state: str) -> Any:
-    """A stored result state as a `LightResult`; one that is not plain is read by pydantic, as queries do."""
+def light_result(row: tuple) -> Any:
+    """A stored result (packed.ROW's columns) as a `LightResult`; one that is not plain is read by pydantic,
+    as queries do."""
     try:
-        return LightResult(orjson.loads(state))
+        return LightResult({"id": row[1], **packed.values("result", row[-1])})  # id: the key column
     except (ValueError, TypeError):
-        return ResultState.model_validate_json(state)
+        return packed.load("result", row)
 
 
 def light_results(view: View, match: dict[str, str]) -> list[Any]:
@@ -79,11 +77,11 @@ def light_results(view: View, match: dict[str, str]) -> list[Any]:
     assert not view.is_cut and set(match) <= {"course", "outcome", "user_uuid"}
     cond = "".join(f" AND c.{k} = ?" for k in match)
     rows = view.conn.execute(
-        f"SELECT v.state FROM entity_current{view.suffix} c JOIN entity_versions{view.suffix} v "
+        f"SELECT {packed.columns('v.')} FROM entity_current{view.suffix} c JOIN entity_versions{view.suffix} v "
         f"ON v.position = c.position WHERE c.root = ? AND c.kind = 'result'{cond}",
         (view.root, *match.values()),
     ).fetchall()
-    return [light_result(r[0]) for r in rows]
+    return [light_result(r) for r in rows]
 
 
 @dataclass

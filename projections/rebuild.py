@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from projections import problems
+from projections import parallel, problems
 from projections.mastery import MasteryProjection
 from projections.runner import PROJECTIONS, catch_up, drain, write_transaction
 from projections.schema import ensure_schema
@@ -68,7 +68,8 @@ def rebuild(
     ensure_schema(db, suffix=SIDE, index_tag=tag, bulk=True)
     problems.ensure(conn)
     problems.ensure(conn, SIDE)
-    catch_up(store, conn, page=BULK_PAGE, suffix=SIDE, drain_queue=False, progress=progress)
+    readers = parallel.pages if parallel.worthwhile(store, 0) else None  # the side tables start empty
+    catch_up(store, conn, page=BULK_PAGE, suffix=SIDE, drain_queue=False, progress=progress, readers=readers)
     ensure_schema(db, suffix=SIDE, index_tag=tag)  # the deferred indexes, over the loaded table
     drain(conn, MasteryProjection(SIDE))
     with write_transaction(conn):

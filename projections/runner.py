@@ -11,14 +11,13 @@ back alone (a SAVEPOINT), recorded in the problems table, and passed; excluded p
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from domain.events import TOPICS
-from domain.states import FOLDS
-from projections import lean, problems
+from projections import lean, packed, problems
 from projections.changes import Change
 from projections.history import HistoryProjection, version_row
 from projections.mastery import MasteryProjection
@@ -83,9 +82,11 @@ def catch_up(
     drain_queue: bool = True,
     progress: Callable[[int, int], None] | None = None,
     waiting: Callable[[], None] | None = None,
+    readers: Callable[[Any, int, int], Iterator[tuple]] | None = None,
 ) -> int:
     """Apply every stored event after the tracked position; return how many were read (applied or skipped).
-    `waiting` is called once if another writer holds the read model for more than a second."""
+    `waiting` is called once if another writer holds the read model for more than a second; `readers` (a
+    rebuild's load: projections/parallel.py's `pages`) reads the backlog up to the head in other processes."""
     told: list[bool] = []
 
     def tell() -> None:  # once per catch-up, however many pages wait
@@ -94,47 +95,67 @@ def catch_up(
             waiting()
 
     notify = tell if waiting is not None else None
+    if not suffix and check_versions(conn):
+        return 0  # rows of another version's format are never added to: only `mastery rebuild` replaces them
     history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
     problems.ensure(conn, suffix)
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
     applied = 0
-    while True:
-        batch, failed = read_page(store, start, page)
-        if not batch and not failed:
-            break
-        last, read = max(p for p, *_ in batch + failed), len(batch) + len(failed)
-        skip = problems.excluded(conn, start + 1, last)
-        batch = [(p, e) for p, e in batch if p not in skip]
-        failed = [f for f in failed if f[0] not in skip]
-        batch, rows = prepare(history, batch, failed)  # CPU work outside the writer lock
-        if in_transaction:
-            apply_page(conn, history, mastery, batch, suffix, rows, last, failed)
-        else:
-            with write_transaction(conn, notify):
-                if positions(conn).get(f"history{suffix}", (0, 0))[1] >= last:
-                    start = last  # another process applied this page meanwhile
-                    continue
+    with closing(_pages(store, history, start, page, readers)) as pages:
+        for last, batch, rows, failed in pages:
+            read = len(batch) + len(failed)
+            skip = problems.excluded(conn, start + 1, last)
+            if skip:
+                kept = [(item, row) for item, row in zip(batch, rows, strict=True) if item[0] not in skip]
+                batch, rows = [item for item, _ in kept], [row for _, row in kept]
+                failed = [f for f in failed if f[0] not in skip]
+            if in_transaction:
                 apply_page(conn, history, mastery, batch, suffix, rows, last, failed)
-        applied += read
-        start = last
-        if progress:
-            progress(applied, start)
+            else:
+                with write_transaction(conn, notify):
+                    if positions(conn).get(f"history{suffix}", (0, 0))[1] >= last:
+                        start = last  # another process applied this page meanwhile
+                        continue
+                    apply_page(conn, history, mastery, batch, suffix, rows, last, failed)
+            applied += read
+            start = last
+            if progress:
+                progress(applied, start)
     if drain_queue:
         drain(conn, mastery, in_transaction, waiting=notify)
     return applied
 
 
-def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
+def _pages(
+    store: Any, history: HistoryProjection, start: int, page: int, readers: Callable[..., Iterator[tuple]] | None
+) -> Generator[tuple]:
+    """(last position, pairs, their rows, failed) of each page after `start`, read and prepared here, or,
+    for a large rebuild, by `readers` up to the head the store had (projections/parallel.py) and then here."""
+    if readers is not None:
+        for last, batch, rows, failed in readers(store, start, page):
+            if batch or failed:
+                yield last, batch, rows, failed
+            start = last
+    while True:
+        batch, failed = read_page(store, start, page)
+        if not batch and not failed:
+            return
+        last = max(p for p, *_ in batch + failed)
+        yield last, *prepare(history, batch, failed), failed  # CPU work outside the writer lock
+        start = last
+
+
+def read_page(store: Any, start: int, page: int, stop: int | None = None) -> tuple[list, list]:
     """The next page as (position, event) pairs, and (position, type, reason) for records that cannot be read.
 
     A record the lean path takes (projections/lean.py) comes with its history row already built; any other
     is mapped by the store's own mapper, as `store.read` does."""
     recorder, mapper = getattr(store, "recorder", None), getattr(store, "mapper", None)
     if not lean.ENABLED or recorder is None or mapper is None:
-        batch, unreadable = store.read(start, page)
+        batch, unreadable = store.read(start, page, stop)
         return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
     batch, failed = [], []
-    for n in recorder.select_notifications(start=start, limit=page, inclusive_of_start=False):
+    for n in recorder.select_notifications(start=start, limit=page, stop=stop, inclusive_of_start=False):
         event = lean.read(n.id, n.topic, n.state)
         if event is None:
             try:
@@ -158,7 +179,7 @@ def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list
             continue
         try:
             row = version_row(position, event)
-            FOLDS[event.kind][1].model_validate_json(row["state"])  # the state readers will load
+            packed.load_row(event.kind, row)  # the state readers will load
         except Exception as error:
             failed.append((position, getattr(event, "canvas_name", None), problems.describe(error)))
             continue

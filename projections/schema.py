@@ -72,7 +72,7 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
         "root": str,
         "kind": str,
         "key": str,
-        "fold_key": str,
+        "fold_key": bytes,
         "event_time": str,
         "recorded_at": str,
         "event_name": str,
@@ -82,20 +82,11 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
         "state": str,
     }
     _table(db, f"entity_versions{suffix}", entity_cols, pk="position")
-    _table(
-        db,
-        f"entity_current{suffix}",
-        {
-            "root": str,
-            "kind": str,
-            "key": str,
-            "fold_key": str,
-            "position": int,
-            "course": str,
-            "outcome": str,
-            "user_uuid": str,
-        },
-        pk=("root", "kind", "key"),
+    # WITHOUT ROWID: the rows live in their primary key's B-tree (one B-tree and one random insert fewer).
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS [entity_current{suffix}] ([root] TEXT NOT NULL, [kind] TEXT NOT NULL, "
+        "[key] TEXT NOT NULL, [fold_key] BLOB, [position] INTEGER, [course] TEXT, [outcome] TEXT, [user_uuid] TEXT, "
+        "PRIMARY KEY ([root], [kind], [key])) WITHOUT ROWID"
     )
     _table(
         db,
@@ -180,12 +171,18 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str | tuple)
 # which a read model made before keeps (it answers the same queries) until its next `mastery rebuild`:
 # opening a file never builds an index over its whole history unasked.
 _BY_STUDENT: tuple[str, ...] = ("root", "kind", "course", "outcome", "user_uuid", "position")
-_SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {_BY_STUDENT: ("root", "kind", "course", "outcome")}
+# Versions by entity: without the fold key (a look-up by key reads the row for its state anyway; the
+# fold key doubled the index's size). A read model made before keeps its (root, kind, key, fold_key).
+_BY_KEY: tuple[str, ...] = ("root", "kind", "key")
+_SUPERSEDED: dict[tuple[str, ...], tuple[str, ...]] = {
+    _BY_STUDENT: ("root", "kind", "course", "outcome"),
+    _BY_KEY: ("root", "kind", "key", "fold_key"),
+}
 
 
 def _indexes(db: sqlite_utils.Database, suffix: str, tag: str, bulk: bool) -> None:
     wanted: dict[str, list[tuple[str, ...]]] = {
-        f"entity_versions{suffix}": [("root", "kind", "key", "fold_key"), ("root", "kind", "course", "outcome")],
+        f"entity_versions{suffix}": [_BY_KEY, ("root", "kind", "course", "outcome")],
         f"entity_current{suffix}": [_BY_STUDENT, ("root", "kind", "outcome")],
         f"course_accounts{suffix}": [("root", "course", "event_time")],
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],

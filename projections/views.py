@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.canvas import iso
-from domain.states import FOLDS
+from projections import packed
 
 FILTERS = {"course", "outcome", "user_uuid", "key"}
 
@@ -38,21 +38,17 @@ class View:
         cond = "".join(f" AND {'c' if not self.is_cut else 'v'}.{k} = ?" for k in match)
         if not self.is_cut:
             rows = self.conn.execute(
-                f"SELECT v.state FROM entity_current{self.suffix} c JOIN entity_versions{self.suffix} v "
+                f"SELECT {packed.columns('v.')} FROM entity_current{self.suffix} c JOIN entity_versions{self.suffix} v "
                 f"ON v.position = c.position WHERE c.root = ? AND c.kind = ?{cond}",
                 (self.root, kind, *match.values()),
             ).fetchall()
-            return [_load(kind, r[0]) for r in rows]
+            return [packed.load(kind, r) for r in rows]
         cut, cut_params = self._cut()
         rows = self.conn.execute(
-            f"SELECT key, fold_key, state FROM entity_versions{self.suffix} v WHERE root = ? AND kind = ?{cond}{cut}",
+            f"SELECT {packed.columns()} FROM entity_versions{self.suffix} v WHERE root = ? AND kind = ?{cond}{cut}",
             (self.root, kind, *match.values(), *cut_params),
         ).fetchall()
-        best: dict[str, tuple[str, str]] = {}
-        for key, fold_key, state in rows:
-            if key not in best or best[key][0] < fold_key:
-                best[key] = (fold_key, state)
-        return [_load(kind, state) for _, state in best.values()]
+        return _latest(kind, rows)
 
     def states_among(self, kind: str, column: str, values: set[str] | list[str]) -> list[Any]:
         """States of one kind whose `column` (key or user_uuid) is one of `values` (chunked look-ups)."""
@@ -63,23 +59,20 @@ class View:
             marks = ",".join("?" * len(part))
             if not self.is_cut:
                 rows = self.conn.execute(
-                    f"SELECT v.state FROM entity_current{self.suffix} c JOIN entity_versions{self.suffix} v "
+                    f"SELECT {packed.columns('v.')} FROM entity_current{self.suffix} c "
+                    f"JOIN entity_versions{self.suffix} v "
                     f"ON v.position = c.position WHERE c.root = ? AND c.kind = ? AND c.{column} IN ({marks})",
                     (self.root, kind, *part),
                 ).fetchall()
-                found += [_load(kind, r[0]) for r in rows]
+                found += [packed.load(kind, r) for r in rows]
                 continue
             cut, cut_params = self._cut()
             rows = self.conn.execute(
-                f"SELECT key, fold_key, state FROM entity_versions{self.suffix} WHERE root = ? AND kind = ? "
+                f"SELECT {packed.columns()} FROM entity_versions{self.suffix} WHERE root = ? AND kind = ? "
                 f"AND {column} IN ({marks}){cut}",
                 (self.root, kind, *part, *cut_params),
             ).fetchall()
-            best: dict[str, tuple[str, str]] = {}
-            for key, fold_key, state in rows:
-                if key not in best or best[key][0] < fold_key:
-                    best[key] = (fold_key, state)
-            found += [_load(kind, state) for _, state in best.values()]
+            found += _latest(kind, rows)
         return found
 
     def outcomes_with_results(self, course: str) -> set[str]:
@@ -142,5 +135,11 @@ class View:
         return row[0] if row else default
 
 
-def _load(kind: str, state: str) -> Any:
-    return FOLDS[kind][1].model_validate_json(state)
+def _latest(kind: str, rows: list[tuple]) -> list[Any]:
+    """Per entity, the state of the row with the greatest fold key (rows: packed.ROW's columns)."""
+    best: dict[str, tuple] = {}
+    for row in rows:
+        key, fold_key = row[1], row[4]
+        if key not in best or best[key][4] < fold_key:
+            best[key] = row
+    return [packed.load(kind, row) for row in best.values()]

@@ -26,11 +26,13 @@ from domain.outcome import OutcomeState
 from domain.policy import effective_mode
 from domain.rollup import DEFAULT_SCALE, criterion_scale, proficiency_scale
 from domain.scales import _DEFAULT_CRITERION
+from projections import packed
 from projections.views import View
 
 Context = tuple[str | None, str | None]  # ("Course", "565"), ("Account", "1"); (None, None) is global
 GLOBAL: Context = (None, None)
 # learning_outcome.rb: the methods whose calculation_int Canvas shows for an outcome's own method.
+OWNED = ("outcome", "group", "link", "scale", "method")  # the kinds owned by a context (context_type/_id)
 WITH_INT = ("decaying_average", "n_mastery", "standard_decaying_average", "weighted_average")
 
 
@@ -60,7 +62,7 @@ def assessed(view: View, course: str | None = None, outcome: str | None = None) 
     """Outcomes with an active (not deleted) result inside the cut, in one course or anywhere."""
     match = [(column, value) for column, value in (("course", course), ("outcome", outcome)) if value is not None]
     params = [view.root, *(value for _, value in match)]
-    active = "json_extract(v.state, '$.workflow_state') IS NOT 'deleted'"
+    active = f"{packed.field(['result'], 'workflow_state', 'v.')} IS NOT 'deleted'"
     s = view.suffix
     if not view.is_cut:
         where = "".join(f" AND c.{column} = ?" for column, _ in match)
@@ -109,8 +111,8 @@ class Shapes:
                 return True
             sql = (
                 f"SELECT 1 FROM entity_versions{s} WHERE root = ? AND kind IN ('outcome', 'group', 'link', 'scale', "
-                f"'method') AND json_extract(state, '$.context_type') = 'Account' "
-                f"AND json_extract(state, '$.context_id') = ?{cut} LIMIT 1"
+                f"'method') AND {packed.field(OWNED, 'context_type')} = 'Account' "
+                f"AND {packed.field(OWNED, 'context_id')} = ?{cut} LIMIT 1"
             )
             return conn.execute(sql, (root, cid, *params)).fetchone() is not None
         return True

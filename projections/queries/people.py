@@ -24,6 +24,7 @@ from typing import Any
 
 from domain.ids import id_key, local_id
 from domain.people import EXCLUDABLE, NEVER_LISTED, STUDENT_TYPE, sortable_name
+from projections import packed
 from projections.history import hosts
 from projections.views import View
 
@@ -172,8 +173,8 @@ def _sis_candidates(view: View, sis: str) -> set[str]:
     a superset, checked against each person's state as of the cut."""
     cut, params = view.cut_sql()
     rows = view.conn.execute(
-        f"SELECT DISTINCT json_extract(state, '$.uuid') FROM entity_versions{view.suffix} WHERE root = ? "
-        f"AND kind = 'user' AND json_extract(state, '$.sis_user_id') = ?{cut}",
+        f"SELECT DISTINCT {packed.field(['user'], 'uuid')} FROM entity_versions{view.suffix} WHERE root = ? "
+        f"AND kind = 'user' AND {packed.field(['user'], 'sis_user_id')} = ?{cut}",
         (view.root, sis, *params),
     ).fetchall()
     found = {r[0] for r in rows if isinstance(r[0], str) and r[0]}

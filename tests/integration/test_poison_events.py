@@ -17,7 +17,7 @@ import pytest
 
 from domain.events import REGISTRY, parse
 from domain.rollup import DEFAULT_SCALE, ResultInput, course_aggregate, method_from, rollup
-from projections import problems
+from projections import packed, problems
 from projections import rebuild as exclusions
 from projections.queries.explain import explain
 from projections.queries.outcome_rollups import rollups
@@ -162,7 +162,8 @@ def test_a_unit_whose_recompute_fails_is_recorded_and_the_other_units_stay_right
         "SELECT v.position, v.state FROM entity_current c JOIN entity_versions v "
         "ON v.position = c.position WHERE c.kind = 'outcome' AND c.key = '12'"
     ).fetchone()
-    broken = json.loads(state) | {"rubric_criterion": {"ratings": ["not an object"]}}
+    broken = json.loads(state)  # the packed state: values in the model's field order (projections/packed.py)
+    broken[packed.FIELDS["outcome"].index("rubric_criterion")] = {"ratings": ["not an object"]}
     conn.execute("UPDATE entity_versions SET state = ? WHERE position = ?", (json.dumps(broken), position))
     conn.execute("INSERT INTO mastery_dirty VALUES (?, '5', '12', ''), (?, '5', '7', '')", (b.ROOT, b.ROOT))
     catch_up(store, conn)  # drains the queue: outcome 12 raises, outcome 7 is written

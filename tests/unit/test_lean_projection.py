@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from domain.canvas import BODIES
 from domain.events import REGISTRY, InvalidEvent, Parsed, parse
 from domain.states import FOLDS
-from projections import lean
+from projections import lean, packed
 from projections.history import version_row
 from store.persistence import EventMapper
 from synthetic import generate
@@ -170,7 +170,7 @@ def today(record: StoredEvent, position: int) -> tuple[Any, dict] | None:
             warnings.simplefilter("ignore")
             event = MAPPER.to_domain_event(record)
             row = version_row(position, event)
-            FOLDS[event.kind][1].model_validate_json(row["state"])
+            packed.load_row(event.kind, row)  # what the readers will load (as runner.prepare checks)
     except Exception:
         return None
     return event, row
