@@ -81,9 +81,11 @@ def _owner(kind: str, section: str, event: dict[str, Any], root: str) -> PersonR
     if kind == "result" and section == "body":
         uuid = body.get("user_uuid")
         return PersonRef(root, "uuid", str(uuid)) if uuid else None
-    owner = local_id(
-        meta.get("user_id") if section == "metadata" else body.get("user_id"), shard_of(meta.get("root_account_id"))
-    )
+    raw = meta.get("user_id") if section == "metadata" else body.get("user_id")
+    try:
+        owner = local_id(raw, shard_of(meta.get("root_account_id")))
+    except (TypeError, ValueError):  # an id no int can hold (hostile input): named by the id as given
+        owner = str(raw) if raw is not None else None
     return PersonRef(root, "user_id", owner) if owner is not None else None
 
 

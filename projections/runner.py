@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.erasure import PersonErased
 from domain.events import TOPICS
 from domain.states import FOLDS
 from projections import lean, problems
@@ -134,8 +135,12 @@ def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
         batch, unreadable = store.read(start, page)
         return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
     batch, failed = [], []
+    keys = getattr(store, "keys", None)  # the store's key table (store/sealing.py): opens sealed events
+    if keys is not None:
+        keys.refresh()
+    open_event = keys.open_event if keys is not None else None
     for n in recorder.select_notifications(start=start, limit=page, inclusive_of_start=False):
-        event = lean.read(n.id, n.topic, n.state)
+        event = lean.read(n.id, n.topic, n.state, open_event)
         if event is None:
             try:
                 event = mapper.to_domain_event(n)
@@ -152,6 +157,8 @@ def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list
     A lean event's row is already built, from values the state model reads back (lean.py checks them)."""
     kept, rows = [], []
     for position, event in batch:
+        if isinstance(event, PersonErased):  # an erasure record: nothing to project (its page moves on)
+            continue
         if type(event) is lean.LeanEvent:
             kept.append((position, event))
             rows.append(event.row)

@@ -1,9 +1,9 @@
 """The key table: one AES-GCM data key per person, kept outside the hash chain, destroyed on erasure.
 
-The building block of crypto-shredding (issue 15; not yet wired into ingest or any reader). `seal` makes
-an event ready to store (personal values encrypted per person, keyed content hash), `unseal` reads it back
-("erased person" where a key is gone). A SQLite file beside the
-store (`<store>.keys`) holds:
+The building block of crypto-shredding (issue 15): `EventStore.append` seals every event with `seal`
+(personal values encrypted per person, keyed content hash) and every reader opens it with `unseal`
+("erased person" where a key is gone). A SQLite file beside the store (`<store>.keys`; a PostgreSQL
+store keeps the same tables beside its own, `store/pgkeys.py`) holds:
 - `key_meta`: the pseudonym secret (people are looked up by `domain.personal.pseudonym`, never by a raw
   uuid or id) and, when the table is wrapped, a check value of the master key (never the key itself);
 - `person_keys`: each person's 256-bit data key, AES-GCM-wrapped by `MASTERY_MASTER_KEY` when one is set;
@@ -60,28 +60,53 @@ def _derive(secret: bytes, info: bytes) -> bytes:
 
 
 class KeyTable:
-    """Per-person data keys in a SQLite file; `master` (bytes) wraps them when given."""
+    """Per-person data keys in a SQLite file; `master` (bytes) wraps them when given.
 
-    def __init__(self, path: Path, master: bytes | None = None) -> None:
+    `readonly` opens an existing file read-only (a read never writes beside a store); a reader of a
+    store that has no key table yet gets `KeyTable.empty()`, which opens nothing (every token reads as
+    an erased person's)."""
+
+    def __init__(self, path: Path | str, master: bytes | None = None, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._wrap = AESGCM(_derive(master, b"outcome-mastery key wrap")) if master else None
         self._check = hmac.new(master, _MASTER_CHECK_TEXT, hashlib.sha256).hexdigest().encode() if master else None
         self._keys: dict[str, bytes] = {}  # opened data keys, by pseudonym (never written anywhere)
         self._hash_keys: dict[str, bytes] = {}
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA secure_delete = ON")
-        self._db.execute("PRAGMA journal_mode = DELETE")
+        self._db = self._connect()
+        if readonly:
+            self._check_master()
+            self._secret = self._meta_secret()
+            self._erasures = self._db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]
+            return
         with self._tx():
-            for statement in _SCHEMA:
+            for statement in self._schema():
                 self._db.execute(statement)
             self._check_master()
             self._secret = self._meta_secret()
             self._erasures = self._db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]
 
+    def _connect(self) -> Any:
+        if self.readonly:
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        else:
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("PRAGMA secure_delete = ON")
+        return db
+
+    def _schema(self) -> tuple[str, ...]:
+        return _SCHEMA
+
     @classmethod
-    def from_env(cls, path: Path) -> KeyTable:
+    def from_env(cls, path: Path | str, *, readonly: bool = False) -> KeyTable:
         text = os.environ.get(MASTER_ENV)
-        return cls(path, text.encode() if text else None)
+        return cls(path, text.encode() if text else None, readonly=readonly)
+
+    @classmethod
+    def empty(cls) -> KeyTable:
+        """A table in memory holding no key: what a reader uses for a store without a key table."""
+        return cls(":memory:")
 
     def close(self) -> None:
         self._db.close()
@@ -106,7 +131,7 @@ class KeyTable:
             any_key = self._db.execute("SELECT 1 FROM key_meta WHERE key = 'pseudonym_secret'").fetchone()
             if self._check and any_key:
                 raise KeyTableError(f"{MASTER_ENV} is set but this key table is not wrapped: unset it for this store")
-            if self._check:
+            if self._check and not self.readonly:
                 self._db.execute("INSERT INTO key_meta (key, value) VALUES ('master_check', ?)", (self._check,))
             return
         if self._check is None:
@@ -132,6 +157,8 @@ class KeyTable:
         row = self._db.execute("SELECT value FROM key_meta WHERE key = 'pseudonym_secret'").fetchone()
         if row is not None:
             return self._open("pseudonym_secret", bytes(row[0]))
+        if self.readonly:  # not written yet: nothing was sealed with this table, a random one opens nothing
+            return os.urandom(32)
         secret = os.urandom(32)
         sealed = self._seal("pseudonym_secret", secret)
         self._db.execute("INSERT INTO key_meta (key, value) VALUES ('pseudonym_secret', ?)", (sealed,))

@@ -1,0 +1,139 @@
+"""Where the event store meets its key table: which table a store has, sealing a batch, opening events.
+
+`EventStore` keeps one `Keys` (store/application.py): `writer()` is the key table an append seals with
+(made on the first append: `<store>.keys` beside a SQLite file, `store/pgkeys.py` beside a PostgreSQL
+store); `reader()` is what a read opens events with, and never creates anything (a read-only store is
+opened read-only; a store without a key table yet gets an empty one, looked for again when an event
+holds a token). `seal_batch` seals every Canvas event of a batch in one key transaction (the keys are
+committed before the events that need them); the erasure record (`erasure_record`) holds no personal
+value and is stored as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain.erasure import ERASURE_KIND, ERASURE_TOPIC, PersonErased
+from domain.events import Parsed
+from domain.ids import stream_id
+from store.keys import PERSONAL_MEMBER, KeyTable, keys_path, seal, unseal
+from store.marks import sqlite_path
+from store.persistence import BadItem
+
+class Keys:
+    """The key tables of one open store (see the module docstring)."""
+
+    def __init__(self, url: str, is_postgres: bool, access: str) -> None:
+        self.url, self.is_postgres, self.access = url, is_postgres, access
+        self._writer: KeyTable | None = None
+        self._reader: KeyTable | None = None
+        self._empty = False
+
+    def _exists(self) -> bool:
+        if self.is_postgres:
+            from store.pgkeys import PostgresKeyTable
+
+            return PostgresKeyTable.exists(self.url)
+        return keys_path(sqlite_path(self.url)).exists()
+
+    def _open(self, readonly: bool) -> KeyTable:
+        if self.is_postgres:
+            from store.pgkeys import PostgresKeyTable
+
+            return PostgresKeyTable.from_env(self.url, readonly=readonly)
+        return KeyTable.from_env(keys_path(sqlite_path(self.url)), readonly=readonly)
+
+    def writer(self) -> KeyTable:
+        if self._writer is None:
+            self._writer = self._open(readonly=False)
+            if self._reader is not None:
+                self._reader.close()
+            self._reader, self._empty = self._writer, False
+        return self._writer
+
+    def reader(self, looking: bool = False) -> KeyTable:
+        """The table events are opened with; `looking`: an event holds a token, so an empty table is
+        looked for again (another process may have made it since)."""
+        if self._reader is not None and not (self._empty and looking):
+            return self._reader
+        if self._reader is not None and self._empty and not self._exists():
+            return self._reader
+        if self._reader is not None:
+            self._reader.close()
+        if self._exists():
+            self._reader, self._empty = self._open(readonly=self.access == "read"), False
+        else:
+            self._reader, self._empty = KeyTable.empty(), True
+        return self._reader
+
+    def refresh(self) -> None:
+        """Forget opened keys when someone was erased since (once per page read)."""
+        if self._reader is not None and not self._empty:
+            self._reader.refresh()
+
+    def open_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A stored Canvas event as it arrived ("erased person" where a key is gone)."""
+        return unseal(self.reader(looking=PERSONAL_MEMBER in event), event)
+
+    def close(self) -> None:
+        for table in {id(t): t for t in (self._writer, self._reader) if t is not None}.values():
+            table.close()
+        self._writer = self._reader = None
+
+
+def seal_batch(
+    keys: Keys, events: Sequence[Parsed], sources: Sequence[str | None]
+) -> tuple[list[Parsed], list[str | None], list[BadItem], int]:
+    """The batch with every Canvas event sealed (and its sources), the events that could not be sealed
+    as quarantine rows (never stored in the clear), and how many had an erased person's values refused."""
+    if not events:
+        return list(events), list(sources), [], 0
+    table = keys.writer()
+    table.refresh()  # an erasure by another process wins from this batch on
+    sealed, kept, bad, refused = [], [], [], 0
+    with table.batch():
+        for event, source in zip(events, sources, strict=True):
+            if isinstance(event, ErasureRecord):
+                sealed.append(event)
+                kept.append(source)
+                continue
+            try:
+                done = seal(table, event.cls.kind, event.event, event.root_account)
+            except Exception as error:  # bad input never stops an ingest: kept, with the reason
+                text = orjson.dumps(event.event, default=str).decode()
+                bad.append(BadItem(text, source or "", None, f"cannot be sealed (personal fields): {error!r}"[:500]))
+                continue
+            refused += bool(done.refused)
+            sealed.append(dataclasses.replace(event, event=done.event, content_hash=done.content_hash))
+            kept.append(source)
+    return sealed, kept, bad, refused
+
+
+@dataclasses.dataclass(frozen=True)
+class ErasureRecord(Parsed):
+    """The erasure as a stored record: appended like an event (chained, deduplicated), never sealed."""
+
+    @property
+    def topic(self) -> str:
+        return ERASURE_TOPIC
+
+
+def erasure_record(root_account: str, info: dict[str, Any], at: datetime) -> ErasureRecord:
+    """The record of one erasure (`info`: who asked, why, the pseudonyms; no personal value)."""
+    event = {"erasure": info}
+    digest = hashlib.sha256(orjson.dumps([root_account, at.isoformat(), info], option=orjson.OPT_SORT_KEYS))
+    key = digest.hexdigest()[:32]
+    sid: UUID = stream_id(root_account, ERASURE_KIND, key)
+    return ErasureRecord(PersonErased, root_account, key, sid, at, digest.hexdigest(), False, event)  # type: ignore[arg-type]
+
+
+def is_erasure(topic: str) -> bool:
+    return topic == ERASURE_TOPIC
+
