@@ -27,7 +27,7 @@ from domain.fold import ProjectorFunc
 from domain.ids import stream_id
 from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
 from store.persistence import GENESIS, AppendResult, BadItem, ChainedBatchMixin, EventMapper, chain_hash
-from store.sealing import Keys, seal_batch
+from store.sealing import Keys, sealed_append
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
 log = logging.getLogger("mastery.store")
@@ -72,8 +72,7 @@ class EventStore(Application):
         self.access = access
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
         super().__init__(env=_env_for(url, lock_timeout, access))
-        self.keys = Keys(url, self.is_postgres, access)  # personal values: sealed at append, opened on read
-        cast(EventMapper, self.mapper).open_event = self.keys.open_event
+        self.keys = Keys(url, self.is_postgres, access, self.mapper)  # sealed at append, opened on read
         self.chain_key = chain_key or None
         self.chained.chain_key = self.chain_key
         try:
@@ -120,9 +119,7 @@ class EventStore(Application):
     ) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
-        events, sources, unsealable, refused = seal_batch(self.keys, events, sources or [None] * len(events))
-        result = self.chained.append_batch(events, [*bad, *unsealable], when, sources)
-        result.refused = refused
+        result = sealed_append(self.keys, self.chained.append_batch, events, bad, when, sources)
         if result.appended:
             self._advance_witness()
         return result
@@ -172,7 +169,6 @@ class EventStore(Application):
         that cannot be mapped to an event."""
         sid = stream_id(root_account, kind, key)
         events, unreadable = [], []
-        self.keys.refresh()
         for r in self.chained.stream_records(sid):
             stored = StoredEvent(sid, int(r["version"]), r["topic"], bytes(r["state"]))
             try:
@@ -188,7 +184,6 @@ class EventStore(Application):
         records that cannot be mapped to an event (each with its raw state and the error)."""
         items = self.recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
         events, unreadable = [], []
-        self.keys.refresh()
         for n in items:
             try:
                 events.append((n.id, self.mapper.to_domain_event(n)))

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +74,7 @@ class KeyTable:
         self._check = hmac.new(master, _MASTER_CHECK_TEXT, hashlib.sha256).hexdigest().encode() if master else None
         self._keys: dict[str, bytes] = {}  # opened data keys, by pseudonym (never written anywhere)
         self._hash_keys: dict[str, bytes] = {}
+        self._lock = threading.RLock()
         self._db = self._connect()
         if readonly:
             self._check_master()
@@ -88,9 +90,10 @@ class KeyTable:
 
     def _connect(self) -> Any:
         if self.readonly:
-            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-        else:
-            db = sqlite3.connect(self.path, isolation_level=None)
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:  # one store serves a web server's threads: its transactions are serialised by _Immediate
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode = DELETE")
         db.execute("PRAGMA secure_delete = ON")
         return db
@@ -267,19 +270,23 @@ class _Immediate:
         self.table, self.db, self.outer = table, table._db, False
 
     def __enter__(self) -> None:
+        self.table._lock.acquire()  # re-entrant: a nested use in the same thread joins
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
             self.outer = True
 
     def __exit__(self, kind: object, *_: object) -> None:
-        if not self.outer:
-            return
-        if kind is None:
-            self.db.execute("COMMIT")
-            return
-        self.db.execute("ROLLBACK")
-        self.table._keys.clear()
-        self.table._hash_keys.clear()
+        try:
+            if not self.outer:
+                return
+            if kind is None:
+                self.db.execute("COMMIT")
+                return
+            self.db.execute("ROLLBACK")
+            self.table._keys.clear()
+            self.table._hash_keys.clear()
+        finally:
+            self.table._lock.release()
 
 
 # -- an event sealed for storing, and opened for reading ------------------------------------------------

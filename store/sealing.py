@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,16 +26,19 @@ from domain.events import Parsed
 from domain.ids import stream_id
 from store.keys import PERSONAL_MEMBER, KeyTable, keys_path, seal, unseal
 from store.marks import sqlite_path
-from store.persistence import BadItem
+from store.persistence import AppendResult, BadItem
 
 class Keys:
     """The key tables of one open store (see the module docstring)."""
 
-    def __init__(self, url: str, is_postgres: bool, access: str) -> None:
+    def __init__(self, url: str, is_postgres: bool, access: str, mapper: Any = None) -> None:
         self.url, self.is_postgres, self.access = url, is_postgres, access
         self._writer: KeyTable | None = None
         self._reader: KeyTable | None = None
         self._empty = False
+        self._checked = time.monotonic()
+        if mapper is not None:
+            mapper.open_event = self.open_event  # store/persistence.py EventMapper: every read opens events
 
     def _exists(self) -> bool:
         if self.is_postgres:
@@ -79,7 +83,12 @@ class Keys:
             self._reader.refresh()
 
     def open_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A stored Canvas event as it arrived ("erased person" where a key is gone)."""
+        """A stored Canvas event as it arrived ("erased person" where a key is gone). An erasure by
+        another process is seen within a second (the opened keys are then forgotten)."""
+        now = time.monotonic()
+        if now - self._checked > 1.0:
+            self._checked = now
+            self.refresh()
         return unseal(self.reader(looking=PERSONAL_MEMBER in event), event)
 
     def close(self) -> None:
@@ -114,6 +123,21 @@ def seal_batch(
             sealed.append(dataclasses.replace(event, event=done.event, content_hash=done.content_hash))
             kept.append(source)
     return sealed, kept, bad, refused
+
+
+def sealed_append(
+    keys: Keys,
+    append_batch: Callable[..., AppendResult],
+    events: Sequence[Parsed],
+    bad: Sequence[BadItem],
+    when: datetime,
+    sources: Sequence[str | None] | None,
+) -> AppendResult:
+    """`append_batch` of the batch sealed (EventStore.append): the unsealable kept in the quarantine."""
+    sealed, kept, unsealable, refused = seal_batch(keys, events, sources or [None] * len(events))
+    result = append_batch(sealed, [*bad, *unsealable], when, kept)
+    result.refused = refused
+    return result
 
 
 @dataclasses.dataclass(frozen=True)
