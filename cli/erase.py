@@ -42,7 +42,9 @@ def _target(app: Context, conn: Any, root: str, user: str | None, staff: str | N
         target = _actor(app, root, staff)
     if target is None:  # perhaps erased already: the forms the key table can still recognise
         text = (user or staff or "").strip()
-        target = Target({text} if not text.isdigit() else set(), {app.local(text, conn, root)} if text.isdigit() else set())
+        target = Target(
+            {text} if not text.isdigit() else set(), {app.local(text, conn, root)} if text.isdigit() else set()
+        )
         keys = app.store.keys.reader()
         if not any(keys.erased(r) for r in _refs(keys, root, target.uuids, target.user_ids)):
             who = "student" if user is not None else "staff member"
@@ -101,7 +103,9 @@ def erase(
     store = app.store
     keys = store.keys.writer() if not dry_run else store.keys.reader()
     refs = _refs(keys, root, target.uuids, target.user_ids)
-    before = {ref: ("already erased" if keys.erased(ref) else "has a key" if keys.known(ref) else "no key") for ref in refs}
+    before = {
+        ref: ("already erased" if keys.erased(ref) else "has a key" if keys.known(ref) else "no key") for ref in refs
+    }
     report: dict[str, Any] = {
         "root_account": root,
         "user_ids": sorted(target.user_ids),

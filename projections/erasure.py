@@ -37,8 +37,9 @@ def _add(target: Target, person: Any) -> None:
     if person.id:
         target.user_ids.add(str(person.id))
     target.values.update(
-        str(v) for v in (person.uuid, person.name, person.short_name, person.sortable_name, person.login,
-                         person.sis_user_id) if v
+        str(v)
+        for v in (person.uuid, person.name, person.short_name, person.sortable_name, person.login, person.sis_user_id)
+        if v
     )
 
 
@@ -96,7 +97,9 @@ def held_rows(conn: sqlite3.Connection, root: str, target: Target) -> dict[str, 
             root,
             *uuids,
         ),
-        "mastery_rows": count(f"SELECT COUNT(*) FROM mastery WHERE root = ? AND user_uuid IN ({u_marks})", root, *uuids),
+        "mastery_rows": count(
+            f"SELECT COUNT(*) FROM mastery WHERE root = ? AND user_uuid IN ({u_marks})", root, *uuids
+        ),
         "roster_rows": count(f"SELECT COUNT(*) FROM roster WHERE user_uuid IN ({u_marks})", *uuids),
     }
 
@@ -130,4 +133,3 @@ def forget(
     report = rebuild(store, conn)
     report["results_dropped"] = len(positions)
     return report
-

@@ -187,9 +187,7 @@ class LeanEvent:
         return vars(CanvasEvent)["course_account"].func(self)
 
 
-def read(
-    position: int, topic: str, state: bytes, open_event: Callable[[dict], dict] | None = None
-) -> LeanEvent | None:
+def read(position: int, topic: str, state: bytes, open_event: Callable[[dict], dict] | None = None) -> LeanEvent | None:
     """The lean event of one stored record (its `row` ready), or None: take today's path for it.
     `open_event` (the store's key table, store/sealing.py) puts a sealed event's personal values back."""
     if not ENABLED:

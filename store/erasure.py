@@ -88,7 +88,7 @@ def scrub_quarantine(store: EventStore, values: Iterable[str]) -> int:
 
 def destroy_keys(keys: KeyTable, refs: Iterable[str], reason: str | None) -> dict[str, str]:
     """Each pseudonym's outcome: "erased", "already erased" or "unknown" (no key ever)."""
-    done = {ref: keys.erase(ref, reason) for ref in refs}
+    done: dict[str, str] = {ref: keys.erase(ref, reason) for ref in refs}
     vacuum = getattr(keys, "vacuum", None)  # PostgreSQL: reclaim the deleted key rows' dead tuples
     if vacuum is not None and "erased" in done.values():
         vacuum()
@@ -137,7 +137,7 @@ def erasure_records(store: EventStore, root: str) -> list[tuple[int, Any]]:
     found = []
     for r in rows:
         record = StoredEvent(r["originator_id"], int(r["version"]), r["topic"], bytes(r["state"]))
-        event = store.mapper.to_domain_event(record)
+        event: Any = store.mapper.to_domain_event(record)
         if event.root_account == root:
             found.append((int(r["position"]), event))
     return found

@@ -91,9 +91,9 @@ class KeyTable:
     def _connect(self) -> Any:
         if self.readonly:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
         else:  # one store serves a web server's threads: its transactions are serialised by _Immediate
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             db.execute("PRAGMA journal_mode = DELETE")
         db.execute("PRAGMA secure_delete = ON")
         return db

@@ -28,6 +28,7 @@ from store.keys import PERSONAL_MEMBER, KeyTable, keys_path, seal, unseal
 from store.marks import sqlite_path
 from store.persistence import AppendResult, BadItem
 
+
 class Keys:
     """The key tables of one open store (see the module docstring)."""
 
@@ -99,19 +100,20 @@ class Keys:
 
 def seal_batch(
     keys: Keys, events: Sequence[Parsed], sources: Sequence[str | None]
-) -> tuple[list[Parsed], list[str | None], list[BadItem], int]:
-    """The batch with every Canvas event sealed (and its sources), the events that could not be sealed
-    as quarantine rows (never stored in the clear), and how many had an erased person's values refused."""
+) -> tuple[list[tuple[Parsed, Parsed, str | None]], list[BadItem], int]:
+    """Each Canvas event of the batch sealed, as (sealed, as given, source); the events that could not be
+    sealed as quarantine rows (never stored in the clear); how many had an erased person's values refused."""
     if not events:
-        return list(events), list(sources), [], 0
+        return [], [], 0
     table = keys.writer()
     table.refresh()  # an erasure by another process wins from this batch on
-    sealed, kept, bad, refused = [], [], [], 0
+    sealed: list[tuple[Parsed, Parsed, str | None]] = []
+    bad: list[BadItem] = []
+    refused = 0
     with table.batch():
         for event, source in zip(events, sources, strict=True):
             if isinstance(event, ErasureRecord):
-                sealed.append(event)
-                kept.append(source)
+                sealed.append((event, event, source))
                 continue
             try:
                 done = seal(table, event.cls.kind, event.event, event.root_account)
@@ -120,9 +122,8 @@ def seal_batch(
                 bad.append(BadItem(text, source or "", None, f"cannot be sealed (personal fields): {error!r}"[:500]))
                 continue
             refused += bool(done.refused)
-            sealed.append(dataclasses.replace(event, event=done.event, content_hash=done.content_hash))
-            kept.append(source)
-    return sealed, kept, bad, refused
+            sealed.append((dataclasses.replace(event, event=done.event, content_hash=done.content_hash), event, source))
+    return sealed, bad, refused
 
 
 def sealed_append(
@@ -133,9 +134,12 @@ def sealed_append(
     when: datetime,
     sources: Sequence[str | None] | None,
 ) -> AppendResult:
-    """`append_batch` of the batch sealed (EventStore.append): the unsealable kept in the quarantine."""
-    sealed, kept, unsealable, refused = seal_batch(keys, events, sources or [None] * len(events))
-    result = append_batch(sealed, [*bad, *unsealable], when, kept)
+    """`append_batch` of the batch sealed (EventStore.append): the unsealable kept in the quarantine.
+    `appended` names the events as the caller gave them (at the positions their sealed forms got)."""
+    sealed, unsealable, refused = seal_batch(keys, events, sources or [None] * len(events))
+    given = {id(stored): event for stored, event, _ in sealed}
+    result = append_batch([s for s, _, _ in sealed], [*bad, *unsealable], when, [src for _, _, src in sealed])
+    result.appended = [(position, given.get(id(event), event)) for position, event in result.appended]
     result.refused = refused
     return result
 
@@ -156,8 +160,4 @@ def erasure_record(root_account: str, info: dict[str, Any], at: datetime) -> Era
     key = digest.hexdigest()[:32]
     sid: UUID = stream_id(root_account, ERASURE_KIND, key)
     return ErasureRecord(PersonErased, root_account, key, sid, at, digest.hexdigest(), False, event)  # type: ignore[arg-type]
-
-
-def is_erasure(topic: str) -> bool:
-    return topic == ERASURE_TOPIC
 
