@@ -160,4 +160,3 @@ def erasure_record(root_account: str, info: dict[str, Any], at: datetime) -> Era
     key = digest.hexdigest()[:32]
     sid: UUID = stream_id(root_account, ERASURE_KIND, key)
     return ErasureRecord(PersonErased, root_account, key, sid, at, digest.hexdigest(), False, event)  # type: ignore[arg-type]
-
