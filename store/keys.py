@@ -74,6 +74,7 @@ class KeyTable:
         self._check = hmac.new(master, _MASTER_CHECK_TEXT, hashlib.sha256).hexdigest().encode() if master else None
         self._keys: dict[str, bytes] = {}  # opened data keys, by pseudonym (never written anywhere)
         self._hash_keys: dict[str, bytes] = {}
+        self._ciphers: dict[str, tuple[bytes, AESGCM]] = {}
         self._lock = threading.RLock()
         self._db = self._connect()
         if readonly:
@@ -191,6 +192,7 @@ class KeyTable:
         if count != self._erasures:
             self._keys.clear()
             self._hash_keys.clear()
+            self._ciphers.clear()
             self._erasures = count
 
     def data_key(self, ref: str, *, create: bool = False) -> bytes | None:
@@ -231,7 +233,9 @@ class KeyTable:
         if key is None:
             return None
         nonce = os.urandom(12)
-        sealed = nonce + AESGCM(key).encrypt(nonce, orjson.dumps(values, option=orjson.OPT_SORT_KEYS), ref.encode())
+        sealed = nonce + self._aes(ref, key).encrypt(
+            nonce, orjson.dumps(values, option=orjson.OPT_SORT_KEYS), ref.encode()
+        )
         return TOKEN_PREFIX + base64.b64encode(sealed).decode()
 
     def decrypt(self, ref: str, token: str) -> dict[str, Any] | None:
@@ -241,14 +245,22 @@ class KeyTable:
             return None
         sealed = base64.b64decode(token[len(TOKEN_PREFIX) :])
         try:
-            return orjson.loads(AESGCM(key).decrypt(sealed[:12], sealed[12:], ref.encode()))
+            return orjson.loads(self._aes(ref, key).decrypt(sealed[:12], sealed[12:], ref.encode()))
         except InvalidTag:
             return None
+
+    def _aes(self, ref: str, key: bytes) -> AESGCM:
+        """The person's cipher, made once per opened key (forgotten with it)."""
+        held = self._ciphers.get(ref)
+        if held is None or held[0] is not key:
+            held = self._ciphers[ref] = (key, AESGCM(key))
+        return held[1]
 
     def erase(self, ref: str, reason: str | None = None) -> Literal["erased", "already erased", "unknown"]:
         """Destroy the person's key and record the erasure; idempotent; an unknown person is not recorded."""
         self._keys.pop(ref, None)
         self._hash_keys.pop(ref, None)
+        self._ciphers.pop(ref, None)
         with self._tx():
             if self.erased(ref):
                 return "already erased"
@@ -285,6 +297,7 @@ class _Immediate:
             self.db.execute("ROLLBACK")
             self.table._keys.clear()
             self.table._hash_keys.clear()
+            self.table._ciphers.clear()
         finally:
             self.table._lock.release()
 
@@ -303,17 +316,18 @@ class Sealed:
     refused: tuple[str, ...]  # pseudonyms of erased people whose values were dropped (the erasure wins)
 
 
-def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str) -> Sealed:
+def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str, plain_hash: str | None = None) -> Sealed:
     """The event with its personal values encrypted per person (`domain.personal.split`), and its hash.
 
     The hash is keyed by the people's hash keys over the plaintext, so a repeat dedups although each
-    token is new. An erased person's values are not stored; the hash then keys their part by the
+    token is new (`plain_hash`: the event's plain content hash when the caller has it, saving a
+    serialisation). An erased person's values are not stored; the hash then keys their part by the
     placeholder form alone, so repeats of such an input still dedup among themselves."""
     parts = split(kind, event, root_account, keys.pseudonym_secret)
     tokens: dict[str, str] = {}
     hash_keys: dict[PersonRef, bytes] = {}
     refused: list[str] = []
-    plain = parts.event
+    kept: list[dict[str, Any]] = []
     for person, values in sorted(parts.personal.items()):
         ref = keys.ref(person)
         token = keys.encrypt(ref, values)
@@ -321,13 +335,18 @@ def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str) ->
             refused.append(ref)
             continue
         tokens[ref] = token
+        kept.append(values)
         hash_key = keys.hash_key(ref)
         if hash_key:
             hash_keys[person] = hash_key
-        plain = join(plain, values)
     stored = dict(parts.event)
     if tokens:
         stored[PERSONAL_MEMBER] = tokens
+    if not refused:
+        return Sealed(stored, keyed_hash(event, hash_keys, plain_hash), ())
+    plain = parts.event  # the refused people's part as placeholders: nothing of theirs is hashed
+    for values in kept:
+        plain = join(plain, values)
     return Sealed(stored, keyed_hash(plain, hash_keys), tuple(refused))
 
 

@@ -116,7 +116,7 @@ def seal_batch(
                 sealed.append((event, event, source))
                 continue
             try:
-                done = seal(table, event.cls.kind, event.event, event.root_account)
+                done = seal(table, event.cls.kind, event.event, event.root_account, event.content_hash)
             except Exception as error:  # bad input never stops an ingest: kept, with the reason
                 text = orjson.dumps(event.event, default=str).decode()
                 bad.append(BadItem(text, source or "", None, f"cannot be sealed (personal fields): {error!r}"[:500]))
