@@ -147,5 +147,5 @@ def keyed_hash(plain_event: dict[str, Any], keys: dict[PersonRef, bytes], digest
     plain = digest or hashlib.sha256(orjson.dumps(plain_event, option=orjson.OPT_SORT_KEYS)).hexdigest()
     if not keys:
         return plain
-    key = hashlib.sha256(b"".join(keys[ref] for ref in sorted(keys))).digest()
-    return hmac.digest(key, plain.encode(), "sha256").hex()
+    ordered = tuple(keys.values()) if len(keys) == 1 else tuple(keys[ref] for ref in sorted(keys))
+    return hmac.digest(hashlib.sha256(b"".join(ordered)).digest(), plain.encode(), "sha256").hex()

@@ -364,10 +364,15 @@ def unseal(keys: KeyTable, stored: dict[str, Any]) -> dict[str, Any]:
 
 def _erased_left(event: dict[str, Any]) -> dict[str, Any]:
     """Placeholders whose token could not be opened read "erased person" (that kind's personal fields only)."""
+    meta, body = event.get("metadata"), event.get("body")
+    if not (isinstance(meta, dict) and PLACEHOLDER in meta.values()) and not (
+        isinstance(body, dict) and PLACEHOLDER in body.values()
+    ):
+        return event  # every value opened (the usual case): nothing to mark
     out = dict(event)
     cls = REGISTRY.get(str((out.get("metadata") or {}).get("event_name")))
-    body = BODY_FIELDS.get(cls.kind, ()) if cls else ()
-    for section, names in (("metadata", METADATA_FIELDS), ("body", body)):
+    body_names = BODY_FIELDS.get(cls.kind, ()) if cls else ()
+    for section, names in (("metadata", METADATA_FIELDS), ("body", body_names)):
         part = out.get(section)
         if isinstance(part, dict) and PLACEHOLDER in part.values():
             out[section] = {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in part.items()}
