@@ -135,10 +135,10 @@ def read_page(store: Any, start: int, page: int) -> tuple[list, list]:
         batch, unreadable = store.read(start, page)
         return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
     batch, failed = [], []
-    keys = getattr(store, "keys", None)  # the store's key table (store/sealing.py): opens sealed events
-    open_event = keys.open_event if keys is not None else None
+    keys = getattr(store, "keys", None)  # the store's key table (store/sealing.py): opens sealed bodies
+    open_body = keys.open_body if keys is not None else None
     for n in recorder.select_notifications(start=start, limit=page, inclusive_of_start=False):
-        event = lean.read(n.id, n.topic, n.state, open_event)
+        event = lean.read(n.id, n.topic, n.state, open_body)
         if event is None:
             try:
                 event = mapper.to_domain_event(n)

@@ -24,7 +24,8 @@ import orjson
 from domain.erasure import ERASURE_KIND, ERASURE_TOPIC, PersonErased
 from domain.events import Parsed
 from domain.ids import stream_id
-from store.keys import PERSONAL_MEMBER, KeyTable, keys_path, seal, unseal
+from domain.personal import BODY_FIELDS, PLACEHOLDER
+from store.keys import ERASED, PERSONAL_MEMBER, KeyTable, keys_path, seal, unseal
 from store.marks import sqlite_path
 from store.persistence import AppendResult, BadItem
 
@@ -83,14 +84,40 @@ class Keys:
         if self._reader is not None and not self._empty:
             self._reader.refresh()
 
-    def open_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A stored Canvas event as it arrived ("erased person" where a key is gone). An erasure by
-        another process is seen within a second (the opened keys are then forgotten)."""
+    def _table(self, looking: bool) -> KeyTable:
+        """The reader, having forgotten its keys when someone was erased since (checked once a second)."""
         now = time.monotonic()
         if now - self._checked > 1.0:
             self._checked = now
             self.refresh()
-        return unseal(self.reader(looking=PERSONAL_MEMBER in event), event)
+        return self.reader(looking)
+
+    def open_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A stored Canvas event as it arrived ("erased person" where a key is gone)."""
+        return unseal(self._table(PERSONAL_MEMBER in event), event)
+
+    def open_body(self, kind: str, event: dict[str, Any]) -> dict[str, Any]:
+        """The event with its body opened as `open_event` opens it, the actor's values (metadata) left
+        sealed: what the projections read (projections/lean.py), with a decryption only where a body holds
+        a personal value (a result's student, a user's or an enrollment's own fields)."""
+        names = BODY_FIELDS.get(kind)
+        body = event.get("body")
+        if not names or not isinstance(body, dict):
+            return event
+        tokens = event.get(PERSONAL_MEMBER) or {}
+        if kind == "result":  # the student's token is the one named by the body's pseudonym
+            ref = body.get("user_uuid")
+            tokens = {ref: tokens[ref]} if isinstance(ref, str) and ref in tokens else {}
+        opened = dict(body)
+        if tokens:
+            table = self._table(True)
+            for ref, token in tokens.items():
+                for path, value in (table.decrypt(ref, token) or {}).items():
+                    if path.startswith("body."):
+                        opened[path[5:]] = value
+        if PLACEHOLDER in opened.values():
+            opened = {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in opened.items()}
+        return {**event, "body": opened}
 
     def close(self) -> None:
         for table in {id(t): t for t in (self._writer, self._reader) if t is not None}.values():
