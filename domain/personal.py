@@ -41,6 +41,7 @@ __all__ = [
     "join",
     "pseudonym",
     "keyed_hash",
+    "order_hash",
 ]
 
 METADATA_FIELDS = ("user_login", "user_sis_id", "client_ip", "user_agent", "session_id")
@@ -149,3 +150,15 @@ def keyed_hash(plain_event: dict[str, Any], keys: dict[PersonRef, bytes], digest
         return plain
     ordered = tuple(keys.values()) if len(keys) == 1 else tuple(keys[ref] for ref in sorted(keys))
     return hmac.digest(hashlib.sha256(b"".join(ordered)).digest(), plain.encode(), "sha256").hex()
+
+
+def order_hash(kind: str, placeholder_event: dict[str, Any]) -> str:
+    """The hash that breaks a true tie in fold order (DESIGN decision 3), the same in every store: SHA-256
+    of `split`'s placeholder form with the pseudonyms masked too (they are keyed per store). It holds no
+    personal value; for an event that names no one it is the plain content hash."""
+    event = placeholder_event
+    body = event.get("body")
+    if isinstance(body, dict) and any((kind, name) in PSEUDONYMISED for name in body):
+        masked = {k: (PLACEHOLDER if (kind, k) in PSEUDONYMISED and v is not None else v) for k, v in body.items()}
+        event = {**event, "body": masked}
+    return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()

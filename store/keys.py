@@ -35,7 +35,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.events import REGISTRY
-from domain.personal import BODY_FIELDS, METADATA_FIELDS, PLACEHOLDER, PersonRef, join, keyed_hash, pseudonym, split
+from domain.personal import (
+    BODY_FIELDS,
+    METADATA_FIELDS,
+    PLACEHOLDER,
+    PersonRef,
+    join,
+    keyed_hash,
+    order_hash,
+    pseudonym,
+    split,
+)
 
 MASTER_ENV = "MASTERY_MASTER_KEY"
 TOKEN_PREFIX = "enc:v1:"
@@ -314,6 +324,7 @@ class Sealed:
     event: dict[str, Any]
     content_hash: str
     refused: tuple[str, ...]  # pseudonyms of erased people whose values were dropped (the erasure wins)
+    order_hash: str = ""  # what breaks a fold-order tie, alike in every store (`domain.personal.order_hash`)
 
 
 def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str, plain_hash: str | None = None) -> Sealed:
@@ -342,12 +353,14 @@ def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str, pl
     stored = dict(parts.event)
     if tokens:
         stored[PERSONAL_MEMBER] = tokens
+    untouched = all(parts.event.get(s) is event.get(s) for s in ("metadata", "body"))  # nothing personal in it
+    order = plain_hash if untouched and plain_hash else order_hash(kind, parts.event)
     if not refused:
-        return Sealed(stored, keyed_hash(event, hash_keys, plain_hash), ())
+        return Sealed(stored, keyed_hash(event, hash_keys, plain_hash), (), order)
     plain = parts.event  # the refused people's part as placeholders: nothing of theirs is hashed
     for values in kept:
         plain = join(plain, values)
-    return Sealed(stored, keyed_hash(plain, hash_keys), tuple(refused))
+    return Sealed(stored, keyed_hash(plain, hash_keys), tuple(refused), order)
 
 
 def unseal(keys: KeyTable, stored: dict[str, Any]) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def seal_batch(
                 bad.append(BadItem(text, source or "", None, f"cannot be sealed (personal fields): {error!r}"[:500]))
                 continue
             refused += bool(done.refused)
-            stored = Parsed(
+            stored = SealedEvent(
                 event.cls,
                 event.root_account,
                 event.key,
@@ -158,6 +158,7 @@ def seal_batch(
                 done.content_hash,
                 event.attributable,
                 done.event,
+                done.order_hash,
             )  # not dataclasses.replace: that costs a field walk per event (the ingest's hot path)
             sealed.append((stored, event, source))
     return sealed, bad, refused
@@ -179,6 +180,18 @@ def sealed_append(
     result.appended = [(position, given.get(id(event), event)) for position, event in result.appended]
     result.refused = refused
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class SealedEvent(Parsed):
+    """A sealed Canvas event: deduplicated by its keyed content hash (`content_hash`, per store), its
+    stored state carrying the order hash instead, so fold order breaks a true tie alike in every store
+    (an export ingested elsewhere gives the same answers; DESIGN decision 3)."""
+
+    order_hash: str
+
+    def state(self, recorded_at: datetime, source: str | None) -> dict[str, Any]:
+        return {**super().state(recorded_at, source), "content_hash": self.order_hash}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,8 +42,8 @@ def _all_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name.startswith("s.db"))
 
 
-def _mean(store: tuple[str, ...]) -> float:
-    rollups = mastery_json(*store, "rollups", "--course", "6", "--aggregate", "mean")
+def _mean(store: tuple[str, ...], *as_of: str) -> float:
+    rollups = mastery_json(*store, "rollups", "--course", "6", "--aggregate", "mean", *as_of)
     return rollups["rollups"][0]["scores"][0]["score"]
 
 
@@ -59,7 +59,7 @@ def ingested(tmp_path: Path) -> tuple[tuple[str, ...], Path]:
 def test_after_an_erasure_no_byte_anywhere_holds_the_person_and_the_course_still_answers(tmp_path, ingested):
     store, _ = ingested
     assert NAME.encode() in mastery(*store, "export", check=True).stdout  # readers open the sealed values
-    mean_before = _mean(store)
+    mean_before, as_of_before = _mean(store), _mean(store, "--as-of", b.at(2))
     done = mastery_json(*store, "erase", "--user", "11", "--reason", "request 2026-118", "--by", "dpo")
     assert done["status"] == "erased" and done["quarantine_scrubbed"] == 1
     assert set(done["keys"].values()) == {"erased"} and len(done["pseudonyms"]) == 2
@@ -69,7 +69,8 @@ def test_after_an_erasure_no_byte_anywhere_holds_the_person_and_the_course_still
         assert value.encode() not in everything, value
     assert b"Bob Babbage" in exported and b"erased person" in exported  # others untouched, Ada "erased"
     assert mastery(*store, "verify", check=True).returncode == 0
-    assert _mean(store) == mean_before  # scores kept, identity gone
+    assert _mean(store) == mean_before and _mean(store, "--as-of", b.at(2)) == as_of_before  # scores kept
+    assert mean_before == 4.0  # Ada's 5 and Bob's 3
     audit = mastery_json(*store, "audit", "--actor", "dpo")
     assert [e["event_name"] for e in audit["entries"]] == ["person_erased"]
     assert audit["entries"][0]["position"] == done["erasure_position"]
