@@ -46,13 +46,30 @@ def _target(app: Context, conn: Any, root: str, user: str | None, staff: str | N
             {text} if not text.isdigit() else set(), {app.local(text, conn, root)} if text.isdigit() else set()
         )
         keys = app.store.keys.reader()
-        if not any(keys.erased(r) for r in _refs(keys, root, target.uuids, target.user_ids)):
+        if _erased_alias(app, keys, root, text):
+            target.aliases.add(text)  # erased already, by this login or SIS id
+        elif not any(keys.erased(r) for r in _refs(keys, root, target.uuids, target.user_ids)):
             who = "student" if user is not None else "staff member"
             raise DomainError(
                 f"no {who} {text!r} in root account {root}: give a Canvas user id, uuid, sis_user_id:X, SIS id "
                 "or login (`mastery roster list` and `mastery audit --actor` show who the store knows)"
             )
     return target
+
+
+def _alias(keys: Any, root: str, value: str) -> str:
+    """A login or SIS id as the erasure record keeps it: keyed like a pseudonym, never the value."""
+    from domain.personal import PersonRef
+
+    return str(keys.ref(PersonRef(root, "alias", value)))
+
+
+def _erased_alias(app: Context, keys: Any, root: str, text: str) -> bool:
+    """Whether an erasure already recorded `text` as the login or SIS id of the person it erased."""
+    from store.erasure import erasure_records
+
+    wanted = _alias(keys, root, text.removeprefix("sis_user_id:"))
+    return any(wanted in record.info.get("aliases", []) for _, record in erasure_records(app.store, root))
 
 
 def _actor(app: Context, root: str, login: str) -> Any:
@@ -66,7 +83,7 @@ def _actor(app: Context, root: str, login: str) -> Any:
             actor = event.actor
             if actor.get("user_login") == login and actor.get("user_id"):
                 ids.add(event.local(actor["user_id"]) or str(actor["user_id"]))
-    return Target(set(), ids, {login}) if ids else None
+    return Target(set(), ids, {login}, {login}) if ids else None
 
 
 @click.command()
@@ -112,8 +129,10 @@ def erase(
         "pseudonyms": refs,
         "read_model": held_rows(conn, root, target),
     }
-    if all(state == "already erased" for state in before.values() if state != "no key") and any(
-        state == "already erased" for state in before.values()
+    by_alias = not target.values and bool(target.aliases)  # found only in an erasure record
+    if by_alias or (
+        all(state == "already erased" for state in before.values() if state != "no key")
+        and any(state == "already erased" for state in before.values())
     ):
         _emit({**report, "status": "already erased", "keys": before}, as_json)
         return
@@ -133,6 +152,7 @@ def erase(
         "reason": reason,
         "pseudonyms": refs,
         "user_ids": sorted(target.user_ids),
+        "aliases": sorted(_alias(keys, root, a) for a in target.aliases),  # keyed: `erase` again finds them
         "person": "staff" if staff is not None else "student",
         "with_results": with_results,
         "erased_at": datetime.now(UTC).isoformat(),

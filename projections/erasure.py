@@ -30,12 +30,14 @@ class Target:
     uuids: set[str] = field(default_factory=set)
     user_ids: set[str] = field(default_factory=set)
     values: set[str] = field(default_factory=set)  # their personal values the read model shows
+    aliases: set[str] = field(default_factory=set)  # login and SIS id: what an operator may type again
 
 
 def _add(target: Target, person: Any) -> None:
     target.uuids.add(person.uuid)
     if person.id:
         target.user_ids.add(str(person.id))
+    target.aliases.update(str(v) for v in (person.login, person.sis_user_id) if v)
     target.values.update(
         str(v)
         for v in (person.uuid, person.name, person.short_name, person.sortable_name, person.login, person.sis_user_id)

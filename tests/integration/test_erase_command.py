@@ -86,7 +86,8 @@ def test_erasing_twice_is_a_no_op_and_an_unknown_person_is_exit_1(ingested):
     assert mastery_json(*store, "erase", "--user", f"sis_user_id:{SIS}")["status"] == "erased"
     again = mastery(*store, "erase", "--user", "11", check=True)
     assert again.returncode == 0 and b"already erased" in again.stdout
-    assert mastery_json(*store, "erase", "--user", ADA)["status"] == "already erased"  # the old uuid too
+    for form in (ADA, LOGIN, SIS, f"sis_user_id:{SIS}"):  # the forms that no longer name anyone, too
+        assert mastery_json(*store, "erase", "--user", form)["status"] == "already erased", form
     unknown = mastery(*store, "erase", "--user", "999")
     assert unknown.returncode == 1 and b"no student '999'" in unknown.stderr
 
@@ -130,7 +131,8 @@ def test_an_old_export_of_an_erased_person_is_refused_for_their_personal_fields(
 def test_a_staff_member_is_erased_from_the_events_they_acted_in(tmp_path, ingested):
     store, _ = ingested
     done = mastery_json(*store, "erase", "--staff", "teacher@example.com")
-    assert done["status"] == "erased"
+    assert done["status"] == "erased" and done["user_ids"] == ["9"]
+    assert mastery_json(*store, "erase", "--staff", "teacher@example.com")["status"] == "already erased"
     assert b"teacher@example.com" not in _all_bytes(tmp_path) + mastery(*store, "export", check=True).stdout
 
 
