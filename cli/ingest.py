@@ -106,9 +106,16 @@ def ingest(
             report["skipped"] = inputs.skipped
         if counts.warnings():
             report["warnings"] = counts.warnings()
+        if counts.refused:  # only when an erased person's values came again: the shape stays DESIGN's
+            report["refused"] = counts.refused
         emit_json(report)
     else:
         _ingest_summary(counts, inputs.skipped)
+    if counts.refused:
+        warn(
+            f"{counts.refused} event(s) name a person who was erased: their personal values were refused "
+            "(the erasure wins); the events are stored with placeholders"
+        )
     for found in counts.warnings():
         warn(found["message"])
     if strict and counts.unusable:

@@ -105,6 +105,7 @@ def export(app: Context, since: str | None, redact: bool, output: str | None) ->
     as an event is written (whatever --since: its arrival time cannot be read) as an `unreadable_record`
     line carrying its raw state, which re-ingesting keeps in the quarantine.
     """
+    from domain.erasure import PersonErased
     from store.application import Unreadable
 
     since_time = app.parse_time(since, "--since")
@@ -113,6 +114,8 @@ def export(app: Context, since: str | None, redact: bool, output: str | None) ->
         for _position, item in app.store.iter_all(unreadable=True):
             if isinstance(item, Unreadable):
                 out.write(orjson.dumps(unreadable_line(item, redact)) + b"\n")
+                continue
+            if isinstance(item, PersonErased):  # not a Canvas event: the history's own record of an erasure
                 continue
             if since_time is not None and item.recorded_at < since_time:
                 continue

@@ -21,6 +21,7 @@ Canvas numeric ids (`user_id`, `enrollment_id`, …) are kept: they name no one 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "join",
     "pseudonym",
     "keyed_hash",
+    "order_hash",
 ]
 
 METADATA_FIELDS = ("user_login", "user_sis_id", "client_ip", "user_agent", "session_id")
@@ -81,9 +83,11 @@ def _owner(kind: str, section: str, event: dict[str, Any], root: str) -> PersonR
     if kind == "result" and section == "body":
         uuid = body.get("user_uuid")
         return PersonRef(root, "uuid", str(uuid)) if uuid else None
-    owner = local_id(
-        meta.get("user_id") if section == "metadata" else body.get("user_id"), shard_of(meta.get("root_account_id"))
-    )
+    raw = meta.get("user_id") if section == "metadata" else body.get("user_id")
+    try:
+        owner = local_id(raw, shard_of(meta.get("root_account_id")))
+    except (TypeError, ValueError):  # an id no int can hold (hostile input): named by the id as given
+        owner = str(raw) if raw is not None else None
     return PersonRef(root, "user_id", owner) if owner is not None else None
 
 
@@ -99,13 +103,15 @@ def split(kind: str, event: dict[str, Any], root_account: str, secret: bytes) ->
         part = event.get(section)
         if not isinstance(part, dict):
             continue
+        present = [name for name in fields if part.get(name) is not None]
+        if not present:
+            continue
         owner = _owner(kind, section, event, root_account)
+        mine = personal.setdefault(owner, {}) if owner is not None else None
         copy = dict(part)
-        for name in fields:
-            if copy.get(name) is None:
-                continue
-            if owner is not None:
-                personal.setdefault(owner, {})[f"{section}.{name}"] = copy[name]
+        for name in present:
+            if mine is not None:
+                mine[f"{section}.{name}"] = copy[name]
             if section == "body" and (kind, name) in PSEUDONYMISED:
                 copy[name] = pseudonym(secret, PersonRef(root_account, "uuid", str(copy[name])))
             else:
@@ -125,20 +131,34 @@ def join(event: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)  # one per person seen lately: every event of theirs asks again
 def pseudonym(secret: bytes, ref: PersonRef) -> str:
     """The stable stand-in for a person's personal key value: the same person, the same pseudonym."""
-    return "p:" + hmac.new(secret, ref.text().encode(), hashlib.sha256).hexdigest()[:32]
+    return "p:" + hmac.digest(secret, ref.text().encode(), "sha256").hex()[:32]
 
 
-def keyed_hash(plain_event: dict[str, Any], keys: dict[PersonRef, bytes]) -> str:
+def keyed_hash(plain_event: dict[str, Any], keys: dict[PersonRef, bytes], digest: str | None = None) -> str:
     """The content hash of an event's (token-redacted) plaintext, keyed by the hash keys of its people.
 
     Stable across repeats (no randomness, unlike the encrypted form); two events that differ only in a
     personal value still differ. Without the people's keys it cannot be recomputed, so a stored hash
     cannot be used to test a guessed name or login, and once a key is destroyed never again. An event
-    with no person in it hashes plainly (as today's content hash)."""
-    dumped = orjson.dumps(plain_event, option=orjson.OPT_SORT_KEYS)
+    with no person in it hashes plainly (as today's content hash). `digest`, when the caller has it
+    already, is that plain hash (`domain.canvas.content_hash` of the same event): it is what is keyed."""
+    plain = digest or hashlib.sha256(orjson.dumps(plain_event, option=orjson.OPT_SORT_KEYS)).hexdigest()
     if not keys:
-        return hashlib.sha256(dumped).hexdigest()
-    key = hashlib.sha256(b"".join(keys[ref] for ref in sorted(keys))).digest()
-    return hmac.new(key, dumped, hashlib.sha256).hexdigest()
+        return plain
+    ordered = tuple(keys.values()) if len(keys) == 1 else tuple(keys[ref] for ref in sorted(keys))
+    return hmac.digest(hashlib.sha256(b"".join(ordered)).digest(), plain.encode(), "sha256").hex()
+
+
+def order_hash(kind: str, placeholder_event: dict[str, Any]) -> str:
+    """The hash that breaks a true tie in fold order (DESIGN decision 3), the same in every store: SHA-256
+    of `split`'s placeholder form with the pseudonyms masked too (they are keyed per store). It holds no
+    personal value; for an event that names no one it is the plain content hash."""
+    event = placeholder_event
+    body = event.get("body")
+    if isinstance(body, dict) and any((kind, name) in PSEUDONYMISED for name in body):
+        masked = {k: (PLACEHOLDER if (kind, k) in PSEUDONYMISED and v is not None else v) for k, v in body.items()}
+        event = {**event, "body": masked}
+    return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()

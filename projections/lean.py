@@ -189,20 +189,23 @@ class LeanEvent:
         return vars(CanvasEvent)["course_account"].func(self)
 
 
-def read(position: int, topic: str, state: bytes) -> LeanEvent | None:
-    """The lean event of one stored record (its `row` ready), or None: take today's path for it."""
+def read(
+    position: int, topic: str, state: bytes, open_body: Callable[[str, dict], dict] | None = None
+) -> LeanEvent | None:
+    """The lean event of one stored record (its `row` ready), or None: take today's path for it.
+    `open_body` (the store's key table, store/sealing.py) puts a sealed body's personal values back."""
     if not ENABLED:
         return None
     cls = _CLASS_OF_TOPIC.get(topic)
     if cls is None or cls.kind not in SNAPSHOTS:
         return None
     try:
-        return _read(position, cls, state)
+        return _read(position, cls, state, open_body)
     except Exception:  # anything at all: today's path reads it, and says why if it cannot
         return None
 
 
-def _read(position: int, cls: type[CanvasEvent], state: bytes) -> LeanEvent:
+def _read(position: int, cls: type[CanvasEvent], state: bytes, open_body: Any = None) -> LeanEvent:
     stored = orjson.loads(decode(state))  # store/codec.py: a compressed state is decoded first
     event = LeanEvent()
     event.kind, event.canvas_name, event.rank = cls.kind, cls.canvas_name, cls.rank
@@ -219,6 +222,8 @@ def _read(position: int, cls: type[CanvasEvent], state: bytes) -> LeanEvent:
         and type(event.event.get("body")) is dict
     ):
         raise Refused("an unexpected stored shape")
+    if open_body is not None:
+        event.event = open_body(cls.kind, event.event)
     event.event_time = _utc(datetime.fromisoformat(stored["event_time"]))
     event.recorded_at = _utc(datetime.fromisoformat(stored["recorded_at"]))
     event.root_shard = vars(CanvasEvent)["root_shard"].func(event)

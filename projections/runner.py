@@ -16,6 +16,7 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.erasure import PersonErased
 from domain.events import TOPICS
 from projections import lean, packed, problems
 from projections.changes import Change
@@ -155,8 +156,10 @@ def read_page(store: Any, start: int, page: int, stop: int | None = None) -> tup
         batch, unreadable = store.read(start, page, stop)
         return batch, [(u.position, EVENT_NAMES.get(u.topic, u.topic), problems.describe(u.error)) for u in unreadable]
     batch, failed = [], []
+    keys = getattr(store, "keys", None)  # the store's key table (store/sealing.py): opens sealed bodies
+    open_body = keys.open_body if keys is not None else None
     for n in recorder.select_notifications(start=start, limit=page, stop=stop, inclusive_of_start=False):
-        event = lean.read(n.id, n.topic, n.state)
+        event = lean.read(n.id, n.topic, n.state, open_body)
         if event is None:
             try:
                 event = mapper.to_domain_event(n)
@@ -173,6 +176,8 @@ def prepare(history: HistoryProjection, batch: list, failed: list) -> tuple[list
     A lean event's row is already built, from values the state model reads back (lean.py checks them)."""
     kept, rows = [], []
     for position, event in batch:
+        if isinstance(event, PersonErased):  # an erasure record: nothing to project (its page moves on)
+            continue
         if type(event) is lean.LeanEvent:
             kept.append((position, event))
             rows.append(event.row)

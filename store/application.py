@@ -29,6 +29,7 @@ from store import codec
 from store.chain import check_links
 from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
 from store.persistence import AppendResult, BadItem, ChainedBatchMixin, EventMapper
+from store.sealing import Keys, sealed_append
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
 log = logging.getLogger("mastery.store")
@@ -73,6 +74,7 @@ class EventStore(Application):
         self.access = access
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
         super().__init__(env=_env_for(url, lock_timeout, access))
+        self.keys = Keys(url, self.is_postgres, access, self.mapper)  # sealed at append, opened on read
         self.chain_key = chain_key or None
         self.chained.chain_key = self.chain_key
         try:
@@ -119,7 +121,7 @@ class EventStore(Application):
     ) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
-        result = self.chained.append_batch(events, bad, when, sources)
+        result = sealed_append(self.keys, self.chained.append_batch, events, bad, when, sources)
         if result.appended:
             self._advance_witness()
         return result
@@ -288,6 +290,7 @@ class EventStore(Application):
         return self.chained.run(sql, params, commit=commit)
 
     def close(self) -> None:
+        self.keys.close()
         self.factory.close()
 
 

@@ -44,6 +44,7 @@ class Counts:
     ignored: int = 0
     ignored_by_name: Counter = field(default_factory=Counter)
     quarantine_ids: list[int] = field(default_factory=list)
+    refused: int = 0  # events an erased person's values were refused in (stored with placeholders)
     by_source: dict[str, Tally] = field(default_factory=dict)  # each input's share, in the order read
 
     @property
@@ -179,6 +180,7 @@ def _write(store: EventStore, batch: Batch, counts: Counts) -> None:
     counts.duplicates += result.duplicates
     counts.quarantined += len(result.quarantined)
     counts.quarantine_ids.extend(result.quarantined)
+    counts.refused += result.refused
 
 
 def ingest(

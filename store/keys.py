@@ -1,9 +1,9 @@
 """The key table: one AES-GCM data key per person, kept outside the hash chain, destroyed on erasure.
 
-The building block of crypto-shredding (issue 15; not yet wired into ingest or any reader). `seal` makes
-an event ready to store (personal values encrypted per person, keyed content hash), `unseal` reads it back
-("erased person" where a key is gone). A SQLite file beside the
-store (`<store>.keys`) holds:
+The building block of crypto-shredding (issue 15): `EventStore.append` seals every event with `seal`
+(personal values encrypted per person, keyed content hash) and every reader opens it with `unseal`
+("erased person" where a key is gone). A SQLite file beside the store (`<store>.keys`; a PostgreSQL
+store keeps the same tables beside its own, `store/pgkeys.py`) holds:
 - `key_meta`: the pseudonym secret (people are looked up by `domain.personal.pseudonym`, never by a raw
   uuid or id) and, when the table is wrapped, a check value of the master key (never the key itself);
 - `person_keys`: each person's 256-bit data key, AES-GCM-wrapped by `MASTERY_MASTER_KEY` when one is set;
@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.events import REGISTRY
-from domain.personal import BODY_FIELDS, METADATA_FIELDS, PLACEHOLDER, PersonRef, join, keyed_hash, pseudonym, split
+from domain.personal import (
+    BODY_FIELDS,
+    METADATA_FIELDS,
+    PLACEHOLDER,
+    PersonRef,
+    join,
+    keyed_hash,
+    order_hash,
+    pseudonym,
+    split,
+)
 
 MASTER_ENV = "MASTERY_MASTER_KEY"
 TOKEN_PREFIX = "enc:v1:"
@@ -60,28 +71,56 @@ def _derive(secret: bytes, info: bytes) -> bytes:
 
 
 class KeyTable:
-    """Per-person data keys in a SQLite file; `master` (bytes) wraps them when given."""
+    """Per-person data keys in a SQLite file; `master` (bytes) wraps them when given.
 
-    def __init__(self, path: Path, master: bytes | None = None) -> None:
+    `readonly` opens an existing file read-only (a read never writes beside a store); a reader of a
+    store that has no key table yet gets `KeyTable.empty()`, which opens nothing (every token reads as
+    an erased person's)."""
+
+    def __init__(self, path: Path | str, master: bytes | None = None, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._wrap = AESGCM(_derive(master, b"outcome-mastery key wrap")) if master else None
         self._check = hmac.new(master, _MASTER_CHECK_TEXT, hashlib.sha256).hexdigest().encode() if master else None
         self._keys: dict[str, bytes] = {}  # opened data keys, by pseudonym (never written anywhere)
         self._hash_keys: dict[str, bytes] = {}
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA secure_delete = ON")
-        self._db.execute("PRAGMA journal_mode = DELETE")
+        self._ciphers: dict[str, tuple[bytes, AESGCM]] = {}
+        self._lock = threading.RLock()
+        self._db = self._connect()
+        if readonly:
+            self._check_master()
+            self._secret = self._meta_secret()
+            self._erasures = self._db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]
+            return
         with self._tx():
-            for statement in _SCHEMA:
+            for statement in self._schema():
                 self._db.execute(statement)
             self._check_master()
             self._secret = self._meta_secret()
             self._erasures = self._db.execute("SELECT COUNT(*) FROM erasures").fetchone()[0]
 
+    def _connect(self) -> Any:
+        if self.readonly:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+        else:  # one store serves a web server's threads: its transactions are serialised by _Immediate
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("PRAGMA secure_delete = ON")
+        return db
+
+    def _schema(self) -> tuple[str, ...]:
+        return _SCHEMA
+
     @classmethod
-    def from_env(cls, path: Path) -> KeyTable:
+    def from_env(cls, path: Path | str, *, readonly: bool = False) -> KeyTable:
         text = os.environ.get(MASTER_ENV)
-        return cls(path, text.encode() if text else None)
+        return cls(path, text.encode() if text else None, readonly=readonly)
+
+    @classmethod
+    def empty(cls) -> KeyTable:
+        """A table in memory holding no key: what a reader uses for a store without a key table."""
+        return cls(":memory:")
 
     def close(self) -> None:
         self._db.close()
@@ -106,7 +145,7 @@ class KeyTable:
             any_key = self._db.execute("SELECT 1 FROM key_meta WHERE key = 'pseudonym_secret'").fetchone()
             if self._check and any_key:
                 raise KeyTableError(f"{MASTER_ENV} is set but this key table is not wrapped: unset it for this store")
-            if self._check:
+            if self._check and not self.readonly:
                 self._db.execute("INSERT INTO key_meta (key, value) VALUES ('master_check', ?)", (self._check,))
             return
         if self._check is None:
@@ -132,6 +171,8 @@ class KeyTable:
         row = self._db.execute("SELECT value FROM key_meta WHERE key = 'pseudonym_secret'").fetchone()
         if row is not None:
             return self._open("pseudonym_secret", bytes(row[0]))
+        if self.readonly:  # not written yet: nothing was sealed with this table, a random one opens nothing
+            return os.urandom(32)
         secret = os.urandom(32)
         sealed = self._seal("pseudonym_secret", secret)
         self._db.execute("INSERT INTO key_meta (key, value) VALUES ('pseudonym_secret', ?)", (sealed,))
@@ -161,6 +202,7 @@ class KeyTable:
         if count != self._erasures:
             self._keys.clear()
             self._hash_keys.clear()
+            self._ciphers.clear()
             self._erasures = count
 
     def data_key(self, ref: str, *, create: bool = False) -> bytes | None:
@@ -201,7 +243,9 @@ class KeyTable:
         if key is None:
             return None
         nonce = os.urandom(12)
-        sealed = nonce + AESGCM(key).encrypt(nonce, orjson.dumps(values, option=orjson.OPT_SORT_KEYS), ref.encode())
+        sealed = nonce + self._aes(ref, key).encrypt(
+            nonce, orjson.dumps(values, option=orjson.OPT_SORT_KEYS), ref.encode()
+        )
         return TOKEN_PREFIX + base64.b64encode(sealed).decode()
 
     def decrypt(self, ref: str, token: str) -> dict[str, Any] | None:
@@ -211,14 +255,22 @@ class KeyTable:
             return None
         sealed = base64.b64decode(token[len(TOKEN_PREFIX) :])
         try:
-            return orjson.loads(AESGCM(key).decrypt(sealed[:12], sealed[12:], ref.encode()))
+            return orjson.loads(self._aes(ref, key).decrypt(sealed[:12], sealed[12:], ref.encode()))
         except InvalidTag:
             return None
+
+    def _aes(self, ref: str, key: bytes) -> AESGCM:
+        """The person's cipher, made once per opened key (forgotten with it)."""
+        held = self._ciphers.get(ref)
+        if held is None or held[0] is not key:
+            held = self._ciphers[ref] = (key, AESGCM(key))
+        return held[1]
 
     def erase(self, ref: str, reason: str | None = None) -> Literal["erased", "already erased", "unknown"]:
         """Destroy the person's key and record the erasure; idempotent; an unknown person is not recorded."""
         self._keys.pop(ref, None)
         self._hash_keys.pop(ref, None)
+        self._ciphers.pop(ref, None)
         with self._tx():
             if self.erased(ref):
                 return "already erased"
@@ -240,19 +292,24 @@ class _Immediate:
         self.table, self.db, self.outer = table, table._db, False
 
     def __enter__(self) -> None:
+        self.table._lock.acquire()  # re-entrant: a nested use in the same thread joins
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
             self.outer = True
 
     def __exit__(self, kind: object, *_: object) -> None:
-        if not self.outer:
-            return
-        if kind is None:
-            self.db.execute("COMMIT")
-            return
-        self.db.execute("ROLLBACK")
-        self.table._keys.clear()
-        self.table._hash_keys.clear()
+        try:
+            if not self.outer:
+                return
+            if kind is None:
+                self.db.execute("COMMIT")
+                return
+            self.db.execute("ROLLBACK")
+            self.table._keys.clear()
+            self.table._hash_keys.clear()
+            self.table._ciphers.clear()
+        finally:
+            self.table._lock.release()
 
 
 # -- an event sealed for storing, and opened for reading ------------------------------------------------
@@ -267,19 +324,21 @@ class Sealed:
     event: dict[str, Any]
     content_hash: str
     refused: tuple[str, ...]  # pseudonyms of erased people whose values were dropped (the erasure wins)
+    order_hash: str = ""  # what breaks a fold-order tie, alike in every store (`domain.personal.order_hash`)
 
 
-def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str) -> Sealed:
+def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str, plain_hash: str | None = None) -> Sealed:
     """The event with its personal values encrypted per person (`domain.personal.split`), and its hash.
 
     The hash is keyed by the people's hash keys over the plaintext, so a repeat dedups although each
-    token is new. An erased person's values are not stored; the hash then keys their part by the
+    token is new (`plain_hash`: the event's plain content hash when the caller has it, saving a
+    serialisation). An erased person's values are not stored; the hash then keys their part by the
     placeholder form alone, so repeats of such an input still dedup among themselves."""
     parts = split(kind, event, root_account, keys.pseudonym_secret)
     tokens: dict[str, str] = {}
     hash_keys: dict[PersonRef, bytes] = {}
     refused: list[str] = []
-    plain = parts.event
+    kept: list[dict[str, Any]] = []
     for person, values in sorted(parts.personal.items()):
         ref = keys.ref(person)
         token = keys.encrypt(ref, values)
@@ -287,14 +346,21 @@ def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str) ->
             refused.append(ref)
             continue
         tokens[ref] = token
+        kept.append(values)
         hash_key = keys.hash_key(ref)
         if hash_key:
             hash_keys[person] = hash_key
-        plain = join(plain, values)
     stored = dict(parts.event)
     if tokens:
         stored[PERSONAL_MEMBER] = tokens
-    return Sealed(stored, keyed_hash(plain, hash_keys), tuple(refused))
+    untouched = all(parts.event.get(s) is event.get(s) for s in ("metadata", "body"))  # nothing personal in it
+    order = plain_hash if untouched and plain_hash else order_hash(kind, parts.event)
+    if not refused:
+        return Sealed(stored, keyed_hash(event, hash_keys, plain_hash), (), order)
+    plain = parts.event  # the refused people's part as placeholders: nothing of theirs is hashed
+    for values in kept:
+        plain = join(plain, values)
+    return Sealed(stored, keyed_hash(plain, hash_keys), tuple(refused), order)
 
 
 def unseal(keys: KeyTable, stored: dict[str, Any]) -> dict[str, Any]:
@@ -311,10 +377,15 @@ def unseal(keys: KeyTable, stored: dict[str, Any]) -> dict[str, Any]:
 
 def _erased_left(event: dict[str, Any]) -> dict[str, Any]:
     """Placeholders whose token could not be opened read "erased person" (that kind's personal fields only)."""
+    meta, body = event.get("metadata"), event.get("body")
+    if not (isinstance(meta, dict) and PLACEHOLDER in meta.values()) and not (
+        isinstance(body, dict) and PLACEHOLDER in body.values()
+    ):
+        return event  # every value opened (the usual case): nothing to mark
     out = dict(event)
     cls = REGISTRY.get(str((out.get("metadata") or {}).get("event_name")))
-    body = BODY_FIELDS.get(cls.kind, ()) if cls else ()
-    for section, names in (("metadata", METADATA_FIELDS), ("body", body)):
+    body_names = BODY_FIELDS.get(cls.kind, ()) if cls else ()
+    for section, names in (("metadata", METADATA_FIELDS), ("body", body_names)):
         part = out.get(section)
         if isinstance(part, dict) and PLACEHOLDER in part.values():
             out[section] = {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in part.items()}

@@ -29,6 +29,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.erasure import ERASURE_TOPIC
 from domain.events import Parsed
 from store import codec
 from store.chain import GENESIS, ChainKeyError, chain_hash, key_check
@@ -58,6 +59,7 @@ class AppendResult:
     appended: list[tuple[int, Parsed]] = field(default_factory=list)
     duplicates: int = 0
     quarantined: list[int] = field(default_factory=list)
+    refused: int = 0  # events whose erased person's values were refused (store/keys.seal)
 
 
 class EventMapper(Mapper):
@@ -65,6 +67,7 @@ class EventMapper(Mapper):
 
     def __init__(self) -> None:
         super().__init__(transcoder=None)  # type: ignore[arg-type]
+        self.open_event: Any = None  # the store's key table opening sealed events (store/sealing.py)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
@@ -78,6 +81,8 @@ class EventMapper(Mapper):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # The state was validated and written by us: construct without a second validation (hot path).
         state = orjson.loads(codec.decode(stored_event.state))
+        if self.open_event is not None and stored_event.topic != ERASURE_TOPIC:
+            state["event"] = self.open_event(state["event"])
         oid = stored_event.originator_id
         state["originator_id"] = oid if isinstance(oid, UUID) else UUID(str(oid))
         state["originator_version"] = stored_event.originator_version

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from domain.audit import entries
+from domain.canvas import display_time
+from domain.erasure import PersonErased
 from domain.events import TOPICS, CanvasEvent
 from domain.fold import fold_order
 from domain.ids import local_id
@@ -27,13 +30,42 @@ ACTOR_FIELDS = ("user_id", "user_login", "user_sis_id", "real_user_id", "develop
 def by_entity(store: Any, conn: sqlite3.Connection, root: str, kind: str, key: str) -> dict[str, Any]:
     """Every change of one entity in fold order, and the records of it that could not be read."""
     events, positions, unreadable = trail_events(store, root, kind, key)
+    erased = erasure_entries(store, root, lambda e: kind == "user" and key in e.info.get("user_ids", []))
     return {
         "kind": kind,
         "id": key,
         "root_account": root,
-        "entries": entries(events, positions),
+        "entries": entries(events, positions) + erased,
         "unreadable": unreadable,
     }
+
+
+def erasure_entries(store: Any, root: str, wanted: Callable[[Any], bool]) -> list[dict[str, Any]]:
+    """The erasures (`mastery erase`) `wanted` picks, as audit entries (pseudonyms only, no personal value)."""
+    from store.erasure import erasure_records
+
+    found = []
+    for position, record in erasure_records(store, root):
+        if not wanted(record):
+            continue
+        info = record.info
+        found.append(
+            {
+                "event_time": display_time(record.event_time),
+                "recorded_at": display_time(record.recorded_at),
+                "position": position,
+                "event_name": record.canvas_name,
+                "actor": {"job_tag": f"mastery erase, asked by {record.requested_by}"},
+                "request": {},
+                "changes": [
+                    {"field": f"personal values of {p}", "before": "encrypted", "after": "erased person"}
+                    for p in record.pseudonyms
+                ],
+                "notes": [f"reason: {info.get('reason') or '(none given)'}"]
+                + (["results dropped from every cut"] if info.get("with_results") else []),
+            }
+        )
+    return found
 
 
 def trail_events(store: Any, root: str, kind: str, key: str) -> tuple[list[CanvasEvent], dict[str, int], list]:
@@ -82,6 +114,8 @@ def by_actor(
     hits: dict[tuple[str, str], set[str]] = {}
     unreadable: dict[int, dict[str, Any]] = {}
     for position, event in store.iter_all(unreadable=True):
+        if isinstance(event, PersonErased):  # an erasure record: listed below, by who asked
+            continue
         if not isinstance(event, CanvasEvent):  # a record the store could not map
             unreadable[position] = _unreadable(position, EVENT_NAMES.get(event.topic, event.topic), event.error)
             continue
@@ -101,6 +135,10 @@ def by_actor(
         for event, entry in zip(fold_order(events), entries(events, positions), strict=True):
             if event.content_hash in hashes:
                 found.append({"kind": kind, "id": key, **entry})
+    found += [
+        {"kind": "erasure", "id": str(e["position"]), **e}
+        for e in erasure_entries(store, root, lambda r: r.requested_by == who.strip())
+    ]
     found.sort(key=lambda e: (e["event_time"], e["kind"], e["id"]))
     return {
         "actor": who,

@@ -257,6 +257,16 @@ ROWS = [
         env=TOKEN,
     ),
     Row("serve with a missing store", ("--store", "{tmp}/missing.db", "serve"), 3, "no store at", env=TOKEN),
+    Row("erase with no one named", ("--store", "{store}", "erase"), 2, "give --user ID or --staff LOGIN"),
+    Row("erase an unknown student", ("--store", "{store}", "erase", "--user", "99999999"), 1, "no student '99999999'"),
+    Row(
+        "erase the same student twice",
+        ("--store", "{store}", "erase", "--user", "{uuid}"),
+        0,
+        "already erased",
+        writes=True,
+        first=(("erase", "--user", "{uuid}"),),
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -71,7 +72,13 @@ def progress(db: Path) -> tuple[int, int, int]:
 
 
 def start_ingest(store: Path, source: Path) -> subprocess.Popen:
-    """A real ingest in a session of its own, so that every process it starts can be found by its session."""
+    """A real ingest in a session of its own, so that every process it starts can be found by its session.
+
+    The store gets a copy of the clean run's key table: the dedup hashes `state_of` compares are keyed
+    per person (issue 15), so only a store with the same people's keys can equal the clean run."""
+    clean_keys = source.parent / "clean.db.keys"
+    if clean_keys.exists():
+        shutil.copy(clean_keys, f"{store}.keys")
     code = "from cli.main import main; main()"
     return subprocess.Popen(
         [sys.executable, "-c", code, "--store", str(store), "ingest", str(source), "--json"],
