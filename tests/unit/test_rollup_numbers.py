@@ -13,6 +13,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,6 +30,7 @@ from domain.rollup import (
     rollup,
     rollup_numbers,
 )
+from projections import packed
 from projections.mastery import LightResult, light_result
 from tests.unit.rollup_inputs import CRITERION, QUIZ
 
@@ -163,11 +165,25 @@ _READ = ("attributable", "id", "user_uuid", "context_type", "workflow_state", "s
 _READ += ("assessed_at", "artifact_type", "associated_asset_type", "associated_asset_id")
 
 
+def _stored(state_json: str) -> tuple:
+    """The history row's columns (packed.ROW) of a result state, as `light_results` selects them."""
+    plain = orjson.loads(state_json)
+    folded = bytes(8) + b"\x01" + bytes(8) + bytes(32)  # packed.fold_key's layout: time, rank, updated_at, hash
+    return (
+        plain["root_account"],
+        plain["id"],
+        plain["last_event_time"],
+        "x",
+        folded,
+        packed.pack_json("result", state_json),
+    )
+
+
 @settings(max_examples=500, deadline=None)
 @given(state=_states)
 def test_a_light_result_reads_a_stored_state_as_pydantic_does(state: ResultState):
     stored = state.model_dump_json()
-    light, model = light_result(stored), ResultState.model_validate_json(stored)
+    light, model = light_result(_stored(stored)), ResultState.model_validate_json(stored)
     assert isinstance(light, LightResult)
     assert {f: getattr(light, f) for f in _READ} == {f: getattr(model, f) for f in _READ}
 
@@ -179,5 +195,5 @@ def test_a_state_that_is_not_plain_is_read_by_pydantic():
         | {"events": 1, "created_seen": True, "outcome_id": "3", "score": 2.0}
     ).model_dump_json()
     odd = stored.replace('"score":2.0', '"score":"2.5"')
-    assert isinstance(light_result(odd), ResultState) and light_result(odd).score == 2.5
-    assert isinstance(light_result(stored), LightResult)
+    assert isinstance(light_result(_stored(odd)), ResultState) and light_result(_stored(odd)).score == 2.5
+    assert isinstance(light_result(_stored(stored)), LightResult)
