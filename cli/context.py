@@ -63,6 +63,7 @@ ACCESS: dict[str, str] = {
     "problems exclude": "write",
     "problems include": "write",
     "rebuild": "write",
+    "migrate encrypt": "write",
 }
 
 

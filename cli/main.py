@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "serve": "cli.web:serve",
     "report": "cli.web:report",
     "snapshot": "cli.snapshots:snapshot",
+    "migrate": "cli.migrate:migrate",
 }
 
 

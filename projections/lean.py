@@ -217,6 +217,8 @@ def _read(position: int, cls: type[CanvasEvent], state: bytes) -> LeanEvent:
         and type(event.event.get("body")) is dict
     ):
         raise Refused("an unexpected stored shape")
+    if "personal" in event.event:  # sealed personal values (store.keys.PERSONAL_MEMBER): the mapper opens them
+        raise Refused("a sealed event")
     event.event_time = _utc(datetime.fromisoformat(stored["event_time"]))
     event.recorded_at = _utc(datetime.fromisoformat(stored["recorded_at"]))
     event.root_shard = vars(CanvasEvent)["root_shard"].func(event)

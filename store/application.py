@@ -26,6 +26,7 @@ from domain.events import CanvasEvent, Parsed
 from domain.fold import ProjectorFunc
 from domain.ids import stream_id
 from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
+from store.migrate import Sealer
 from store.persistence import GENESIS, AppendResult, BadItem, ChainedBatchMixin, EventMapper, chain_hash
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
 
@@ -84,6 +85,7 @@ class EventStore(Application):
             raise
         self.witness = witness_path(url, self.store_id, self.is_postgres, state_home)
         self._witness_warned = False
+        self.sealer = Sealer(self)  # a migrated store's appends are sealed, its events opened (store/migrate.py)
 
     def _require_tables(self) -> None:
         """A PostgreSQL store opened for reading or writing must exist: nothing is created for a read."""
@@ -117,6 +119,7 @@ class EventStore(Application):
     ) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
+        events = self.sealer.seal(events)
         result = self.chained.append_batch(events, bad, when, sources)
         if result.appended:
             self._advance_witness()
@@ -310,6 +313,7 @@ class EventStore(Application):
         return self.chained.run(sql, params, commit=commit)
 
     def close(self) -> None:
+        Sealer.close_of(self)
         self.factory.close()
 
 

@@ -64,6 +64,8 @@ class EventMapper(Mapper):
 
     def __init__(self) -> None:
         super().__init__(transcoder=None)  # type: ignore[arg-type]
+        # Opens a sealed event's personal values (a migrated store: store/migrate.py `Sealer.open_event`).
+        self.opener: Any = None
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
@@ -77,6 +79,8 @@ class EventMapper(Mapper):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # The state was validated and written by us: construct without a second validation (hot path).
         state = orjson.loads(stored_event.state)
+        if self.opener is not None and "personal" in state["event"]:  # store.keys.PERSONAL_MEMBER
+            state["event"] = self.opener(state["event"])
         oid = stored_event.originator_id
         state["originator_id"] = oid if isinstance(oid, UUID) else UUID(str(oid))
         state["originator_version"] = stored_event.originator_version
