@@ -35,6 +35,7 @@ def migrate() -> None:
 def encrypt(app: Context, dry_run: bool, keep_old: Path | None, as_json: bool) -> None:
     """Encrypt the personal fields of every stored event, keeping positions and times; verify still passes."""
     from store import migrate as m
+    from store import migrate_encrypt as enc
 
     store = app.store
     if m.is_sealed(store):
@@ -51,7 +52,7 @@ def encrypt(app: Context, dry_run: bool, keep_old: Path | None, as_json: bool) -
     head = store.head()
     if dry_run:
         with Progress(not as_json, "reading", total=head) as bar:
-            found = m.plan(store, bar)
+            found = enc.plan(store, bar)
         report = {
             "status": "would encrypt",
             "dry_run": True,
@@ -68,10 +69,10 @@ def encrypt(app: Context, dry_run: bool, keep_old: Path | None, as_json: bool) -
         )
         return
     if keep_old is not None:
-        _keep(store, keep_old, m)
+        _keep(store, keep_old, enc)
     try:
         with m.key_table(store) as keys, Progress(not as_json, "encrypting", total=head) as bar:
-            outcome = m.encrypt(store, keys, bar)
+            outcome = enc.encrypt(store, keys, bar)
     except m.MigrateError as error:
         raise DomainError(str(error)) from None
     if outcome is None:  # another process encrypted it meanwhile

@@ -1,58 +1,30 @@
-"""`mastery migrate encrypt`: re-key a store made before encryption, so no personal value stays in the clear.
+"""Whether a store keeps personal values sealed, and the seal/open bridge of a store `migrate encrypt` sealed.
 
-A store made before issue 15 holds personal fields (`domain.personal`) in the clear. The migration seals
-every stored event once with `store.keys.seal` (each person's values encrypted with their own key in the
-key table beside the store; the keyed content hash seal computes replaces the plain one, so a repeat of
-an old input still dedups) and re-chains the history from genesis over the new bytes. Everything else
-of each event is kept as it was: its position, stream id and version, topic, `event_time`,
-`recorded_at` and `source` (only the state's `event` and `content_hash` members change), so as-of,
-known-at and every read-model answer keep their meaning.
-
-How it stays provable: it runs in ONE write transaction under the store's writer lock. The immutability
-triggers are lifted for that transaction only and put back before it commits; each sealed event is opened
-again and compared with the original before it is written; the new chain is recomputed from the rows
-written and compared with the links written. `store_meta` then records the migration (`personal=sealed`,
-when, how many events, the last link before it and the last link after it, both as POSITION:HASH), so a
-head kept elsewhere before the migration is still matched to the record (`matches_old_head`, used by
-`verify --head`). The head witness is moved to the new head after the commit.
-
-No old byte is left behind: SQLite overwrites the freed space of every rewritten row with zeros
-(`secure_delete`) and the WAL is checkpointed and truncated; PostgreSQL's dead rows are removed by
-`VACUUM FULL` of the three tables (the server's own write-ahead log and backups keep what they keep;
-README says so). No VACUUM on SQLite: it may renumber the rowids that are the events' positions.
-
-`is_sealed(store)` is the one place that says whether a store's appends must seal (the `personal` key of
-`store_meta`). `Sealer` is the bridge that seals an append to, and opens events of, a migrated store
-until the key-table wiring of `mastery erase` (issue 15 core) replaces it.
+A store made before issue 15 holds personal fields (`domain.personal`) in the clear; `mastery migrate
+encrypt` (store/migrate_encrypt.py: how it re-keys the history and why `verify` still proves it) seals
+it once and marks it in `store_meta`: `personal=sealed`, with the migration's record (`RECORD`: when, how
+many events, the last link before and after it). `is_sealed(store)` reads that mark; `should_seal(store)`
+is what an append asks (a new store is marked from its first event on; an old one keeps appending in
+the clear until migrated). `matches_old_head` lets `verify --head` recognise a head kept before the
+migration. `key_table(store)` is the store's key table (`store/keys.py`). `Sealer` seals what is appended
+to a sealed store and opens its events for every reader (EventMapper) until the key-table wiring of
+`mastery erase` (issue 15 core) takes its place.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlparse, urlunparse
-from uuid import UUID
 
-import orjson
-
-from domain.events import KIND_OF_TOPIC, Parsed
-from domain.personal import join, split
-from store.chain import chain_hash
-from store.keys import PERSONAL_MEMBER, KeyTable, _erased_left, keys_path, seal, unseal
+from domain.events import Parsed
+from store.keys import KeyTable, keys_path, seal, unseal
 from store.marks import sqlite_path
-from store.witness import Head, write_witness
+from store.witness import Head
 
 MODE_KEY = "personal"  # store_meta: "sealed" once every personal value is stored encrypted
 SEALED = "sealed"
 RECORD = ("sealed_at", "sealed_events", "sealed_changed", "sealed_from_head", "sealed_head")
-PAGE = 1000
-GENESIS = "0" * 64
-CHAINED = ("event_chain", "event_hashes")  # besides the events table: what the migration rewrites
 
 
 class MigrateError(Exception):
@@ -66,6 +38,26 @@ def meta(store: Any) -> dict[str, str]:
 def is_sealed(store: Any) -> bool:
     """Whether the store keeps personal values sealed (appends must seal; readers must open)."""
     return meta(store).get(MODE_KEY) == SEALED
+
+
+def should_seal(store: Any) -> bool:
+    """Whether an append to this store must seal: a sealed store, or a new one (no event yet), which is
+    marked sealed here, under the writer lock, so that it seals from its first event on. An old store not
+    yet migrated keeps appending in the clear until `migrate encrypt`: a repeat of one of its clear events
+    must still meet that event's plain content hash to dedup (the migration re-keys both at once)."""
+    if is_sealed(store):
+        return True
+    if store.head():
+        return False
+    r = store.chained
+    with r._write() as c:
+        if meta_in(c).get(MODE_KEY) == SEALED:
+            return True
+        c.execute(f"SELECT 1 FROM {r.events_table_name} LIMIT 1")
+        if c.fetchone() is not None:  # another process appended first, in the clear
+            return False
+        c.execute(f"INSERT INTO store_meta (key, value) VALUES ({r.ph}, {r.ph})", (MODE_KEY, SEALED))
+    return True
 
 
 def record(store: Any) -> dict[str, str]:
@@ -93,271 +85,9 @@ def key_table(store: Any) -> KeyTable:
     return PostgresKeyTable.from_env(store.url)  # type: ignore[no-any-return,unused-ignore]
 
 
-# -- what it would do ------------------------------------------------------------------------------------
-@dataclass
-class Plan:
-    """What the migration finds: events, those holding a personal value, records kept as they are."""
-
-    events: int = 0
-    personal: int = 0
-    kept: int = 0  # records not Canvas events (or unreadable): kept byte for byte
-    head: Head | None = None
-
-
-def plan(store: Any, progress: Callable[[int], None] | None = None) -> Plan:
-    """Count what `encrypt` would seal; reads only (no key is made, nothing is written)."""
-    found = Plan(head=store.last_link())
-    secret = b"\0" * 32  # split's pseudonyms are not kept: only whether an event has personal values
-    after = 0
-    while rows := _page(store.chained, store.query, after):
-        for position, _sid, _version, topic, state in rows:
-            after = position
-            found.events += 1
-            loaded = _canvas_state(topic, state)
-            if loaded is None:
-                found.kept += 1
-            elif split(KIND_OF_TOPIC[topic], loaded["event"], loaded["root_account"], secret).personal:
-                found.personal += 1
-        if progress:
-            progress(found.events)
-    return found
-
-
-# -- doing it ----------------------------------------------------------------------------------------------
-@dataclass
-class Outcome:
-    """What the migration did."""
-
-    events: int
-    changed: int  # events whose stored bytes changed (those with a personal value)
-    kept: int  # records kept byte for byte (not Canvas events, or unreadable)
-    dropped: int  # events with a value no person owns (not stored, as seal does for a new event)
-    before: Head | None
-    after: Head | None
-    at: str
-
-
-def encrypt(store: Any, keys: KeyTable, progress: Callable[[int], None] | None = None) -> Outcome | None:
-    """Seal every stored event, re-chain, record the migration; None when the store is already sealed."""
-    r = store.chained
-    with r._write() as c:
-        found = _meta(c)
-        if found.get(MODE_KEY) == SEALED:
-            return None
-        r._check_key(c, found)
-        before = _last(c)
-        lifted = _lift_triggers(c, r)
-        done = _rewrite(c, r, keys, progress)
-        _check_chain(c, r, store.chain_key)
-        after = _last(c)
-        at = datetime.now(UTC).isoformat()
-        values = {
-            MODE_KEY: SEALED,
-            "sealed_at": at,
-            "sealed_events": str(done[0]),
-            "sealed_changed": str(done[1]),
-            "sealed_from_head": f"{before[0]}:{before[1]}" if before else "",
-            "sealed_head": f"{after[0]}:{after[1]}" if after else "",
-        }
-        c.executemany(
-            f"INSERT INTO store_meta (key, value) VALUES ({r.ph}, {r.ph})", sorted(values.items())
-        )  # store_meta refuses UPDATE: these keys are new (the mode was checked under the lock)
-        _restore_triggers(c, r, lifted)
-    head = store.last_link()
-    if head is not None:
-        write_witness(store.witness, head)
-    _scrub(store)
-    old = Head(before[0], before[1], store.store_id) if before else None
-    return Outcome(*done, old, head, at)
-
-
-def _meta(c: Any) -> dict[str, str]:
+def meta_in(c: Any) -> dict[str, str]:
     c.execute("SELECT key, value FROM store_meta")
     return {row["key"]: row["value"] for row in c.fetchall()}
-
-
-def _last(c: Any) -> tuple[int, str] | None:
-    c.execute("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
-    row = c.fetchone()
-    return (int(row["position"]), str(row["hash"])) if row else None
-
-
-def _canvas_state(topic: str, state: Any) -> dict[str, Any] | None:
-    """The stored state of a Canvas event, or None for a record kept as it is (another record type, or
-    a state that does not read: the chain covers it as it is, and the read model reports it)."""
-    if topic not in KIND_OF_TOPIC:
-        return None
-    try:
-        loaded = orjson.loads(_raw(state))  # a stored-state codec (decode) goes here
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(loaded, dict) or not isinstance(loaded.get("event"), dict):
-        return None
-    if PERSONAL_MEMBER in loaded["event"] or not isinstance(loaded.get("root_account"), str):
-        return None
-    return loaded
-
-
-def _raw(state: Any) -> bytes:
-    return state.encode() if isinstance(state, str) else bytes(state)
-
-
-def _page(r: Any, run: Callable[..., list[Any]], after: int) -> list[tuple[int, Any, int, str, Any]]:
-    sql = (
-        f"SELECT {r.position} AS position, originator_id, originator_version, topic, state "
-        f"FROM {r.events_table_name} WHERE {r.position} > {r.ph} ORDER BY {r.position} LIMIT {PAGE}"
-    )
-    return [
-        (int(x["position"]), x["originator_id"], int(x["originator_version"]), x["topic"], x["state"])
-        for x in run(sql, (after,))
-    ]
-
-
-def _cursor_run(c: Any) -> Callable[..., list[Any]]:
-    def run(sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        c.execute(sql, params)
-        return list(c.fetchall())
-
-    return run
-
-
-def _hex(sid: Any) -> str:
-    return sid.hex if isinstance(sid, UUID) else str(sid).replace("-", "")
-
-
-def _rewrite(c: Any, r: Any, keys: KeyTable, progress: Callable[[int], None] | None) -> tuple[int, int, int, int]:
-    """Seal each event in position order and write it with its new link; (events, changed, kept, dropped)."""
-    prev, events, changed, kept, dropped, after = GENESIS, 0, 0, 0, 0, 0
-    c.execute("SELECT hash, position FROM event_hashes")
-    old = [(row["hash"], int(row["position"])) for row in c.fetchall()]
-    hashes: dict[str, int] = {}
-    sealed_at: set[int] = set()
-    run = _cursor_run(c)
-    while rows := _page(r, run, after):
-        updates, links = [], []
-        with keys.batch():  # the keys of new people are committed before the events that need them
-            for position, sid, version, topic, state in rows:
-                after, events = position, events + 1
-                raw = _raw(state)
-                loaded = _canvas_state(topic, state)
-                if loaded is None:
-                    kept += 1
-                else:
-                    new, lost = _sealed_state(keys, topic, loaded)
-                    dropped += lost
-                    sealed_at.add(position)
-                    hashes.setdefault(new["content_hash"], position)
-                    sealed = orjson.dumps(new)  # a stored-state codec (encode) goes here
-                    if sealed != raw:
-                        updates.append((sealed, position))
-                        raw = sealed
-                prev = chain_hash(prev, position, _hex(sid), version, topic, raw, r.chain_key)
-                links.append((prev, position))
-        if updates:
-            c.executemany(f"UPDATE {r.events_table_name} SET state = {r.ph} WHERE {r.position} = {r.ph}", updates)
-            changed += len(updates)
-        c.executemany(f"UPDATE event_chain SET hash = {r.ph} WHERE position = {r.ph}", links)
-        if progress:
-            progress(events)
-    for digest, position in old:  # a record kept as it is keeps its hash (repeats of it still dedup)
-        if position not in sealed_at:
-            hashes.setdefault(digest, position)
-    c.execute("DELETE FROM event_hashes")
-    c.executemany(
-        f"INSERT INTO event_hashes (hash, position) VALUES ({r.ph}, {r.ph})", sorted(hashes.items(), key=lambda h: h[1])
-    )
-    return events, changed, kept, dropped
-
-
-def _sealed_state(keys: KeyTable, topic: str, loaded: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The state with its event sealed and its keyed content hash, and whether a value was dropped (one
-    no person owns: seal never stores it, as for a new event); refused when it would not open again."""
-    kind, event, root = KIND_OF_TOPIC[topic], loaded["event"], loaded["root_account"]
-    done = seal(keys, kind, event, root)
-    parts = split(kind, event, root, keys.pseudonym_secret)
-    expected = _erased_left(join(parts.event, {p: v for values in parts.personal.values() for p, v in values.items()}))
-    if unseal(keys, done.event) != expected:
-        raise MigrateError("a sealed event did not open to the event stored: nothing was changed")
-    new = dict(loaded)  # the same members in the same order: only event and content_hash differ
-    new["event"], new["content_hash"] = done.event, done.content_hash
-    return new, expected != event
-
-
-def _check_chain(c: Any, r: Any, key: bytes | None) -> None:
-    """Recompute the chain from the rows as written, inside the transaction: the new store verifies."""
-    prev, after, run = GENESIS, 0, _cursor_run(c)
-    links: dict[int, str] = {}
-    while rows := _page(r, run, after):
-        c.execute(
-            f"SELECT position, hash FROM event_chain WHERE position > {r.ph} AND position <= {r.ph}",
-            (after, rows[-1][0]),
-        )
-        links = {int(x["position"]): x["hash"] for x in c.fetchall()}
-        for position, sid, version, topic, state in rows:
-            prev = chain_hash(prev, position, _hex(sid), version, topic, _raw(state), key)
-            if links.get(position) != prev:
-                raise MigrateError(f"the new chain does not verify at position {position}: nothing was changed")
-            after = position
-
-
-# -- the immutability triggers, lifted for the migration's transaction only ------------------------------
-def _tables(r: Any) -> tuple[str, ...]:
-    return (r.events_table_name, *CHAINED)
-
-
-def _lift_triggers(c: Any, r: Any) -> list[str]:
-    """Drop (SQLite) or disable (PostgreSQL) the triggers refusing UPDATE/DELETE on the rewritten tables."""
-    if r.is_postgres_recorder:
-        for table in _tables(r):
-            c.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        return []
-    marks = ",".join("?" * len(_tables(r)))
-    c.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", _tables(r))
-    found = [(row["name"], row["sql"]) for row in c.fetchall()]
-    for name, _ in found:
-        c.execute(f'DROP TRIGGER "{name}"')
-    c.execute("PRAGMA secure_delete = ON")  # the rewritten rows' old bytes are overwritten with zeros
-    return [sql for _, sql in found]
-
-
-def _restore_triggers(c: Any, r: Any, lifted: list[str]) -> None:
-    if r.is_postgres_recorder:
-        for table in _tables(r):
-            c.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        return
-    for sql in lifted:
-        c.execute(sql)
-
-
-def _scrub(store: Any) -> None:
-    """After the commit: no old byte left in the WAL (SQLite) or in dead rows (PostgreSQL)."""
-    if not store.is_postgres:
-        store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        return
-    import psycopg
-
-    u = urlparse(store.url)  # the store's URL without our ?schema= (libpq does not know it)
-    schema = parse_qs(u.query).get("schema", ["public"])[0]
-    with psycopg.connect(urlunparse(u._replace(query="")), autocommit=True) as conn:
-        for table in _tables(store.chained):
-            conn.execute(f'VACUUM FULL "{schema}".{table}')
-
-
-def keep_copy(store: Any, path: Path) -> None:
-    """A copy of a SQLite store as it is now (the backup API: a consistent copy, WAL included)."""
-    if store.is_postgres:
-        raise MigrateError("--keep-old copies a SQLite store only (for PostgreSQL, take a pg_dump first)")
-    if path.exists():
-        raise MigrateError(f"{path} exists: --keep-old never overwrites a file")
-    source = sqlite3.connect(f"{sqlite_path(store.url).resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        target = sqlite3.connect(path)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-    finally:
-        source.close()
 
 
 # -- the bridge: appends to and reads of a migrated store -----------------------------------------------

@@ -185,3 +185,51 @@ def test_a_store_with_the_read_model_inside_keeps_answering_after_encrypting(tmp
     with sqlite3.connect(store) as conn:  # the history itself holds no personal value any more
         states = b"".join(bytes(r[0]) for r in conn.execute("SELECT state FROM stored_events"))
     assert [v for v in PERSONAL if v in states] == []
+
+
+def test_a_postgresql_store_is_encrypted_in_place_and_stays_immutable(pg_url, tmp_path, monkeypatch):
+    import psycopg
+
+    from store import migrate
+    from store.keys import KeyTable
+
+    # Until the PostgreSQL key table lands (store/pgkeys.py, the erase work), its keys sit in a file.
+    monkeypatch.setattr(migrate, "key_table", lambda store: KeyTable(tmp_path / "pg.keys"))
+    args = ["--store", pg_url, "--read-db", str(tmp_path / "read.db")]
+    source = write_jsonl(tmp_path / "all.jsonl", first_batch() + second_batch())
+    mastery(*args, "ingest", str(source), check=True)
+    before = answers(args)
+    assert mastery_json(*args, "migrate", "encrypt")["status"] == "encrypted"
+    assert mastery_json(*args, "verify")["ok"] is True and answers(args) == before
+    assert mastery_json(*args, "ingest", str(source))["appended"] == 0
+    base, schema = pg_url.split("?schema=")
+    with psycopg.connect(base) as conn:
+        rows = [bytes(r[0]) for r in conn.execute(f'SELECT state FROM "{schema}".mastery_events')]
+        rows += [r[0].encode() for r in conn.execute(f'SELECT hash FROM "{schema}".event_hashes')]
+        assert len(rows) > 10 and [v for v in PERSONAL if any(v in row for row in rows)] == []
+        with pytest.raises(psycopg.errors.RaiseException, match="immutable"):
+            conn.execute(f'UPDATE "{schema}".mastery_events SET state = state')
+
+
+def test_a_new_store_is_marked_to_seal_from_its_first_event_and_an_old_one_only_once_migrated(tmp_path):
+    from store import migrate
+
+    new = open_store(str(tmp_path / "new.db"))
+    try:
+        assert not migrate.is_sealed(new) and migrate.should_seal(new) and migrate.is_sealed(new)
+        assert migrate.should_seal(new)  # asked again: the mark is kept, not written twice
+    finally:
+        new.close()
+    store = tmp_path / "old.db"
+    mastery("--store", str(store), "ingest", str(write_jsonl(tmp_path / "one.jsonl", first_batch())), check=True)
+    old = open_store(str(store))
+    try:
+        assert not migrate.should_seal(old) and not migrate.is_sealed(old)
+    finally:
+        old.close()
+    mastery_json("--store", str(store), "migrate", "encrypt")
+    old = open_store(str(store))
+    try:
+        assert migrate.should_seal(old)
+    finally:
+        old.close()
