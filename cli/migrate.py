@@ -78,6 +78,11 @@ def encrypt(app: Context, dry_run: bool, keep_old: Path | None, as_json: bool) -
     if outcome is None:  # another process encrypted it meanwhile
         _show({"status": "already encrypted", "dry_run": False, **m.record(store)}, as_json, "already encrypted")
         return
+    if not outcome.scrubbed:
+        warn(
+            f"another process has {store.safe_url} open, so its WAL file may still hold old bytes in the "
+            "clear until the last process using the store closes it (SQLite then removes the WAL): stop it"
+        )
     checked, position, why = store.verify()
     if position is not None:
         raise BrokenHistory(f"encrypted, but verify fails at position {position}: {why}")

@@ -90,6 +90,7 @@ class Outcome:
     before: Head | None
     after: Head | None
     at: str
+    scrubbed: bool  # False: the WAL could not be truncated yet (a reader had the store open)
 
 
 def encrypt(store: Any, keys: KeyTable, progress: Callable[[int], None] | None = None) -> Outcome | None:
@@ -121,9 +122,9 @@ def encrypt(store: Any, keys: KeyTable, progress: Callable[[int], None] | None =
     head = store.last_link()
     if head is not None:
         write_witness(store.witness, head)
-    _scrub(store)
+    scrubbed = _scrub(store)
     old = Head(before[0], before[1], store.store_id) if before else None
-    return Outcome(*done, old, head, at)
+    return Outcome(*done, old, head, at, scrubbed)
 
 
 def _last(c: Any) -> tuple[int, str] | None:
@@ -279,11 +280,12 @@ def _restore_triggers(c: Any, r: Any, lifted: list[str]) -> None:
         c.execute(sql)
 
 
-def _scrub(store: Any) -> None:
-    """After the commit: no old byte left in the WAL (SQLite) or in dead rows (PostgreSQL)."""
+def _scrub(store: Any) -> bool:
+    """After the commit: no old byte left in the WAL (SQLite) or in dead rows (PostgreSQL). False when
+    SQLite could not truncate the WAL (another process is reading the store)."""
     if not store.is_postgres:
-        store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        return
+        rows = store.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        return not rows or not tuple(rows[0])[0]  # (busy, pages in the log, pages checkpointed)
     import psycopg
 
     u = urlparse(store.url)  # the store's URL without our ?schema= (libpq does not know it)
@@ -291,6 +293,7 @@ def _scrub(store: Any) -> None:
     with psycopg.connect(urlunparse(u._replace(query="")), autocommit=True) as conn:
         for table in _tables(store.chained):
             conn.execute(f'VACUUM FULL "{schema}".{table}')
+    return True
 
 
 def keep_copy(store: Any, path: Path) -> None:
