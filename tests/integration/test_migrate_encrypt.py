@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.events import parse
 from store.application import open_store
 from tests import builders as b
 from tests.conftest import mastery, mastery_json, write_jsonl
@@ -241,3 +242,35 @@ def test_a_new_store_is_marked_to_seal_from_its_first_event_and_an_old_one_only_
         assert migrate.should_seal(old)
     finally:
         old.close()
+
+
+def test_poison_events_are_sealed_too_and_still_reported_as_before(tmp_path):
+    from tests.integration.poison_world import good_events, poisoned, put
+
+    store = tmp_path / "s.db"
+    s = open_store(str(store))
+    try:
+        s.append([*good_events(), parse(first_batch()[3])])  # a user, in the clear
+        s.append([poisoned(b.outcome("7", 3, method="average", updated=True), put("display_name", {"n": 1}))])
+    finally:
+        s.close()
+    args = ["--store", str(store), "--read-db", str(tmp_path / "read.db")]
+    problems = mastery_json(*args, "problems")
+    assert [p["type"] for p in problems["problems"]] == ["learning_outcome_updated"]
+    assert mastery_json(*args, "migrate", "encrypt")["sealed"] > 0
+    assert mastery_json(*args, "verify")["ok"] is True
+    after = mastery_json(*args, "problems")
+    assert after == problems
+    assert b"Ada Lovelace" not in store_bytes(store)
+
+
+def test_a_keyed_chain_is_re_chained_with_its_key_and_refused_without_it(tmp_path):
+    store, key = tmp_path / "s.db", {"MASTERY_CHAIN_KEY": "the chain key"}
+    args = ["--store", str(store), "--read-db", str(tmp_path / "read.db")]
+    mastery(*args, "ingest", str(write_jsonl(tmp_path / "one.jsonl", first_batch())), env=key, check=True)
+    untouched = tables(store)
+    refused = mastery(*args, "migrate", "encrypt")  # without the key: nothing is written
+    assert refused.returncode != 0 and b"MASTERY_CHAIN_KEY" in refused.stderr and tables(store) == untouched
+    assert mastery_json(*args, "migrate", "encrypt", env=key)["status"] == "encrypted"
+    assert mastery_json(*args, "verify", env=key)["ok"] is True
+    assert b"Ada Lovelace" not in store_bytes(store)
