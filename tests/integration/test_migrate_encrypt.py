@@ -274,3 +274,24 @@ def test_a_keyed_chain_is_re_chained_with_its_key_and_refused_without_it(tmp_pat
     assert mastery_json(*args, "migrate", "encrypt", env=key)["status"] == "encrypted"
     assert mastery_json(*args, "verify", env=key)["ok"] is True
     assert b"Ada Lovelace" not in store_bytes(store)
+
+
+def test_a_migration_that_fails_half_way_leaves_the_store_as_it_was_and_immutable(built, monkeypatch):
+    from store import migrate_encrypt
+
+    args, store, _ = built
+    untouched, real, calls = tables(store), migrate_encrypt._sealed_state, []
+
+    def failing(keys, topic, loaded):
+        calls.append(topic)
+        if len(calls) == 7:
+            raise migrate_encrypt.MigrateError("stopped on purpose")
+        return real(keys, topic, loaded)
+
+    monkeypatch.setattr(migrate_encrypt, "_sealed_state", failing)
+    monkeypatch.setattr(migrate_encrypt, "PAGE", 3)  # two pages are written before the failure
+    ran = mastery(*args, "migrate", "encrypt")
+    assert ran.returncode == 1 and b"stopped on purpose" in ran.stderr
+    assert tables(store) == untouched and mastery_json(*args, "verify")["ok"] is True
+    with sqlite3.connect(store) as conn, pytest.raises(sqlite3.DatabaseError, match="immutable"):
+        conn.execute("UPDATE stored_events SET state = state")
