@@ -200,6 +200,8 @@ def verify(app: Context, head_text: str | None, as_json: bool) -> None:
         )
         head = None
     checked, position, why = app.store.verify(head=head)
+    if position is not None and head is not None and migrate.predates(app.store, head):
+        why = f"{why}; that head predates `migrate encrypt`, which re-chained the history ({encrypted['sealed_at']})"
     last = app.store.last_link()
     report = {
         "ok": position is None,

@@ -71,6 +71,12 @@ def matches_old_head(store: Any, head: Head) -> bool:
     return record(store).get("sealed_from_head") == f"{head.position}:{head.hash.lower()}"
 
 
+def predates(store: Any, head: Head) -> bool:
+    """Whether a head lies at or before the migration's last link: its link was re-computed by it."""
+    before = record(store).get("sealed_from_head", "")
+    return bool(before) and head.position <= int(before.split(":")[0])
+
+
 def key_table(store: Any) -> KeyTable:
     """The store's key table: `<store>.keys` beside a SQLite file, the PostgreSQL key table beside a
     PostgreSQL store (store/pgkeys.py, when this version has it)."""

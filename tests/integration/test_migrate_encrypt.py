@@ -133,7 +133,8 @@ def test_the_store_records_the_migration_and_verify_matches_the_old_head_to_it(b
     assert ran.returncode == 0 and b"before `migrate encrypt`" in ran.stderr
     assert mastery_json(*args, "verify")["encrypted"]["sealed_from_head"] == old
     other = old.split(":")[0] + ":" + "ab" * 32  # any other head is still checked, and fails
-    assert mastery(*args, "verify", "--head", other).returncode == 4
+    refused = mastery(*args, "verify", "--head", other, "--json")
+    assert refused.returncode == 4 and b"predates `migrate encrypt`" in refused.stdout
 
 
 def test_a_repeat_ingest_after_encrypting_adds_nothing_and_new_input_is_sealed(built, tmp_path):
