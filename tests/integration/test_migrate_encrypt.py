@@ -296,3 +296,17 @@ def test_a_migration_that_fails_half_way_leaves_the_store_as_it_was_and_immutabl
     assert tables(store) == untouched and mastery_json(*args, "verify")["ok"] is True
     with sqlite3.connect(store) as conn, pytest.raises(sqlite3.DatabaseError, match="immutable"):
         conn.execute("UPDATE stored_events SET state = state")
+
+
+def test_a_reader_holding_the_store_open_is_warned_about_since_the_wal_cannot_be_truncated(built):
+    args, store, _ = built
+    reader = sqlite3.connect(store, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM stored_events").fetchone()  # a read transaction pins the WAL
+        ran = mastery(*args, "migrate", "encrypt")
+        assert ran.returncode == 0 and b"WAL file may still hold old bytes" in ran.stderr
+    finally:
+        reader.close()
+    assert mastery_json(*args, "verify")["ok"] is True
+    assert [v for v in PERSONAL if v in store_bytes(store)] == []  # once the last one closed it
