@@ -284,13 +284,13 @@ def _scrub(store: Any) -> bool:
     """After the commit: no old byte left in the WAL (SQLite) or in dead rows (PostgreSQL). False when
     SQLite could not truncate the WAL (another process is reading the store)."""
     if not store.is_postgres:  # its own connection: a reader holding the store is waited for 2 s, not 30
-        conn = sqlite3.connect(sqlite_path(store.url), timeout=2)
+        db = sqlite3.connect(sqlite_path(store.url), timeout=2)
         try:
-            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # (busy, log, checkpointed)
+            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # (busy, log, checkpointed)
         except sqlite3.OperationalError:
             busy = 1
         finally:
-            conn.close()
+            db.close()
         return not busy
     import psycopg
 
