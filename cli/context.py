@@ -64,6 +64,7 @@ ACCESS: dict[str, str] = {
     "problems include": "write",
     "rebuild": "write",
     "erase": "write",
+    "migrate encrypt": "write",
 }
 
 

@@ -197,7 +197,18 @@ def verify(app: Context, head_text: str | None, as_json: bool) -> None:
         head = parse_head(head_text) if head_text is not None else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--head") from None
+    from store import migrate
+
+    encrypted = migrate.record(app.store)
+    if head is not None and migrate.matches_old_head(app.store, head):  # a head kept before `migrate encrypt`
+        say(
+            f"the head given is the last link before `migrate encrypt` re-chained the history at "
+            f"{encrypted['sealed_at']} (its record in the store); the history is checked against its witness"
+        )
+        head = None
     checked, position, why = app.store.verify(head=head)
+    if position is not None and head is not None and migrate.predates(app.store, head):
+        why = f"{why}; that head predates `migrate encrypt`, which re-chained the history ({encrypted['sealed_at']})"
     last = app.store.last_link()
     report = {
         "ok": position is None,
@@ -206,11 +217,19 @@ def verify(app: Context, head_text: str | None, as_json: bool) -> None:
         "reason": why,
         "head": str(last) if last else None,
         "witness": app.store.witness_status(),
+        "encrypted": encrypted or None,
     }
     if as_json:
         emit_json(report)
     elif position is None:
         click.echo(f"ok: {checked} events, hash chain intact; {report['witness']}")
+        if encrypted:
+            say(
+                f"personal fields encrypted by `migrate encrypt` at {encrypted['sealed_at']}: the chain was "
+                f"re-computed then over the sealed events (last link before: {encrypted['sealed_from_head']})"
+            )
+        elif checked:
+            say("personal fields are stored in the clear (a store made before encryption): `mastery migrate encrypt`")
     else:
         click.echo(f"BROKEN at position {position}: {why} ({checked} events verified before it)")
     if position is not None:

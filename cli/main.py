@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "report": "cli.web:report",
     "snapshot": "cli.snapshots:snapshot",
     "erase": "cli.erase:erase",
+    "migrate": "cli.migrate:migrate",
 }
 
 

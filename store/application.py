@@ -28,6 +28,7 @@ from domain.ids import stream_id
 from store import codec
 from store.chain import check_links
 from store.marks import ACCESSES, Access, NotAStore, check, inspect, read_uri, require_tables, sqlite_path
+from store.migrate import should_seal
 from store.persistence import AppendResult, BadItem, ChainedBatchMixin, EventMapper
 from store.sealing import Keys, sealed_append
 from store.witness import Head, WitnessError, read_witness, witness_path, write_witness
@@ -121,7 +122,10 @@ class EventStore(Application):
     ) -> AppendResult:
         """Append a batch in one transaction (new events, duplicates skipped, quarantine kept)."""
         when = recorded_at or datetime.now(UTC)
-        result = sealed_append(self.keys, self.chained.append_batch, events, bad, when, sources)
+        if should_seal(self):  # a new or migrated store; one made before sealing waits for `migrate encrypt`
+            result = sealed_append(self.keys, self.chained.append_batch, events, bad, when, sources)
+        else:
+            result = self.chained.append_batch(events, bad, when, sources)
         if result.appended:
             self._advance_witness()
         return result
