@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections import packed, problems
-from projections.queries.people import AmbiguousStudent, UnknownStudent, people, resolve_student
+from projections.queries.people import AmbiguousStudent, UnknownStudent, on_roster, people, resolve_student
 from projections.rebuild import rebuild
 from projections.runner import write_transaction
 from projections.views import View
@@ -102,7 +102,7 @@ def held_rows(conn: sqlite3.Connection, root: str, target: Target) -> dict[str, 
         "mastery_rows": count(
             f"SELECT COUNT(*) FROM mastery WHERE root = ? AND user_uuid IN ({u_marks})", root, *uuids
         ),
-        "roster_rows": count(f"SELECT COUNT(*) FROM roster WHERE user_uuid IN ({u_marks})", *uuids),
+        "roster_rows": on_roster(conn, uuids),
     }
 
 

@@ -105,6 +105,12 @@ def roster(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | None]]
     return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT user_uuid, name, sis_id FROM roster").fetchall()}
 
 
+def on_roster(conn: sqlite3.Connection, uuids: list[str]) -> int:
+    """How many of these students have a roster row (what `mastery erase` removes)."""
+    marks = ",".join("?" * len(uuids)) or "NULL"
+    return int(conn.execute(f"SELECT COUNT(*) FROM roster WHERE user_uuid IN ({marks})", uuids).fetchone()[0])
+
+
 def _users(states: list[Any]) -> list[Any]:
     """User states with a uuid, one per uuid (the latest event wins; then the greater id)."""
     best: dict[str, Any] = {}

@@ -93,7 +93,7 @@ def test_export_writes_every_stored_record_as_stored_and_a_re_ingest_loses_nothi
 
     import orjson
 
-    from store import quarantine
+    from store import codec, quarantine
 
     outcome_seven_poison(world)
     with contextlib.closing(sqlite3.connect(world["path"])) as raw:
@@ -102,11 +102,17 @@ def test_export_writes_every_stored_record_as_stored_and_a_re_ingest_loses_nothi
     mastery("--store", world["path"], "export", "-o", str(out), check=True)
     lines = out.read_bytes().splitlines()
     assert len(lines) == len(states) == 21
-    for line, state in zip(lines, states, strict=True):
-        if state == b"{not json":
-            assert orjson.loads(line)["unreadable_record"]["state"] == "{not json"
-        else:
-            assert line == orjson.dumps(orjson.loads(state)["event"])  # the Canvas event as stored
+    opened = open_store(world["path"])  # a stored event's personal values are sealed: export opens them
+    try:
+        for line, state in zip(lines, states, strict=True):
+            if state == b"{not json":
+                assert orjson.loads(line)["unreadable_record"]["state"] == "{not json"
+            else:
+                stored = orjson.loads(codec.decode(state))["event"]
+                assert "personal" in stored or "user_uuid" not in stored["body"]  # sealed where personal
+                assert line == orjson.dumps(opened.mapper.open_event(stored))  # the Canvas event as it arrived
+    finally:
+        opened.close()
     again = mastery("--store", str(tmp_path / "again.db"), "ingest", "--json", str(out))
     assert again.returncode == 0, again.stderr
     counts = json.loads(again.stdout)

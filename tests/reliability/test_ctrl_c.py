@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -62,6 +63,8 @@ def follower_of(session: int) -> bool:
 def test_ctrl_c_stops_both_processes_quietly_with_exit_130_and_a_rerun_stores_the_rest(tmp_path, generated, to):
     source, expected = generated
     db = tmp_path / "s.db"
+    # The clean run's key table: the dedup hashes `state_of` compares are keyed per person (issue 15).
+    shutil.copy(source.parent / "clean.db.keys", f"{db}.keys")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASTERY_")}
     ingest = subprocess.Popen(
         [sys.executable, "-c", "from cli.main import main; main()", "--store", str(db), "ingest", str(source)],

@@ -288,10 +288,17 @@ def _substitute(event: dict, path: str, value) -> None:
     *parents, last = path.split(".")
     target = event
     for part in parents:
-        target = target[int(part)] if isinstance(target, list) else target.get(part)
+        if isinstance(target, list):  # an earlier substitution may have made a list of another shape
+            if not part.isdigit() or int(part) >= len(target):
+                return
+            target = target[int(part)]
+        else:
+            target = target.get(part)
         if not isinstance(target, (dict, list)):
             return
     if isinstance(target, list):
+        if not last.isdigit():
+            return
         if int(last) < len(target) and value is KeyError:
             del target[int(last)]
         elif int(last) < len(target):
