@@ -218,6 +218,7 @@ def verify(app: Context, head_text: str | None, as_json: bool) -> None:
         "head": str(last) if last else None,
         "witness": app.store.witness_status(),
         "encrypted": encrypted or None,
+        "personal_fields": "sealed" if migrate.is_sealed(app.store) else "clear",
     }
     if as_json:
         emit_json(report)
@@ -228,7 +229,7 @@ def verify(app: Context, head_text: str | None, as_json: bool) -> None:
                 f"personal fields encrypted by `migrate encrypt` at {encrypted['sealed_at']}: the chain was "
                 f"re-computed then over the sealed events (last link before: {encrypted['sealed_from_head']})"
             )
-        elif checked:
+        elif checked and report["personal_fields"] == "clear":
             say("personal fields are stored in the clear (a store made before encryption): `mastery migrate encrypt`")
     else:
         click.echo(f"BROKEN at position {position}: {why} ({checked} events verified before it)")

@@ -68,7 +68,9 @@ def test_after_an_erasure_no_byte_anywhere_holds_the_person_and_the_course_still
     for value in SECRETS:
         assert value.encode() not in everything, value
     assert b"Bob Babbage" in exported and b"erased person" in exported  # others untouched, Ada "erased"
-    assert mastery(*store, "verify", check=True).returncode == 0
+    verified = mastery(*store, "verify", check=True)
+    assert verified.returncode == 0 and b"in the clear" not in verified.stderr  # a new store seals from the start
+    assert mastery_json(*store, "verify")["personal_fields"] == "sealed"
     assert _mean(store) == mean_before and _mean(store, "--as-of", b.at(2)) == as_of_before  # scores kept
     assert mean_before == 4.0  # Ada's 5 and Bob's 3
     audit = mastery_json(*store, "audit", "--actor", "dpo")

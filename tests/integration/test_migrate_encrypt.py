@@ -120,6 +120,8 @@ def test_encrypting_leaves_no_personal_byte_and_every_answer_as_it_was(built):
     before = answers(args, first)
     assert before[-1] != mastery_json(*args, "rollups", "--course", "5")  # the second ingest moved it
     assert all(value in store_bytes(store) for value in PERSONAL)  # today's store holds them in the clear
+    assert mastery_json(*args, "verify")["personal_fields"] == "clear"
+    assert "stored in the clear" in mastery(*args, "verify").stderr.decode()
     report = mastery_json(*args, "migrate", "encrypt")
     assert report["status"] == "encrypted" and report["events"] == len(history) == report["verified"]
     assert report["read_model_rebuilt"] is True
@@ -127,6 +129,7 @@ def test_encrypting_leaves_no_personal_byte_and_every_answer_as_it_was(built):
     assert [v for v in PERSONAL if v in files] == []
     assert b"enc:v1:" in files
     assert mastery_json(*args, "verify")["ok"] is True
+    assert mastery_json(*args, "verify")["personal_fields"] == "sealed"
     assert stored(store) == history  # positions, streams, versions, event_time, recorded_at, source, event
     assert answers(args, first) == before
 
