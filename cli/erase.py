@@ -10,6 +10,7 @@ erasing twice says "already erased" (exit 0); no such person is exit 1. `--dry-r
 from __future__ import annotations
 
 import getpass
+import shlex
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,11 +51,27 @@ def _target(app: Context, conn: Any, root: str, user: str | None, staff: str | N
             target.aliases.add(text)  # erased already, by this login or SIS id
         elif not any(keys.erased(r) for r in _refs(keys, root, target.uuids, target.user_ids)):
             who = "student" if user is not None else "staff member"
+            if user is not None and _named(view, text):
+                raise DomainError(
+                    f"{text!r} is a name, and a name does not identify a person to erase: give their Canvas "
+                    f"user id, uuid, sis_user_id:X or login (`mastery student {shlex.quote(text)}` shows them)"
+                )
             raise DomainError(
                 f"no {who} {text!r} in root account {root}: give a Canvas user id, uuid, sis_user_id:X, SIS id "
                 "or login (`mastery roster list` and `mastery audit --actor` show who the store knows)"
             )
     return target
+
+
+def _named(view: Any, text: str) -> bool:
+    """Whether `text` is a student's exact name (what other commands accept, but erase does not)."""
+    from projections.queries.people import people
+
+    folded = text.casefold()
+    return any(
+        folded in {(n or "").strip().casefold() for n in (p.name, p.sortable_name, p.short_name)}
+        for p in people(view).values()
+    )
 
 
 def _alias(keys: Any, root: str, value: str) -> str:

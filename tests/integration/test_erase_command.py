@@ -94,6 +94,14 @@ def test_erasing_twice_is_a_no_op_and_an_unknown_person_is_exit_1(ingested):
     assert unknown.returncode == 1 and b"no student '999'" in unknown.stderr
 
 
+def test_a_name_is_refused_with_the_forms_that_identify_a_person(ingested):
+    store, _ = ingested
+    by_name = mastery(*store, "erase", "--user", "Bob Babbage", "--dry-run")
+    assert by_name.returncode == 1 and b"'Bob Babbage' is a name" in by_name.stderr
+    assert b"mastery student 'Bob Babbage'" in by_name.stderr  # where to find the person's ids
+    assert mastery_json(*store, "erase", "--user", "12", "--dry-run")["status"] == "would erase"
+
+
 def test_any_form_the_cli_takes_names_the_student(ingested):
     store, _ = ingested
     for form in (b.g("11"), ADA, LOGIN, SIS):
