@@ -199,11 +199,11 @@ def erase(
 
 def _compact(app: Context, conn: Any) -> list[str | None]:
     """VACUUM the read model's file and the store's (once when they are one file)."""
-    from store.erasure import compact_sqlite, store_file
+    from store.erasure import compact_sqlite, store_file, vacuum
 
     conn.commit()
     try:
-        conn.execute("VACUUM")
+        vacuum(conn)
         busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         results: list[str | None] = [f"{app.read_path}: its WAL is in use" if busy and busy[0] else None]
     except Exception as error:

@@ -109,13 +109,28 @@ def compact_sqlite(path: str) -> str | None:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:
             conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("VACUUM")
+            vacuum(conn)
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
             conn.close()
     except sqlite3.Error as error:
         return f"{path}: {error}"
     return f"{path}: the write-ahead log is in use by another process" if busy and busy[0] else None
+
+
+def vacuum(conn: sqlite3.Connection) -> None:
+    """VACUUM a file that may hold the event store, only where it cannot move an event's position.
+
+    VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY, and stored_events' rowids
+    are the events' positions. Rows are never deleted there, so they are 1..N and any copy in rowid order
+    keeps them; should they ever not be, the file is left unvacuumed (its freed pages were zeroed by
+    secure_delete as the rows were rewritten) rather than risk it."""
+    holds = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'").fetchone()
+    if holds:
+        count, top = conn.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()
+        if count != top:
+            return
+    conn.execute("VACUUM")
 
 
 def store_file(store: EventStore) -> str | None:
