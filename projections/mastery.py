@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from domain.events import REGISTRY
 from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
@@ -195,7 +195,7 @@ def rows(root: str, unit: Unit) -> list[dict[str, Any]]:
 
 def _recomputed_users(users: set[str | None]) -> list[str | None]:
     """The students to recompute of one unit: all of them at once (None) when many changed."""
-    return [None] if None in users or len(users) > 3 else sorted(u for u in users if u is not None)
+    return [None] if None in users or len(users) > 3 else [*sorted(u for u in users if u is not None)]
 
 
 def share_of(key: str, of: int) -> int:
@@ -237,7 +237,7 @@ class MasteryProjection:
 
     def _queued(self, conn: sqlite3.Connection, limit: int, share: tuple[int, int] | None) -> tuple[list, dict]:
         """About `limit` queued rows (of one share), the last unit whole, and the units they name."""
-        where, params = "", ()
+        where, params = "", cast(tuple[int, ...], ())
         if share is not None:
             conn.create_function("mastery_share", 2, share_of, deterministic=True)
             where, params = " WHERE mastery_share(course || char(31) || outcome, ?) = ?", (share[1], share[0])
