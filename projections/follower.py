@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from typing import Any
 
 POLL_SECONDS = 0.2
+DONE_POLL_SECONDS = 0.01
 FOLLOWER_SHARE, INGEST_SHARE = (0, 2), (1, 2)  # of the final mastery drain (projections/drain.py)
 
 
 def follow(store_url: str, read_path: str, stop: Any, parent: int, pages_done: Any = None) -> None:
     """Catch up, again and again, until told to stop; then once more to the head, and (with `pages_done`,
-    set when the pages are all applied) drain share 0 of the queued mastery units, else all of them.
+    set to 1 when the pages are all applied) drain share 0 of the queued mastery units, else all of them.
 
     parent is the ingest's pid as the ingest itself gave it: read here, after start-up, it would already be
     pid 1 if the ingest was killed meanwhile, and the follower would watch init forever."""
@@ -41,18 +43,27 @@ def follow(store_url: str, read_path: str, stop: Any, parent: int, pages_done: A
     store = open_store(store_url)
     conn = connect(read_path).conn
     try:
-        while not stop.wait(POLL_SECONDS):
+        while not _wait(stop, POLL_SECONDS):
             orphaned()
             catch_up(store, conn, drain_queue=False, progress=orphaned)
         if pages_done is None:
             catch_up(store, conn)
         else:
             catch_up(store, conn, drain_queue=False, progress=orphaned)
-            pages_done.set()
+            pages_done.value = 1
             drain_share(conn, MasteryProjection(), FOLLOWER_SHARE, between=orphaned)
     finally:
         store.close()
         conn.close()
+
+
+def _wait(flag: Any, seconds: float) -> bool:
+    """Whether `flag` (a shared RawValue) is set, polled for up to `seconds`."""
+    for _ in range(int(seconds / DONE_POLL_SECONDS)):
+        if flag.value:
+            return True
+        time.sleep(DONE_POLL_SECONDS)
+    return bool(flag.value)
 
 
 class Follower:
@@ -65,7 +76,8 @@ class Follower:
     def __enter__(self) -> Follower:
         if self.enabled:
             ctx = multiprocessing.get_context("spawn")
-            self.stop, self.pages_done = ctx.Event(), ctx.Event()
+            # lock-free flags, not Events: an Event's set() hangs on a waiter that was killed while waiting
+            self.stop, self.pages_done = ctx.RawValue("b", 0), ctx.RawValue("b", 0)
             args = (*self.args, self.stop, os.getpid(), self.pages_done)
             self.process = ctx.Process(target=follow, args=args, daemon=True)
             self.process.start()
@@ -73,10 +85,11 @@ class Follower:
 
     def __exit__(self, *exc: Any) -> None:
         if self.process is not None:
-            self.stop.set()
-            while not self.pages_done.wait(POLL_SECONDS):
+            self.stop.value = 1
+            while not self.pages_done.value:
                 if not self.process.is_alive():  # it ended (or was killed) before its last page
                     break
+                time.sleep(DONE_POLL_SECONDS)
             else:
                 self.drain(INGEST_SHARE)  # beside the follower draining its own share
             self.process.join()
