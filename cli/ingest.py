@@ -164,6 +164,7 @@ def _terminate(follower: Any) -> None:
     if follower.process is not None:
         follower.process.terminate()
         follower.process.join()
+        follower.process = None  # stopped: its exit neither waits for it nor drains a share after Ctrl-C
 
 
 def _ingest_summary(counts: Any, skipped: list[str]) -> None:

@@ -18,11 +18,12 @@ two paths write the same table (tests/integration/test_bulk_rebuild.py).
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from domain.events import REGISTRY
 from domain.policy import Rules, as_input, effective_mode, excluded_reason, rules
@@ -192,6 +193,16 @@ def rows(root: str, unit: Unit) -> list[dict[str, Any]]:
     return out
 
 
+def _recomputed_users(users: set[str | None]) -> list[str | None]:
+    """The students to recompute of one unit: all of them at once (None) when many changed."""
+    return [None] if None in users or len(users) > 3 else [*sorted(u for u in users if u is not None)]
+
+
+def share_of(key: str, of: int) -> int:
+    """A unit's share (0 … of-1) of a split drain: stable across processes (not Python's salted hash)."""
+    return zlib.crc32(key.encode()) % of
+
+
 class MasteryProjection:
     """Keeps the mastery table current from the history projection's changes.
 
@@ -213,15 +224,27 @@ class MasteryProjection:
             [(r, c, o, u or "") for r, c, o, u in units],
         )
 
-    def drain(self, conn: sqlite3.Connection, limit: int = -1) -> int:
-        """Recompute about `limit` queued rows, write their units and clear them; return how many rows.
+    def drain(self, conn: sqlite3.Connection, limit: int = -1, share: tuple[int, int] | None = None) -> int:
+        """Recompute about `limit` queued rows, write their units and clear them; return how many rows
+        (the caller holds the write transaction). `share` (i, n): only the units whose hash is i mod n.
 
         A chunk ends with its last unit whole (the rest of that unit's queued rows come with it), so a unit
         straddling two chunks is computed once, not once in each."""
+        queued, dirty = self._queued(conn, limit, share)
+        self.recompute(conn, dirty)
+        self._clear(conn, queued)
+        return len(queued)
+
+    def _queued(self, conn: sqlite3.Connection, limit: int, share: tuple[int, int] | None) -> tuple[list, dict]:
+        """About `limit` queued rows (of one share), the last unit whole, and the units they name."""
+        where, params = "", cast(tuple[int, ...], ())
+        if share is not None:
+            conn.create_function("mastery_share", 2, share_of, deterministic=True)
+            where, params = " WHERE mastery_share(course || char(31) || outcome, ?) = ?", (share[1], share[0])
         queued = conn.execute(
-            f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix} "
+            f"SELECT root, course, outcome, user_uuid FROM mastery_dirty{self.suffix}{where} "
             "ORDER BY root, course, outcome LIMIT ?",
-            (limit,),
+            (*params, limit),
         ).fetchall()
         if queued and len(queued) == limit:
             rest = conn.execute(
@@ -233,31 +256,50 @@ class MasteryProjection:
         dirty: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)
         for root, course, outcome, user in queued:
             dirty[(root, course, outcome)].add(user or None)
-        self.recompute(conn, dirty)
+        return queued, dirty
+
+    def _clear(self, conn: sqlite3.Connection, queued: list) -> None:
         conn.executemany(
             f"DELETE FROM mastery_dirty{self.suffix} WHERE root = ? AND course = ? AND outcome = ? AND user_uuid = ?",
             queued,
         )
-        return len(queued)
 
     def recompute(self, conn: sqlite3.Connection, dirty: dict[tuple[str, str, str], set[str | None]]) -> None:
         """Compute and write the rows of the given units (a whole unit when many of its students changed)."""
         contexts: dict[tuple[str, str], CourseContext] = {}
         for (root, course, outcome), users in dirty.items():
-            whole = None in users or len(users) > 3
-            for user in [None] if whole else sorted(u for u in users if u is not None):
+            for user in _recomputed_users(users):
                 self._guarded(conn, contexts, root, course, outcome, user)
 
-    def _guarded(
+    def _compute(
         self, conn: sqlite3.Connection, contexts: dict, root: str, course: str, outcome: str, user: str | None
-    ) -> None:
-        """Recompute one unit inside a SAVEPOINT; on failure its rows are removed and the reason recorded."""
-        name = problems.unit_name(root, course, outcome, user)
-        conn.execute("SAVEPOINT unit")
+    ) -> Unit | Exception:
+        """One unit computed (nothing written), or what it raised."""
         try:
             view = View(conn, root, suffix=self.suffix)
             ctx = contexts.get((root, course)) or contexts.setdefault((root, course), course_context(view, course))
-            unit = compute(view, course, outcome, ctx, user, light=True)
+            return compute(view, course, outcome, ctx, user, light=True)
+        except Exception as error:
+            return error
+
+    def _guarded(
+        self,
+        conn: sqlite3.Connection,
+        contexts: dict,
+        root: str,
+        course: str,
+        outcome: str,
+        user: str | None,
+        computed: Unit | Exception | None = None,
+    ) -> None:
+        """Recompute one unit (or write one `computed` already) inside a SAVEPOINT; on failure its rows are
+        removed and the reason recorded."""
+        name = problems.unit_name(root, course, outcome, user)
+        conn.execute("SAVEPOINT unit")
+        try:
+            unit = computed if computed is not None else self._compute(conn, contexts, root, course, outcome, user)
+            if isinstance(unit, Exception):
+                raise unit
             self.write(conn, root, unit, user)
             problems.clear_unit(conn, self.suffix, name)
             self._note_ignored(conn, root, unit, name)

@@ -168,3 +168,38 @@ def test_kill_minus_nine_while_an_ingest_starts_leaves_no_process_and_a_rerun_eq
         assert rerun.returncode == 0, rerun.stderr
         assert state_of(crashed) == expected, f"killed {moment}: the rerun differs from one clean run"
         assert mastery("--store", str(crashed), "verify").returncode == 0
+
+
+def test_kill_minus_nine_during_the_split_mastery_drain_leaves_no_process_and_a_rerun_equals_one_clean_run(
+    tmp_path, clean_run
+):
+    """The last phase of a large ingest: every event stored and projected, the ingest and its follower each
+    draining a share of the queued mastery units (projections/drain.py). Killed there, the follower stops
+    at its next chunk, and a rerun leaves exactly what one clean run leaves."""
+    source, expected = clean_run
+    stored = len(expected["events"])
+
+    def draining(p: Path) -> bool:
+        done, tracked, queued = progress(p)
+        return done == stored and tracked >= stored and queued > 0
+
+    crashed = tmp_path / "drain.db"
+    process = start_ingest(crashed, source)
+    try:
+        end = time.monotonic() + 120
+        while not draining(crashed) and process.poll() is None and time.monotonic() < end:
+            time.sleep(0.002)  # the drain of 20,000 events lasts a fraction of a second
+        assert process.poll() is None, "the ingest ended before its drain was seen"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        left = wait_for(lambda: not in_session(process.pid), 10.0) or [
+            (pid, Path(f"/proc/{pid}/cmdline").read_bytes()[:300], Path(f"/proc/{pid}/wchan").read_text())
+            for pid in in_session(process.pid)
+        ]
+        assert left is True, f"a process outlived the killed ingest: {left}"
+    finally:
+        for pid in in_session(process.pid):
+            os.kill(pid, signal.SIGKILL)
+    rerun = mastery("--store", str(crashed), "ingest", str(source), "--json")
+    assert rerun.returncode == 0, rerun.stderr
+    assert state_of(crashed) == expected
