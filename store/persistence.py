@@ -308,13 +308,3 @@ class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
         sql = f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, state) VALUES "
         c.executemany(sql + "(?, ?, ?, ?, ?)", rows)
         return [r[0] for r in rows]
-
-
-def __getattr__(name: str) -> Any:
-    """`store.persistence:PostgresEventRecorder`, the topic this recorder had before it moved, still
-    resolves (the library resolves a recorder class by topic); imported only when asked for."""
-    if name == "PostgresEventRecorder":
-        from store.postgres_recorder import PostgresEventRecorder
-
-        return PostgresEventRecorder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

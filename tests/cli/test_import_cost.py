@@ -1,6 +1,7 @@
 """What a command imports: a command's time is mostly its imports (issue 16), so a SQLite command loads no
 PostgreSQL driver, `mastery --help` loads no store, no read model and no web stack, and the PostgreSQL
-recorder, now in its own module, is still found by the topic it had before it moved."""
+recorder, now in its own module, is what the library resolves for a PostgreSQL URL. (Its old topic,
+`store.persistence:PostgresEventRecorder`, was configuration built per process, never stored.)"""
 
 from __future__ import annotations
 
@@ -60,9 +61,8 @@ def test_version_prints_the_installed_version_as_click_did():
     assert package_version() != "0+unknown"  # installed (make dev): a real version was read
 
 
-def test_the_postgresql_recorder_is_found_by_its_new_topic_and_by_the_one_it_had(pg_url):
+def test_the_postgresql_recorder_is_found_by_its_topic_and_opens_a_postgresql_store(pg_url):
     assert resolve_topic("store.postgres_recorder:PostgresEventRecorder") is PostgresEventRecorder
-    assert resolve_topic("store.persistence:PostgresEventRecorder") is PostgresEventRecorder
     store = open_store(pg_url)
     try:
         assert type(store.recorder) is PostgresEventRecorder and store.recorder.is_postgres_recorder
