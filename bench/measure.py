@@ -241,15 +241,21 @@ print(statistics.median(old), statistics.median(new))
 
 def query_latency(read_model: str) -> dict:
     """p95 of the busiest course's rollups in-process, now and as of a past day (30 runs each), beside the
-    p95 of a bare SELECT of that course's mastery rows (the floor of any answer about it)."""
+    p95 of a bare SELECT of that course's mastery rows (the floor of any answer about it). Timed as the
+    server answers: after one warm-up call of each, with the heap settled as `mastery serve` settles it
+    at start-up (`web.app.settle_heap`: reads' modules imported, then `gc.freeze()`)."""
     code = r"""
 import sys, time, statistics
 from datetime import datetime, UTC
 from projections.schema import connect
 from projections.queries.outcome_rollups import rollups
+from web.app import settle_heap
 conn = connect(sys.argv[1]).conn
 root, course, n = conn.execute("SELECT root, course, COUNT(*) FROM mastery GROUP BY root, course ORDER BY 3 DESC").fetchone()
 outcomes = conn.execute("SELECT COUNT(DISTINCT outcome) FROM mastery WHERE root=? AND course=?", (root, course)).fetchone()[0]
+rollups(conn, root, course)
+rollups(conn, root, course, as_of=datetime(2025, 10, 15, tzinfo=UTC))
+settle_heap()
 def p95(f):
     times = []
     for _ in range(30):

@@ -83,6 +83,14 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
     return value
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--version as click's `version_option` prints it, the version read only when asked for: reading
+    the installed metadata imports importlib.metadata and email (~15 ms) that no other command needs."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"mastery, version {package_version()}")
+        ctx.exit()
+
+
 def with_globals(command: click.Command) -> click.Command:
     """Give a command (and a group's subcommands) the global options, once; each writes into the
     group's Context when given, after the group's own values were set, so the later one wins."""
@@ -192,7 +200,9 @@ class Mastery(click.Group):
     "`mastery courses --store demo/mastery.db`. Only ingest, roster import, demo and serve --create "
     "create a store; the others need one, and queries never change it.",
 )
-@click.version_option(package_version(), prog_name="mastery")
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version, help="Show the version and exit."
+)
 @click.option(
     "--store",
     "store_url",

@@ -315,7 +315,7 @@ def _env_for(url: str, lock_timeout: int, access: Access = "create") -> dict[str
         query = parse_qs(u.query)
         return common | {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "store.persistence:PostgresEventRecorder",
+            "APPLICATION_RECORDER_TOPIC": "store.postgres_recorder:PostgresEventRecorder",
             "POSTGRES_DBNAME": unquote(u.path.strip("/")),
             "POSTGRES_HOST": u.hostname,
             "POSTGRES_PORT": str(u.port or 5432),

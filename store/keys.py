@@ -18,6 +18,7 @@ in an error message.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -246,7 +247,7 @@ class KeyTable:
         sealed = nonce + self._aes(ref, key).encrypt(
             nonce, orjson.dumps(values, option=orjson.OPT_SORT_KEYS), ref.encode()
         )
-        return TOKEN_PREFIX + base64.b64encode(sealed).decode()
+        return TOKEN_PREFIX + binascii.b2a_base64(sealed, newline=False).decode("ascii")  # base64.b64encode's own
 
     def decrypt(self, ref: str, token: str) -> dict[str, Any] | None:
         """The values a token holds; None once the person's key is destroyed (an erased person)."""
@@ -339,7 +340,8 @@ def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str, pl
     hash_keys: dict[PersonRef, bytes] = {}
     refused: list[str] = []
     kept: list[dict[str, Any]] = []
-    for person, values in sorted(parts.personal.items()):
+    personal = parts.personal
+    for person, values in sorted(personal.items()) if len(personal) > 1 else personal.items():
         ref = keys.ref(person)
         token = keys.encrypt(ref, values)
         if token is None:
@@ -353,7 +355,8 @@ def seal(keys: KeyTable, kind: str, event: dict[str, Any], root_account: str, pl
     stored = dict(parts.event)
     if tokens:
         stored[PERSONAL_MEMBER] = tokens
-    untouched = all(parts.event.get(s) is event.get(s) for s in ("metadata", "body"))  # nothing personal in it
+    # Nothing personal in it (split copies a section only where it replaced a value):
+    untouched = parts.event.get("metadata") is event.get("metadata") and parts.event.get("body") is event.get("body")
     order = plain_hash if untouched and plain_hash else order_hash(kind, parts.event)
     if not refused:
         return Sealed(stored, keyed_hash(event, hash_keys, plain_hash), (), order)

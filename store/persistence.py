@@ -1,7 +1,8 @@
 """Recorder, mapper and schema wiring for the event store: dedup, hash chain, quarantine, immutability.
 
 The `eventsourcing` library has no hook around its insert besides the recorder, so our recorders subclass
-the library's (SQLite and PostgreSQL) and do everything one batch needs inside one write transaction:
+the library's (SQLite here; PostgreSQL in store/postgres_recorder.py, imported only for a PostgreSQL store,
+so that no SQLite command pays for importing psycopg) and do everything one batch needs inside one write transaction:
 take the writer lock, drop events already stored (content hash), give each new event the next version of
 its stream, insert them into the library's table (PostgreSQL: the library's own insert; SQLite: one
 executemany at the positions SQLite would give), chain their hashes, and keep unusable input in the
@@ -25,7 +26,6 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -308,73 +308,3 @@ class SQLiteEventRecorder(ChainedBatchMixin, SQLiteApplicationRecorder):
         sql = f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, state) VALUES "
         c.executemany(sql + "(?, ?, ?, ?, ?)", rows)
         return [r[0] for r in rows]
-
-
-def _pg_extra(schema: str, events_table: str) -> list[str]:
-    s = f'"{schema}"'
-    refuse = f"{s}.mastery_refuse_change"
-    stmts = [
-        f"CREATE TABLE IF NOT EXISTS {s}.event_hashes (hash text PRIMARY KEY, position bigint NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {s}.event_chain (position bigint PRIMARY KEY, hash text NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {s}.quarantine (id bigserial PRIMARY KEY, raw_hash text NOT NULL UNIQUE, "
-        "raw_text text NOT NULL, source text, line integer, reason text NOT NULL, received_at text NOT NULL, "
-        "status text NOT NULL DEFAULT 'open', resolved_at text, note text)",
-        f"CREATE TABLE IF NOT EXISTS {s}.store_meta (key text PRIMARY KEY, value text NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {s}.store_dictionaries (id bigint PRIMARY KEY, milestone bigint NOT NULL "
-        "UNIQUE, dictionary bytea NOT NULL)",
-        f"INSERT INTO {s}.store_meta (key, value) VALUES ('store_id', replace(gen_random_uuid()::text, '-', '')) "
-        "ON CONFLICT (key) DO NOTHING",
-        f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        "RAISE EXCEPTION 'refused: the event history is immutable (% on %)', TG_OP, TG_TABLE_NAME; END $$",
-    ]
-    for table in (events_table, "event_chain", "event_hashes", "store_meta", "store_dictionaries"):
-        stmts.append(
-            f"CREATE OR REPLACE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {s}.{table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {refuse}()"
-        )
-        stmts.append(
-            f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {s}.{table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()"
-        )
-    return stmts
-
-
-class PostgresEventRecorder(ChainedBatchMixin, PostgresApplicationRecorder):
-    """The library's PostgreSQL recorder plus dedup, hash chain, quarantine and immutability."""
-
-    ph, position, no_limit = "%s", "notification_id", "ALL"
-    is_postgres_recorder = True
-
-    def _scope(self, c: Any) -> None:
-        c.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
-
-    def create_table(self) -> None:
-        # Several processes may open a new store at once: PostgreSQL's DDL is not safe against that
-        # ("tuple concurrently updated"), so schema creation is serialised by a session advisory lock.
-        with self.datastore.get_connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(74110519)")
-            try:
-                super().create_table()
-                with self.datastore.transaction(commit=True) as curs:
-                    for statement in _pg_extra(self.datastore.schema, self.events_table_name):
-                        curs.execute(statement)
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(74110519)")
-
-    @contextmanager
-    def _write(self) -> Iterator[Any]:
-        with self.datastore.transaction(commit=True) as curs:
-            # The library's table lock serialises writers, so dedup and versions see every commit.
-            self._lock_table(curs)
-            curs.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
-            yield curs
-
-    def _insert_library_rows(self, c: Any, stored: list[StoredEvent]) -> list[int]:
-        self._insert_stored_events(c, stored)
-        return list(self._fetch_ids_after_insert_events(c, stored) or [])
-
-    def _returning_id(self) -> str:
-        return " RETURNING id"
-
-    def _inserted_id(self, c: Any) -> int:
-        return c.fetchone()["id"]

@@ -9,8 +9,6 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from projections.queries.outcome_rollups import linked_users
-
 # A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) sends data away).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,6 +34,10 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def rollups_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """A rollups answer as the CSV's header and rows."""
+    # Imported here: cli/render.py imports this module for csv_cell, and every command module imports
+    # cli/render.py, so `mastery --help` (which loads each command for its line) would load the domain.
+    from projections.queries.outcome_rollups import linked_users
+
     users = linked_users(answer)
     outcomes = [o["id"] for o in answer["linked"]["outcomes"]]
     header = ["student", "name", "sis_id"] + [f"{col} {o}" for o in outcomes for col in ("score", "rating")]
