@@ -8,32 +8,20 @@ ingested); the projections skip it and `audit` shows it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from domain.events import StoredRecord
 
 ERASURE_KIND = "erasure"
 
 
-class PersonErased(BaseModel):
+class PersonErased(StoredRecord):
     """One erasure, read back from the store (the same envelope as a Canvas event's)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
     canvas_name: ClassVar[str] = "person_erased"
     kind: ClassVar[str] = ERASURE_KIND
 
-    originator_id: UUID
-    originator_version: int
-    root_account: str
-    key: str
-    event_time: datetime
-    recorded_at: datetime
-    content_hash: str
     attributable: bool = False
-    source: str | None = None
-    event: dict[str, Any]
 
     @property
     def info(self) -> dict[str, Any]:

@@ -24,13 +24,12 @@ class InvalidEvent(ValueError):
     """Input that cannot be used; the message says why, for the quarantine."""
 
 
-class CanvasEvent(BaseModel):
-    """Base of every stored event (never stored itself)."""
+class StoredRecord(BaseModel):
+    """The envelope every stored record reads back with: a Canvas event, or our own erasure record."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     canvas_name: ClassVar[str] = ""
     kind: ClassVar[str] = ""
-    rank: ClassVar[int] = 0  # created (0) before updated (1) at equal event_time
 
     originator_id: UUID
     originator_version: int
@@ -42,6 +41,12 @@ class CanvasEvent(BaseModel):
     attributable: bool = True
     source: str | None = None
     event: dict[str, Any]
+
+
+class CanvasEvent(StoredRecord):
+    """Base of every stored Canvas event (never stored itself)."""
+
+    rank: ClassVar[int] = 0  # created (0) before updated (1) at equal event_time
 
     @property
     def metadata(self) -> dict[str, Any]:
