@@ -8,15 +8,19 @@ The problems table is rebuilt too (a problem seen before keeps its first-seen ti
 exclusions (`rm_exclusions`) are not a rebuilt table: they are kept, and the rebuild skips those events.
 `exclude` / `include` change an exclusion and rebuild (here, so that problems.py never imports the rebuild).
 
-In bulk (reviews/performance.md P9, without its relaxed durability): the versions table's secondary
-indexes are left out while loading and built after the load in one sorted pass each, and the mastery queue
-is drained once after the load (chunks end on whole units, so every unit is computed once).
+In bulk (reviews/performance.md P9, without its relaxed durability): the load queues no mastery unit, so
+the versions and current tables' secondary indexes are left out while loading and built after the load in
+one sorted pass each; then every unit a current result or link names is queued whole by one statement and
+the queue drained once (chunks end on whole units, so every unit is computed once). Queuing page by page
+cost more with size: a scale, method or outcome event queued every unit of its root or outcome by
+scanning the current results loaded so far (O(n) per such event: 73 of 176 s at 1M events).
 Safety: nothing is relaxed. The side tables live in the read model's own file with its own settings (WAL,
 the same synchronous level); each page and each drain chunk is an ordinary transaction; the live tables
 are touched only by the swap's single transaction. A rebuild killed at any moment (before, during or after
-the index build) leaves only side tables, which the next rebuild drops. The indexes the load itself reads
-(current rows by course / outcome for the mastery queue, course accounts by time) are there from the
-start, so the queue holds exactly what a page-by-page catch-up queues.
+the index build) leaves only side tables, which the next rebuild drops. A page-by-page catch-up would also
+queue units no current result or link names any more (a result that moved away): in tables that start
+empty those compute to no row. The index the load itself reads (course accounts by time) is there from
+the start.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ SIDE = "_rebuild"
 # RSS from 179 to 236 MB: the page's events and rows are held at once. With the deferred indexes the
 # commits are cheap enough at the catch-up's own page size.
 BULK_PAGE = 1000
+# Queued units per drain transaction. Each queued row is a whole unit here (not one student's), so the
+# catch-up's 2,000 rows were 2,000 units at once: 310 MB peak RSS at 1M events; 250 keeps it near the load's.
+DRAIN_CHUNK = 250
 TABLES = (
     "entity_versions",
     "entity_current",
@@ -48,6 +55,23 @@ TABLES = (
     "mastery_dirty",
     "rm_problems",
 )
+
+
+class _Unqueued(MasteryProjection):
+    """The mastery projection of a rebuild's load: nothing is queued per page (`_queue_units` after it)."""
+
+    def mark(self, conn: sqlite3.Connection, changes: list) -> None:
+        return None
+
+
+def _queue_units(conn: sqlite3.Connection) -> None:
+    """Queue, whole, every unit a loaded current result or link names (what `mark` keeps: course and outcome)."""
+    with write_transaction(conn):
+        conn.execute(
+            f"INSERT OR IGNORE INTO mastery_dirty{SIDE} (root, course, outcome, user_uuid) "
+            f"SELECT DISTINCT root, course, outcome, '' FROM entity_current{SIDE} "
+            "WHERE kind IN ('result', 'link') AND course <> '' AND outcome <> ''"
+        )
 
 
 def drop_side_tables(conn: sqlite3.Connection) -> None:
@@ -69,9 +93,19 @@ def rebuild(
     problems.ensure(conn)
     problems.ensure(conn, SIDE)
     readers = parallel.pages if parallel.worthwhile(store, 0) else None  # the side tables start empty
-    catch_up(store, conn, page=BULK_PAGE, suffix=SIDE, drain_queue=False, progress=progress, readers=readers)
-    ensure_schema(db, suffix=SIDE, index_tag=tag)  # the deferred indexes, over the loaded table
-    drain(conn, MasteryProjection(SIDE))
+    catch_up(
+        store,
+        conn,
+        page=BULK_PAGE,
+        suffix=SIDE,
+        drain_queue=False,
+        progress=progress,
+        readers=readers,
+        mastery=_Unqueued(SIDE),
+    )
+    ensure_schema(db, suffix=SIDE, index_tag=tag)  # the deferred indexes, over the loaded tables
+    _queue_units(conn)
+    drain(conn, MasteryProjection(SIDE), chunk=DRAIN_CHUNK)
     with write_transaction(conn):
         catch_up(store, conn, suffix=SIDE, in_transaction=True)
         report = _compare(conn)

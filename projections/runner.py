@@ -84,10 +84,12 @@ def catch_up(
     progress: Callable[[int, int], None] | None = None,
     waiting: Callable[[], None] | None = None,
     readers: Callable[[Any, int, int], Iterator[tuple]] | None = None,
+    mastery: MasteryProjection | None = None,
 ) -> int:
     """Apply every stored event after the tracked position; return how many were read (applied or skipped).
     `waiting` is called once if another writer holds the read model for more than a second; `readers` (a
-    rebuild's load: projections/parallel.py's `pages`) reads the backlog up to the head in other processes."""
+    rebuild's load: projections/parallel.py's `pages`) reads the backlog up to the head in other processes;
+    `mastery` replaces the page's mastery projection (a rebuild's load queues its units after the load)."""
     told: list[bool] = []
 
     def tell() -> None:  # once per catch-up, however many pages wait
@@ -98,7 +100,7 @@ def catch_up(
     notify = tell if waiting is not None else None
     if not suffix and check_versions(conn):
         return 0  # rows of another version's format are never added to: only `mastery rebuild` replaces them
-    history, mastery = HistoryProjection(suffix), MasteryProjection(suffix)
+    history, mastery = HistoryProjection(suffix), mastery or MasteryProjection(suffix)
     problems.ensure(conn, suffix)
     start = positions(conn).get(f"history{suffix}", (history.version, 0))[1]
     applied = 0

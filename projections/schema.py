@@ -62,8 +62,9 @@ def ensure_schema(db: sqlite_utils.Database, suffix: str = "", index_tag: str = 
 
     Indexes are found by their columns, not their names: a rebuilt table keeps its tagged index names
     after the swap renames it, and a later rebuild tags its own afresh. `bulk` (a rebuild's load) leaves
-    out the versions table's secondary indexes, which nothing reads while loading: the rebuild calls
-    `ensure_schema` again after its load, and SQLite builds them from the full table in one sorted pass.
+    out the secondary indexes of the versions and current tables, which nothing reads while loading (the
+    load queues no mastery unit: projections/rebuild.py): the rebuild calls `ensure_schema` again after its
+    load, and SQLite builds them from the full table in one sorted pass each.
     """
     _table(db, "rm_meta", {"key": str, "value": str}, pk="key")
     _table(db, "rm_tracking", {"projection": str, "version": int, "position": int, "updated_at": str}, pk="projection")
@@ -188,7 +189,7 @@ def _indexes(db: sqlite_utils.Database, suffix: str, tag: str, bulk: bool) -> No
         f"mastery{suffix}": [("root", "course", "outcome"), ("root", "user_uuid")],
     }
     for table, indexes in wanted.items():
-        if bulk and table == f"entity_versions{suffix}":
+        if bulk and table in (f"entity_versions{suffix}", f"entity_current{suffix}"):
             continue
         existing = {tuple(i.columns) for i in db.table(table).indexes}
         for columns in indexes:
