@@ -131,6 +131,9 @@ def try_next(app: Context, store_path: str, course: str) -> list[str]:
             f"{base} outcome {outcome}",
             f"{base} rollups --course {course} --outcome {outcome} --not-mastered",
         ]
+        person = persons.get(student)
+        if person is not None and person.id:  # erasure takes an identifier, never a name
+            lines.append(f"{base} erase --user {person.id} --dry-run  # what erasing them would remove")
     edited = _edited_outcome(app) or (row[1] if row else None)
     if edited:
         lines.append(f"{base} audit outcome {edited}")

@@ -146,8 +146,10 @@ def test_the_demo_ends_with_commands_that_work_as_printed_on_one_district(tmp_pa
     used = {shlex.split(line)[shlex.split(line).index("--course") + 1] for line in lines if "--course" in line}
     assert len(used) == 1 and used <= courses
     assert any(" student " in line for line in lines) and any(" explain " in line for line in lines)
+    assert any(" erase --user " in line and "--dry-run" in line for line in lines)  # a dry run changes nothing
     for line in lines:
         _run_printed(line, tmp_path)
+    assert mastery_json("--store", str(store), "verify")["personal_fields"] == "sealed"
     assert (store.parent / f"course-{used.pop()}.html").exists()
 
 
