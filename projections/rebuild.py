@@ -20,7 +20,8 @@ are touched only by the swap's single transaction. A rebuild killed at any momen
 the index build) leaves only side tables, which the next rebuild drops. A page-by-page catch-up would also
 queue units no current result or link names any more (a result that moved away): in tables that start
 empty those compute to no row. The index the load itself reads (course accounts by time) is there from
-the start.
+the start. A large queue is drained over both cores first (projections/rebuild_drain.py: a worker process
+takes half of the units), then the rest serially, so the tables are exactly the serial drain's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from projections import parallel, problems
+from projections import parallel, problems, rebuild_drain
 from projections.mastery import MasteryProjection
 from projections.runner import PROJECTIONS, catch_up, drain, write_transaction
 from projections.schema import ensure_schema
@@ -105,7 +106,8 @@ def rebuild(
     )
     ensure_schema(db, suffix=SIDE, index_tag=tag)  # the deferred indexes, over the loaded tables
     _queue_units(conn)
-    drain(conn, MasteryProjection(SIDE), chunk=DRAIN_CHUNK)
+    rebuild_drain.drain_split(conn, SIDE)  # a large queue: half of it in a worker process, side by side
+    drain(conn, MasteryProjection(SIDE), chunk=DRAIN_CHUNK)  # whatever is left (all of it when not split)
     with write_transaction(conn):
         catch_up(store, conn, suffix=SIDE, in_transaction=True)
         report = _compare(conn)
