@@ -25,10 +25,13 @@ def drain_share(
     share: tuple[int, int] | None = None,
     chunk: int = CHUNK,
     between: Callable[[], None] | None = None,
+    *,
+    live: bool = True,
 ) -> int:
     """Drain the queued units of one share (i, n) — every unit when None — a chunk at a time; `between`
-    is called before each chunk (the follower checks there that its ingest still lives). Rows cleared."""
-    if check_versions(conn):
+    is called before each chunk (the follower checks there that its ingest still lives). Rows cleared.
+    `live`: the live tables, drained only when they are of this version (a rebuild's side tables are)."""
+    if live and check_versions(conn):
         return 0  # rows of another version's format: only `mastery rebuild` replaces them
     done = 0
     while True:

@@ -19,7 +19,7 @@ import os
 import sqlite3
 from typing import Any
 
-from projections.drain import drain_chunk
+from projections.drain import drain_share
 from projections.mastery import MasteryProjection
 
 MIN_UNITS = 1000  # ~2.5 s of serial drain; starting the worker (spawn, imports) costs ~1 s of it
@@ -43,15 +43,8 @@ def read_model_path(conn: sqlite3.Connection) -> str:
 
 
 def share(conn: sqlite3.Connection, mastery: MasteryProjection, part: tuple[int, int], between: Any = None) -> int:
-    """Drain one share of the queue a chunk at a time (no version check: the side tables are this version's)."""
-    done = 0
-    while True:
-        if between is not None:
-            between()
-        cleared = drain_chunk(conn, mastery, CHUNK, part)
-        if cleared == 0:
-            return done
-        done += cleared
+    """Drain one share of the side tables' queue a chunk at a time (no version check: they are this version's)."""
+    return drain_share(conn, mastery, part, CHUNK, between, live=False)
 
 
 def _work(read_path: str, suffix: str, parent: int) -> None:

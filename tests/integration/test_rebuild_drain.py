@@ -21,12 +21,11 @@ from projections import rebuild_drain
 from projections.mastery import share_of
 from projections.rebuild import SIDE, rebuild
 from projections.runner import catch_up
-from projections.schema import claim, connect
-from store.application import open_store
+from projections.schema import connect
 from tests.conftest import ROOT
 from tests.integration.poison_world import mixed_store
 from tests.integration.test_lean_equivalence import tables
-from tests.integration.test_parallel_rebuild import _alive, _cmdline
+from tests.integration.test_parallel_rebuild import _alive, _cmdline, caught_up_store, live_tables_kept_and_rerun
 from tests.reliability.procs import children
 
 DRAIN_SPLIT = rebuild_drain.drain_split  # the real one, under the spy of each rebuild below
@@ -76,14 +75,7 @@ def test_a_rebuild_drained_by_two_processes_writes_the_same_tables(store, tmp_pa
 
 
 def test_a_rebuild_killed_while_its_drain_worker_runs_leaves_the_live_tables_and_no_process(tmp_path) -> None:
-    path = str(tmp_path / "store.db")
-    mixed_store(tmp_path / "store.db", seed=67, events=6000).close()
-    live_store, db = open_store(path), connect(path)
-    catch_up(live_store, db.conn)
-    claim(db.conn, live_store.store_id)  # as the command's session stamps it
-    before = tables(db.conn)
-    db.conn.close()
-    live_store.close()
+    path, before = caught_up_store(tmp_path, 67)
     code = (
         "import sys; from projections import parallel, rebuild_drain; parallel.MIN_EVENTS = 10**9; "
         "rebuild_drain.MIN_UNITS = 0; rebuild_drain.CHUNK = 1; from cli.main import main; main()"
@@ -108,21 +100,11 @@ def test_a_rebuild_killed_while_its_drain_worker_runs_leaves_the_live_tables_and
     finally:
         if proc.poll() is None:
             proc.kill()
-    db = connect(path)
-    try:
-        assert db.conn.execute(f"SELECT COUNT(*) FROM mastery_dirty{SIDE}").fetchone()[0] > 0, "killed too late"
-        live = {k: v for k, v in tables(db.conn).items() if not k.endswith(SIDE)}
-        live["rm_tracking"] = [row for row in live["rm_tracking"] if not row[0].endswith(SIDE)]
-        assert live == before
-    finally:
-        db.conn.close()
-    again = subprocess.run([sys.executable, "-c", code, "--store", path, "rebuild"], cwd=ROOT, env=env, timeout=300)
-    assert again.returncode == 0
-    db = connect(path)
-    try:
-        assert tables(db.conn) == before
-    finally:
-        db.conn.close()
+
+    def killed_mid_drain(conn: sqlite3.Connection) -> None:
+        assert conn.execute(f"SELECT COUNT(*) FROM mastery_dirty{SIDE}").fetchone()[0] > 0, "killed too late"
+
+    live_tables_kept_and_rerun(path, before, code, env, killed_mid_drain)
 
 
 def _side_mastery_rows(path: str) -> int:
