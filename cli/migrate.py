@@ -71,8 +71,8 @@ def encrypt(app: Context, dry_run: bool, keep_old: Path | None, as_json: bool) -
     if keep_old is not None:
         _keep(store, keep_old, enc)
     try:
-        with m.key_table(store) as keys, Progress(not as_json, "encrypting", total=head) as bar:
-            outcome = enc.encrypt(store, keys, bar)
+        with Progress(not as_json, "encrypting", total=head) as bar:
+            outcome = enc.encrypt(store, m.key_table(store), bar)
     except m.MigrateError as error:
         raise DomainError(str(error)) from None
     if outcome is None:  # another process encrypted it meanwhile

@@ -14,6 +14,17 @@ from store import codec
 from store.statements import CHUNK, RecorderStatements
 
 
+def latest_dictionary(c: Any) -> codec.Dictionary | None:
+    """The store's newest codec dictionary (registered for decoding), or None below the first milestone."""
+    c.execute("SELECT id, milestone, dictionary FROM store_dictionaries ORDER BY milestone DESC LIMIT 1")
+    row = c.fetchone()
+    if row is None:
+        return None
+    latest = codec.Dictionary(int(row["id"]), bytes(row["dictionary"]), int(row["milestone"]))
+    codec.register(latest.id, latest.data)
+    return latest
+
+
 class StoreDictionaries(RecorderStatements):
     """Which dictionary a batch is stored with, training one at a milestone, and looking one up."""
 
@@ -31,11 +42,8 @@ class StoreDictionaries(RecorderStatements):
             return None
         if (self._dictionary is not None and self._dictionary.milestone >= due[-1]) or self._untrainable == due[-1]:
             return self._dictionary
-        c.execute("SELECT id, milestone, dictionary FROM store_dictionaries ORDER BY milestone DESC LIMIT 1")
-        row = c.fetchone()
-        if row is not None:  # committed (maybe by another process): safe to keep
-            latest = codec.Dictionary(int(row["id"]), bytes(row["dictionary"]), int(row["milestone"]))
-            codec.register(latest.id, latest.data)
+        latest = latest_dictionary(c)
+        if latest is not None:  # committed (maybe by another process): safe to keep
             self._dictionary = latest
             if latest.milestone >= due[-1]:
                 return latest

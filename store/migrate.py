@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.keys import KeyTable, keys_path
-from store.marks import sqlite_path
+from store.keys import KeyTable
 from store.witness import Head
 
 MODE_KEY = "personal"  # store_meta: "sealed" once every personal value is stored encrypted
@@ -47,7 +46,7 @@ def should_seal(store: Any) -> bool:
         return False
     r = store.chained
     with r._write() as c:
-        if meta_in(c).get(MODE_KEY) == SEALED:
+        if r._meta(c).get(MODE_KEY) == SEALED:
             return True
         c.execute(f"SELECT 1 FROM {r.events_table_name} LIMIT 1")
         if c.fetchone() is not None:  # another process appended first, in the clear
@@ -74,19 +73,6 @@ def predates(store: Any, head: Head) -> bool:
 
 
 def key_table(store: Any) -> KeyTable:
-    """The store's key table: `<store>.keys` beside a SQLite file, the PostgreSQL key table beside a
-    PostgreSQL store (store/pgkeys.py, when this version has it)."""
-    if not store.is_postgres:
-        return KeyTable.from_env(keys_path(sqlite_path(store.url)))
-    try:
-        from store.pgkeys import PostgresKeyTable  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise MigrateError(
-            "this version keeps no key table beside a PostgreSQL store yet, so it cannot encrypt one"
-        ) from None
-    return PostgresKeyTable.from_env(store.url)  # type: ignore[no-any-return,unused-ignore]
-
-
-def meta_in(c: Any) -> dict[str, str]:
-    c.execute("SELECT key, value FROM store_meta")
-    return {row["key"]: row["value"] for row in c.fetchall()}
+    """The store's key table, as its appends seal with it (store/sealing.py `Keys.writer`: `<store>.keys`
+    beside a SQLite file, store/pgkeys.py beside a PostgreSQL store); the store closes it."""
+    return store.keys.writer()

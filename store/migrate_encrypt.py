@@ -39,9 +39,10 @@ from domain.events import KIND_OF_TOPIC
 from domain.personal import join, split
 from store import codec
 from store.chain import chain_hash
+from store.dictionaries import latest_dictionary
 from store.keys import PERSONAL_MEMBER, KeyTable, _erased_left, seal, unseal
 from store.marks import sqlite_path
-from store.migrate import MODE_KEY, SEALED, MigrateError, meta_in
+from store.migrate import MODE_KEY, SEALED, MigrateError
 from store.witness import Head, write_witness
 
 PAGE = 1000
@@ -98,7 +99,7 @@ def encrypt(store: Any, keys: KeyTable, progress: Callable[[int], None] | None =
     """Seal every stored event, re-chain, record the migration; None when the store is already sealed."""
     r = store.chained
     with r._write() as c:
-        found = meta_in(c)
+        found = r._meta(c)
         if found.get(MODE_KEY) == SEALED:
             return None
         r._check_key(c, found)
@@ -185,7 +186,7 @@ def _rewrite(c: Any, r: Any, keys: KeyTable, progress: Callable[[int], None] | N
     hashes: dict[str, int] = {}
     sealed_at: set[int] = set()
     run = _cursor_run(c)
-    dictionary = _latest_dictionary(c)
+    dictionary = latest_dictionary(c)  # rewritten states are stored with the store's newest dictionary
     while rows := _page(r, run, after):
         updates, links = [], []
         with keys.batch():  # the keys of new people are committed before the events that need them
@@ -220,17 +221,6 @@ def _rewrite(c: Any, r: Any, keys: KeyTable, progress: Callable[[int], None] | N
         f"INSERT INTO event_hashes (hash, position) VALUES ({r.ph}, {r.ph})", sorted(hashes.items(), key=lambda h: h[1])
     )
     return events, changed, kept, dropped
-
-
-def _latest_dictionary(c: Any) -> codec.Dictionary | None:
-    """The store's newest codec dictionary (store/dictionaries.py), which rewritten states are stored with."""
-    c.execute("SELECT id, milestone, dictionary FROM store_dictionaries ORDER BY milestone DESC LIMIT 1")
-    row = c.fetchone()
-    if row is None:
-        return None
-    latest = codec.Dictionary(int(row["id"]), bytes(row["dictionary"]), int(row["milestone"]))
-    codec.register(latest.id, latest.data)
-    return latest
 
 
 def _sealed_state(keys: KeyTable, topic: str, loaded: dict[str, Any]) -> tuple[dict[str, Any], str, bool]:
