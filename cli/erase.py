@@ -65,13 +65,9 @@ def _target(app: Context, conn: Any, root: str, user: str | None, staff: str | N
 
 def _named(view: Any, text: str) -> bool:
     """Whether `text` is a student's exact name (what other commands accept, but erase does not)."""
-    from projections.queries.people import people
+    from projections.queries.people import named_exactly, people
 
-    folded = text.casefold()
-    return any(
-        folded in {(n or "").strip().casefold() for n in (p.name, p.sortable_name, p.short_name)}
-        for p in people(view).values()
-    )
+    return bool(named_exactly(people(view).values(), text))
 
 
 def _alias(keys: Any, root: str, value: str) -> str:

@@ -19,6 +19,7 @@ events up to T). One query per entity kind: fast for a course of hundreds of stu
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,16 +225,19 @@ def resolve_student(view: View, ref: str, *, loose: bool = False) -> str:
     if not loose:
         raise UnknownStudent(ref)
     everyone, results = people(view), result_users(view)
-    folded = text.casefold()
-    named = [
-        p
-        for p in everyone.values()
-        if folded in {(n or "").strip().casefold() for n in (p.name, p.sortable_name, p.short_name)}
-    ]
+    named = named_exactly(everyone.values(), text)
     if named:
         return _one(ref, named)
     prefixed = [everyone.get(u) or _nameless(u) for u in set(everyone) | results if u.startswith(text)]
     return _one(ref, prefixed)
+
+
+def named_exactly(persons: Iterable[Any], text: str) -> list[Any]:
+    """The people whose name, sortable name or short name is `text` (case-insensitive)."""
+    folded = text.strip().casefold()
+    return [
+        p for p in persons if folded in {(n or "").strip().casefold() for n in (p.name, p.sortable_name, p.short_name)}
+    ]
 
 
 def enrolled(view: View, course: str, *, exclude: frozenset[str] = frozenset(), section: str | None = None) -> Enrolled:
