@@ -76,6 +76,7 @@ class EventStore(Application):
         self.is_postgres = url.startswith(("postgresql://", "postgres://"))
         super().__init__(env=_env_for(url, lock_timeout, access))
         self.keys = Keys(url, self.is_postgres, access, self.mapper)  # sealed at append, opened on read
+        self.sealed_known = False  # store/migrate.py should_seal: once sealed, always sealed
         self.chain_key = chain_key or None
         self.chained.chain_key = self.chain_key
         try:

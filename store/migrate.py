@@ -39,19 +39,26 @@ def should_seal(store: Any) -> bool:
     """Whether an append to this store must seal: a sealed store, or a new one (no event yet), which is
     marked sealed here, under the writer lock, so that it seals from its first event on. An old store not
     yet migrated keeps appending in the clear until `migrate encrypt`: a repeat of one of its clear events
-    must still meet that event's plain content hash to dedup (the migration re-keys both at once)."""
+    must still meet that event's plain content hash to dedup (the migration re-keys both at once).
+    A store once sealed stays sealed, so that answer is kept on the open store (an append per web request
+    asks)."""
+    if store.sealed_known:
+        return True
     if is_sealed(store):
+        store.sealed_known = True
         return True
     if store.head():
         return False
     r = store.chained
     with r._write() as c:
         if r._meta(c).get(MODE_KEY) == SEALED:
+            store.sealed_known = True
             return True
         c.execute(f"SELECT 1 FROM {r.events_table_name} LIMIT 1")
         if c.fetchone() is not None:  # another process appended first, in the clear
             return False
         c.execute(f"INSERT INTO store_meta (key, value) VALUES ({r.ph}, {r.ph})", (MODE_KEY, SEALED))
+    store.sealed_known = True
     return True
 
 
