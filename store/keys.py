@@ -24,6 +24,7 @@ import hmac
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -381,15 +382,18 @@ def unseal(keys: KeyTable, stored: dict[str, Any]) -> dict[str, Any]:
 def _erased_left(event: dict[str, Any]) -> dict[str, Any]:
     """Placeholders whose token could not be opened read "erased person" (that kind's personal fields only)."""
     meta, body = event.get("metadata"), event.get("body")
-    if not (isinstance(meta, dict) and PLACEHOLDER in meta.values()) and not (
-        isinstance(body, dict) and PLACEHOLDER in body.values()
-    ):
+    if not any(isinstance(part, dict) and PLACEHOLDER in part.values() for part in (meta, body)):
         return event  # every value opened (the usual case): nothing to mark
+    cls = REGISTRY.get(str((meta if isinstance(meta, dict) else {}).get("event_name")))
     out = dict(event)
-    cls = REGISTRY.get(str((out.get("metadata") or {}).get("event_name")))
-    body_names = BODY_FIELDS.get(cls.kind, ()) if cls else ()
-    for section, names in (("metadata", METADATA_FIELDS), ("body", body_names)):
-        part = out.get(section)
-        if isinstance(part, dict) and PLACEHOLDER in part.values():
-            out[section] = {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in part.items()}
+    for section, names in (("metadata", METADATA_FIELDS), ("body", BODY_FIELDS.get(cls.kind, ()) if cls else ())):
+        if isinstance(out.get(section), dict):
+            out[section] = erased_in(out[section], names)
     return out
+
+
+def erased_in(part: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """One section with each placeholder left among its personal fields (`names`) read "erased person"."""
+    if PLACEHOLDER not in part.values():
+        return part
+    return {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in part.items()}

@@ -24,8 +24,8 @@ import orjson
 from domain.erasure import ERASURE_KIND, ERASURE_TOPIC, PersonErased
 from domain.events import Parsed
 from domain.ids import stream_id
-from domain.personal import BODY_FIELDS, PLACEHOLDER
-from store.keys import ERASED, PERSONAL_MEMBER, KeyTable, keys_path, seal, unseal
+from domain.personal import BODY_FIELDS
+from store.keys import PERSONAL_MEMBER, KeyTable, erased_in, keys_path, seal, unseal
 from store.marks import sqlite_path
 from store.persistence import AppendResult, BadItem
 
@@ -115,9 +115,7 @@ class Keys:
                 for path, value in (table.decrypt(ref, token) or {}).items():
                     if path.startswith("body."):
                         opened[path[5:]] = value
-        if PLACEHOLDER in opened.values():
-            opened = {k: (ERASED if v == PLACEHOLDER and k in names else v) for k, v in opened.items()}
-        return {**event, "body": opened}
+        return {**event, "body": erased_in(opened, names)}
 
     def close(self) -> None:
         for table in {id(t): t for t in (self._writer, self._reader) if t is not None}.values():
